@@ -1,0 +1,239 @@
+"""The Plan and its folder contract: roster, visits, hotspots, summary; read and written atomically.
+
+This is the bottom floor: it imports nothing from the solvers, so the validator and the reports can
+read any plan (including one edited by hand) with exactly the code that wrote it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from optimiser.errors import DataError
+
+ROSTER_COLUMNS = (
+    "shift_id", "crew_id", "staff_id", "role", "district", "base_id", "shift_start", "shift_end",
+    "break_start", "break_minutes", "paid_hours", "pay_multiplier", "cost_gbp", "funding",
+)  # fmt: skip
+VISIT_COLUMNS = (
+    "visit_id", "crew_id", "hotspot_id", "arrive", "depart", "dwell_minutes",
+    "travel_minutes_from_prev", "prev_location",
+)  # fmt: skip
+HOTSPOT_COLUMNS = ("hotspot_id", "name", "district", "project", "lat", "lon", "harm_weight")
+SUMMARY_KEYS = (
+    "scenario", "scenario_sha256", "overrides", "week_start", "status", "explanation", "objective",
+    "best_bound", "gap", "harm_weighted_dosage", "soft_terms", "dosage_minutes_by_hotspot",
+    "visits_by_hotspot", "predictability_by_hotspot", "cost_gbp", "budget_gbp", "travel_model",
+    "solve_seconds", "validation",
+)  # fmt: skip
+FUNDINGS = ("grant-asb", "grant-sv", "force")
+STATUSES = ("optimal", "feasible", "infeasible", "no-plan")
+
+
+def format_time(moment: datetime) -> str:
+    """ISO datetime to the minute with its UTC offset, e.g. ``2024-10-27T01:30+01:00``."""
+    if moment.tzinfo is None:
+        raise ValueError("plan times must carry a time zone")
+    return moment.isoformat(timespec="minutes")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse a contract time; it must carry its UTC offset so overnight shifts are unambiguous."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset (write e.g. 2024-12-02T14:00+00:00)")
+    return moment
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One person on one stretch of a shift at one pay rate (a shift splits where the rate changes)."""
+
+    shift_id: str
+    crew_id: str
+    staff_id: str
+    role: str
+    district: str
+    base_id: str
+    shift_start: datetime
+    shift_end: datetime
+    break_start: datetime | None
+    break_minutes: int
+    paid_hours: float
+    pay_multiplier: float
+    cost_gbp: float
+    funding: str
+    project: str = ""
+    pay_type: str = ""
+    template_id: str = ""
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One crew's visit to one hotspot."""
+
+    visit_id: str
+    crew_id: str
+    hotspot_id: str
+    arrive: datetime
+    depart: datetime
+    dwell_minutes: int
+    travel_minutes_from_prev: int
+    prev_location: str
+    project: str = ""
+    value: float = 0.0
+
+
+@dataclass(frozen=True)
+class HotspotRow:
+    """A hotspot as planned (the scenario's hotspot, flattened)."""
+
+    hotspot_id: str
+    name: str
+    district: str
+    project: str
+    lat: float
+    lon: float
+    harm_weight: float
+
+
+@dataclass
+class Plan:
+    """A week's plan: the contract's tables, the summary and the resolved scenario it came from."""
+
+    scenario_yaml: str
+    hotspots: list[HotspotRow] = field(default_factory=list)
+    roster: list[RosterRow] = field(default_factory=list)
+    visits: list[VisitRow] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, float):
+        return repr(round(value, 6)) if value != int(value) else f"{value:.1f}"
+    return str(value)
+
+
+def _write_csv(path: Path, rows: Sequence[Any], columns: Sequence[str], row_type: type) -> None:
+    names = [f.name for f in fields(row_type)]
+    ordered = list(columns) + [n for n in names if n not in columns]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ordered)
+        for row in rows:
+            record = asdict(row)
+            writer.writerow([_cell(record[name]) for name in ordered])
+
+
+def write_plan(plan: Plan, out_dir: Path, *, extra_files: Mapping[str, Callable[[Path], None]] | None = None) -> Path:
+    """Write the plan folder atomically: build it beside ``out_dir`` then swap it in.
+
+    An existing folder is replaced only once the new one is complete, so a failure never leaves a
+    half-written plan. ``extra_files`` maps names to writers called with the temporary folder
+    (reports, maps), so they are inside the same atomic swap.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        (staging / "scenario.resolved.yaml").write_text(plan.scenario_yaml, encoding="utf-8")
+        _write_csv(staging / "hotspots.csv", plan.hotspots, HOTSPOT_COLUMNS, HotspotRow)
+        _write_csv(staging / "roster.csv", plan.roster, ROSTER_COLUMNS, RosterRow)
+        _write_csv(staging / "visits.csv", plan.visits, VISIT_COLUMNS, VisitRow)
+        (staging / "summary.json").write_text(json.dumps(plan.summary, indent=2, default=str) + "\n", encoding="utf-8")
+        for _name, writer in (extra_files or {}).items():
+            writer(staging)
+        if out_dir.exists():
+            trash = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+            os.replace(out_dir, trash)
+            os.replace(staging, out_dir)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _read_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
+    if not path.exists():
+        raise DataError(f"{path}: missing; a plan folder holds roster.csv, visits.csv, hotspots.csv and summary.json")
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise DataError(f"{path}: missing column(s) {', '.join(missing)}; the plan contract needs them")
+        return list(reader)
+
+
+def _convert(path: Path, line: int, column: str, text: str, kind: Callable[[str], Any]) -> Any:
+    try:
+        return kind(text)
+    except ValueError as exc:
+        raise DataError(f"{path}:{line}: column {column}: {text!r} is not valid ({exc})") from exc
+
+
+def _opt_time(text: str) -> datetime | None:
+    return parse_time(text) if text.strip() else None
+
+
+_ROSTER_TYPES: dict[str, Callable[[str], Any]] = {
+    "shift_start": parse_time, "shift_end": parse_time, "break_start": _opt_time, "break_minutes": int,
+    "paid_hours": float, "pay_multiplier": float, "cost_gbp": float,
+}  # fmt: skip
+_VISIT_TYPES: dict[str, Callable[[str], Any]] = {
+    "arrive": parse_time, "depart": parse_time, "dwell_minutes": int, "travel_minutes_from_prev": int,
+    "value": float,
+}  # fmt: skip
+_HOTSPOT_TYPES: dict[str, Callable[[str], Any]] = {"lat": float, "lon": float, "harm_weight": float}
+
+
+def _rows(path: Path, columns: Sequence[str], row_type: type, types: Mapping[str, Callable[[str], Any]]) -> list[Any]:
+    names = {f.name for f in fields(row_type)}
+    out = []
+    for index, record in enumerate(_read_csv(path, columns), start=2):
+        values: dict[str, Any] = {}
+        for name in names:
+            if name not in record or record[name] is None:
+                continue
+            text = record[name]
+            kind = types.get(name)
+            values[name] = _convert(path, index, name, text, kind) if kind else text
+        out.append(row_type(**values))
+    return out
+
+
+def read_plan(plan_dir: str | Path) -> Plan:
+    """Read a plan folder; raise :class:`DataError` naming the file, line and column when it is malformed."""
+    folder = Path(plan_dir)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a plan folder (write one with `patrol plan --out DIR`)")
+    scenario_file = folder / "scenario.resolved.yaml"
+    if not scenario_file.exists():
+        raise DataError(f"{scenario_file}: missing; give the scenario with --scenario FILE")
+    summary_file = folder / "summary.json"
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{summary_file}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    return Plan(
+        scenario_yaml=scenario_file.read_text(encoding="utf-8"),
+        hotspots=_rows(folder / "hotspots.csv", HOTSPOT_COLUMNS, HotspotRow, _HOTSPOT_TYPES),
+        roster=_rows(folder / "roster.csv", ROSTER_COLUMNS, RosterRow, _ROSTER_TYPES),
+        visits=_rows(folder / "visits.csv", VISIT_COLUMNS, VisitRow, _VISIT_TYPES),
+        summary=summary,
+    )

@@ -1,0 +1,937 @@
+"""Scenario files: YAML -> validated, frozen Scenario (pydantic), with `extends`, `--set` overrides and line numbers.
+
+A scenario expresses the whole operating model of one force's hotspot patrol programme: the grant
+period and allocations, districts, hotspots, bases, staff and their contracts, pay and working-time
+rules, travel model and solver settings. Everything numeric carries its unit in its name.
+
+Precedence, lowest first: schema defaults < base file (``extends:``) < this file < ``--set`` overrides.
+Problems are collected in three layers (schema, cross-references, later data checks) and raised
+together as one :class:`~optimiser.errors.ScenarioError` naming file, line and field path.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from optimiser.errors import Problem, ScenarioError
+
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Role = Literal["warden", "officer", "pcso"]
+ProjectName = Literal["asb", "sv"]
+HotspotProject = Literal["asb", "sv", "joint"]
+Profile = Literal["walk", "drive"]
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_DIR / "cleveland.yaml"
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_hhmm(text: str) -> time:
+    """Parse ``HH:MM`` (24-hour clock) into a :class:`datetime.time`."""
+    match = _HHMM.match(text)
+    if not match:
+        raise ValueError(f"expected a time as HH:MM (24-hour clock, e.g. '14:00'), got {text!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _check_hhmm(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time as a quoted 'HH:MM' string, got {value!r}")
+    parse_hhmm(value)
+    return value
+
+
+HHMM = Annotated[str, Field(description="local clock time 'HH:MM'; an end at or before the start means the next day")]
+
+
+class _Model(BaseModel):
+    """Base of every scenario model: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    """The grant period, both dates inclusive (e.g. 2024-04-01 .. 2025-03-31)."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period, inclusive."""
+        return (self.end - self.start).days + 1
+
+
+class District(_Model):
+    """A council area whose wardens patrol its own ASB hotspots."""
+
+    name: str = Field(min_length=1)
+
+
+class PatrolWindow(_Model):
+    """When a project's patrols count, with a weight for peak times.
+
+    A window starting on one of ``days`` at ``start`` and ending at ``end`` (the next day when ``end``
+    is at or before ``start``). A visit's value uses the weight of the window containing its arrival.
+    """
+
+    days: list[DayName] = Field(default_factory=lambda: list(DAYS), min_length=1)
+    start: HHMM
+    end: HHMM
+    weight: float = Field(default=1.0, gt=0, le=10)
+
+    _v_start = field_validator("start", "end")(classmethod(lambda cls, v: _check_hhmm(v)))
+
+
+class DosagePolicy(_Model):
+    """How long and how often a hotspot is visited (Koper curve; revisit every ~2 h; cap against over-policing)."""
+
+    dwell_min_minutes: int = Field(default=10, ge=10, le=20)
+    dwell_target_minutes: int = Field(default=15, ge=10, le=20)
+    dwell_max_minutes: int = Field(default=20, ge=10, le=20)
+    revisit_gap_minutes: int = Field(default=120, ge=0, le=1440)
+    visits_wanted_per_day: int = Field(default=2, ge=0, le=24)
+    max_presence_minutes_per_day: int = Field(default=90, ge=10, le=1440)
+    repeat_visit_factor: float = Field(default=0.6, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DosagePolicy:
+        if not self.dwell_min_minutes <= self.dwell_target_minutes <= self.dwell_max_minutes:
+            raise ValueError(
+                "dwell times must satisfy dwell_min_minutes <= dwell_target_minutes <= dwell_max_minutes "
+                f"(got {self.dwell_min_minutes}, {self.dwell_target_minutes}, {self.dwell_max_minutes})"
+            )
+        if self.max_presence_minutes_per_day < self.dwell_min_minutes:
+            raise ValueError("max_presence_minutes_per_day is shorter than one minimum visit (dwell_min_minutes)")
+        return self
+
+
+class Project(_Model):
+    """One funded project (ASB or SV): its money, who patrols it, when, and its dosage policy."""
+
+    allocation_gbp: float = Field(ge=0, description="grant allocation for the whole period, GBP")
+    weekly_budget_gbp: float | None = Field(
+        default=None, ge=0, description="override; default allocation x days of the week in the period / days in the period"
+    )
+    roles: list[Role] = Field(min_length=1)
+    crime_types: list[str] = Field(min_length=1)
+    windows: list[PatrolWindow] = Field(min_length=1)
+    dosage: DosagePolicy = DosagePolicy()
+
+
+class Projects(_Model):
+    """The two projects, run separately with separate budgets."""
+
+    asb: Project
+    sv: Project
+
+    def get(self, name: str) -> Project:
+        """Return the project called ``name`` (``asb`` or ``sv``)."""
+        return self.asb if name == "asb" else self.sv
+
+
+class Hotspot(_Model):
+    """A place to patrol: a point with a radius or a polygon, its harm weight and priority."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    district: str
+    project: HotspotProject
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_m: float | None = Field(default=None, gt=0, le=5000)
+    polygon: list[tuple[float, float]] | None = Field(default=None, description="[[lon, lat], ...] EPSG:4326")
+    harm_weight: float = Field(gt=0, le=1e9)
+    priority: int = Field(default=1, ge=1)
+    harm_asb: float = Field(default=0.0, ge=0)
+    harm_sv: float = Field(default=0.0, ge=0)
+    incidents: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Hotspot:
+        if self.polygon is not None and len(self.polygon) < 3:
+            raise ValueError("a polygon needs at least 3 [lon, lat] points")
+        return self
+
+    def serves(self, project: str) -> bool:
+        """Whether patrols of ``project`` (asb or sv) count here: its own project, or a joint hotspot."""
+        return self.project == project or self.project == "joint"
+
+
+class Base(_Model):
+    """A warden base or police station: where shifts start and end."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    kind: Literal["warden_base", "police_station"]
+    district: str | None = None
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Warden(_Model):
+    """Council Community Wardens on fixed-term contracts: one (``id``) or a pool (``count`` + ``id_prefix``).
+
+    Their contract cost is committed to the ASB grant whether or not they patrol.
+    """
+
+    id: str | None = None
+    id_prefix: str | None = None
+    count: int | None = Field(default=None, ge=1, le=500)
+    district: str
+    base: str
+    contract_start: date
+    contract_end: date
+    contracted_hours_per_week: float = Field(gt=0, le=60)
+    annual_cost_gbp: float = Field(ge=0, description="fully loaded, including employer on-costs")
+    leave: list[date] = Field(default_factory=list, description="days of leave; each reduces the week's hours by 1/5")
+
+    @model_validator(mode="after")
+    def _contract(self) -> Warden:
+        if self.contract_end < self.contract_start:
+            raise ValueError(f"contract_end {self.contract_end} is before contract_start {self.contract_start}")
+        if (self.id is None) == (self.id_prefix is None):
+            raise ValueError("give either id (one warden) or id_prefix with count (a pool)")
+        if self.id_prefix is not None and self.count is None:
+            raise ValueError("a pool with id_prefix needs count")
+        return self
+
+
+class DatedPay(_Model):
+    """An annual pay figure in force from a date (pay awards change it mid-year)."""
+
+    from_date: date
+    annual_gbp: float = Field(gt=0, le=1_000_000)
+
+
+class DutyShift(_Model):
+    """A normal (non-overtime) shift, repeating weekly on ``day``; the end may be the next day."""
+
+    day: DayName
+    start: HHMM
+    end: HHMM
+
+    _v = field_validator("start", "end")(classmethod(lambda cls, v: _check_hhmm(v)))
+
+
+class Officer(_Model):
+    """Police constables available for grant-funded overtime: one (``id``) or a pool (``count`` + ``id_prefix``)."""
+
+    id: str | None = None
+    id_prefix: str | None = None
+    count: int | None = Field(default=None, ge=1, le=500)
+    station: str
+    pay: list[DatedPay] = Field(min_length=1, description="annual pay by date; hourly = annual x 7 / 365 / 40")
+    duty: list[DutyShift] = Field(default_factory=list)
+    duty_rotation_days: int = Field(
+        default=0, ge=0, le=6, description="pool members' duty patterns are shifted by i x this many days"
+    )
+
+    @model_validator(mode="after")
+    def _ident(self) -> Officer:
+        if (self.id is None) == (self.id_prefix is None):
+            raise ValueError("give either id (one officer) or id_prefix with count (a pool)")
+        if self.id_prefix is not None and self.count is None:
+            raise ValueError("a pool with id_prefix needs count")
+        return self
+
+
+class Pcso(_Model):
+    """Police Community Support Officers: force-funded (cost reported, never charged to the grant)."""
+
+    id: str | None = None
+    id_prefix: str | None = None
+    count: int | None = Field(default=None, ge=1, le=500)
+    station: str
+    hourly_cost_gbp: float = Field(gt=0, le=500, description="including employer on-costs")
+    duty: list[DutyShift] = Field(default_factory=list)
+    duty_rotation_days: int = Field(default=0, ge=0, le=6)
+
+    @model_validator(mode="after")
+    def _ident(self) -> Pcso:
+        if (self.id is None) == (self.id_prefix is None):
+            raise ValueError("give either id (one PCSO) or id_prefix with count (a pool)")
+        if self.id_prefix is not None and self.count is None:
+            raise ValueError("a pool with id_prefix needs count")
+        return self
+
+
+class Staff(_Model):
+    """Everyone who can patrol."""
+
+    wardens: list[Warden] = Field(default_factory=list)
+    officers: list[Officer] = Field(default_factory=list)
+    pcsos: list[Pcso] = Field(default_factory=list)
+
+
+class OnCosts(_Model):
+    """Employer on-cost rates added to pay (fractions, e.g. 0.138 for 13.8% employer NI)."""
+
+    officer_overtime_rate: float = Field(default=0.138, ge=0, le=1)
+    pcso_rate: float = Field(default=0.0, ge=0, le=1)
+
+
+class Overtime(_Model):
+    """Police Regulations 2003 Annex G/H overtime multipliers."""
+
+    ordinary_multiplier: float = Field(default=1.333, ge=1, le=3)
+    rest_day_multiplier: float = Field(default=1.5, ge=1, le=3)
+    rest_day_min_paid_hours: float = Field(default=4.0, ge=0, le=12)
+    public_holiday_multiplier: float = Field(default=2.0, ge=1, le=4)
+    pay_week_hours: float = Field(default=40.0, gt=0, le=60, description="hourly = annual x 7 / 365 / this")
+
+
+class ShiftTemplate(_Model):
+    """A shift people may be rostered on: start and end clock times, days it may start on, roles."""
+
+    id: str = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    start: HHMM
+    end: HHMM
+    days: list[DayName] = Field(default_factory=lambda: list(DAYS), min_length=1)
+    break_minutes: int | None = Field(
+        default=None, ge=0, le=120, description="break length; default from working_time when the shift is long"
+    )
+
+    _v = field_validator("start", "end")(classmethod(lambda cls, v: _check_hhmm(v)))
+
+    def length_minutes(self) -> int:
+        """Shift length in minutes (an end at or before the start is the next day)."""
+        start, end = parse_hhmm(self.start), parse_hhmm(self.end)
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        return minutes if minutes > 0 else minutes + 1440
+
+
+class WorkingTime(_Model):
+    """Working-time rules (UK Working Time Regulations 1998 defaults; Police Federation fatigue guidance)."""
+
+    daily_rest_hours: float = Field(default=11, ge=0, le=24)
+    weekly_rest_hours: float = Field(default=24, ge=0, le=72)
+    max_weekly_hours: float = Field(default=48, gt=0, le=100)
+    break_after_hours: float = Field(default=6, gt=0, le=24)
+    break_minutes: int = Field(default=20, ge=0, le=120)
+    breaks_paid: bool = False
+    max_shift_hours: float = Field(default=12, gt=0, le=24)
+    max_consecutive_days: int = Field(default=6, ge=1, le=14)
+
+
+class TravelSettings(_Model):
+    """How travel times are computed: a real street network from an OSM extract, or crow-fly x circuity."""
+
+    model: Literal["crowfly", "network"] = "crowfly"
+    extract: Path | None = Field(default=None, description="OSM extract (.osm, .osm.pbf, .graphml) relative to the YAML")
+    circuity: float = Field(default=1.3, ge=1, le=3)
+    snap_max_m: float = Field(default=300, gt=0, le=5000)
+    profiles: dict[Role, Profile] = Field(
+        default_factory=lambda: {"warden": "walk", "pcso": "walk", "officer": "drive"}
+    )
+    speeds_kmh: dict[Profile, float] = Field(default_factory=lambda: {"walk": 4.8, "drive": 30.0})
+
+    @model_validator(mode="after")
+    def _extract(self) -> TravelSettings:
+        if self.model == "network" and self.extract is None:
+            raise ValueError("model: network needs extract: (a .osm, .osm.pbf or .graphml file)")
+        for profile in ("walk", "drive"):
+            speed = self.speeds_kmh.get(profile)  # type: ignore[call-overload]
+            if speed is None or not 0 < speed <= 130:
+                raise ValueError(f"speeds_kmh.{profile} must be given, between 0 and 130 km/h")
+        return self
+
+
+class SolverSettings(_Model):
+    """CP-SAT and routing parameters; results are deterministic for a given seed and worker count."""
+
+    time_limit_seconds: float = Field(default=60, gt=0, le=86_400)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    workers: int = Field(default=2, ge=1, le=64)
+    visit_grid_minutes: int = Field(default=15, ge=1, le=120, description="spacing of candidate visit arrival times")
+
+
+class SoftWeights(_Model):
+    """Weights of the soft rules, in dosage units, combined only in the objective."""
+
+    visit_shortfall: float = Field(default=0.05, ge=0, description="per visit short of visits_wanted_per_day, x harm")
+    hours_spread: float = Field(default=0.0, ge=0, description="per hour between the most and least worked of a role")
+    nights_spread: float = Field(default=0.0, ge=0, description="per night shift between most and least")
+    weekends_spread: float = Field(default=0.0, ge=0, description="per weekend shift between most and least")
+
+
+class Scenario(_Model):
+    """A whole patrol programme scenario; see the README for every field."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    timezone: str = "Europe/London"
+    period: Period
+    default_week_start: date
+    districts: dict[str, District] = Field(min_length=1)
+    projects: Projects
+    hotspots: list[Hotspot] = Field(default_factory=list)
+    hotspots_file: Path | None = None
+    bases: list[Base] = Field(min_length=1)
+    staff: Staff = Staff()
+    on_costs: OnCosts = OnCosts()
+    overtime: Overtime = Overtime()
+    public_holidays: list[date] = Field(default_factory=list)
+    shift_templates: list[ShiftTemplate] = Field(min_length=1)
+    working_time: WorkingTime = WorkingTime()
+    working_time_by_role: dict[Role, WorkingTime] = Field(default_factory=dict)
+    sv_crewing: Literal["single", "double", "officer_pcso"] = "double"
+    active_projects: list[ProjectName] = Field(
+        default_factory=lambda: ["asb", "sv"], min_length=1, description="projects planned in this scenario"
+    )
+    travel: TravelSettings = TravelSettings()
+    solver: SolverSettings = SolverSettings()
+    soft_weights: SoftWeights = SoftWeights()
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)") from exc
+        return value
+
+    # ---- derived views -------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        """The scenario's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def rules_for(self, role: str) -> WorkingTime:
+        """Working-time rules for a role (a role-specific override, else the general rules)."""
+        return self.working_time_by_role.get(role, self.working_time)  # type: ignore[call-overload]
+
+    def weekly_budget_gbp(self, project: str, week_start: date) -> float:
+        """The project's budget for the week starting ``week_start``.
+
+        Default: allocation x (days of the week inside the period) / (days in the period), so a
+        week straddling the period end gets a pro-rata share; an explicit override wins.
+        """
+        spec = self.projects.get(project)
+        if spec.weekly_budget_gbp is not None:
+            return spec.weekly_budget_gbp
+        inside = sum(
+            1 for i in range(7) if self.period.start <= week_start + timedelta(days=i) <= self.period.end
+        )
+        return spec.allocation_gbp * inside / self.period.days
+
+    def warden_list(self) -> list[ExpandedWarden]:
+        """Wardens with pools expanded to ids such as ``W-MID-01``."""
+        out: list[ExpandedWarden] = []
+        for entry in self.staff.wardens:
+            ids = [entry.id] if entry.id is not None else _pool_ids(entry.id_prefix or "", entry.count or 0)
+            for staff_id in ids:
+                out.append(
+                    ExpandedWarden(
+                        id=staff_id,
+                        district=entry.district,
+                        base=entry.base,
+                        contract_start=entry.contract_start,
+                        contract_end=entry.contract_end,
+                        contracted_hours_per_week=entry.contracted_hours_per_week,
+                        annual_cost_gbp=entry.annual_cost_gbp,
+                        leave=tuple(entry.leave),
+                    )
+                )
+        return out
+
+    def officer_list(self) -> list[ExpandedOfficer]:
+        """Officers with pools expanded to ids such as ``PC-MID-01``, duty rotated per member."""
+        return [ExpandedOfficer(**e) for e in _expand_pool(self.staff.officers, "officer")]
+
+    def pcso_list(self) -> list[ExpandedPcso]:
+        """PCSOs with pools expanded to ids such as ``PCSO-MID-01``."""
+        return [ExpandedPcso(**e) for e in _expand_pool(self.staff.pcsos, "pcso")]
+
+    def base(self, base_id: str) -> Base:
+        """The base or station with this id."""
+        for base in self.bases:
+            if base.id == base_id:
+                return base
+        raise KeyError(base_id)
+
+
+@dataclass(frozen=True)
+class ExpandedWarden:
+    """One warden after pool expansion."""
+
+    id: str
+    district: str
+    base: str
+    contract_start: date
+    contract_end: date
+    contracted_hours_per_week: float
+    annual_cost_gbp: float
+    leave: tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class ExpandedOfficer:
+    """One officer after pool expansion."""
+
+    id: str
+    station: str
+    pay: tuple[DatedPay, ...]
+    duty: tuple[DutyShift, ...]
+
+
+@dataclass(frozen=True)
+class ExpandedPcso:
+    """One PCSO after pool expansion."""
+
+    id: str
+    station: str
+    hourly_cost_gbp: float
+    duty: tuple[DutyShift, ...]
+
+
+def _rotate(duty: Sequence[DutyShift], days: int) -> tuple[DutyShift, ...]:
+    if days == 0:
+        return tuple(duty)
+    return tuple(
+        DutyShift(day=DAYS[(DAYS.index(shift.day) + days) % 7], start=shift.start, end=shift.end) for shift in duty
+    )
+
+
+def _pool_ids(prefix: str, count: int) -> list[str]:
+    width = max(2, len(str(count)))
+    return [f"{prefix}-{i + 1:0{width}d}" for i in range(count)]
+
+
+def _expand_pool(entries: Sequence[Officer | Pcso], role: str) -> list[dict[str, Any]]:
+    expanded: list[dict[str, Any]] = []
+    for entry in entries:
+        extra: dict[str, Any] = (
+            {"pay": tuple(entry.pay)} if isinstance(entry, Officer) else {"hourly_cost_gbp": entry.hourly_cost_gbp}
+        )
+        if entry.id is not None:
+            expanded.append({"id": entry.id, "station": entry.station, "duty": tuple(entry.duty), **extra})
+            continue
+        assert entry.count is not None and entry.id_prefix is not None
+        for i, staff_id in enumerate(_pool_ids(entry.id_prefix, entry.count)):
+            expanded.append(
+                {
+                    "id": staff_id,
+                    "station": entry.station,
+                    "duty": _rotate(entry.duty, (i * entry.duty_rotation_days) % 7),
+                    **extra,
+                }
+            )
+    return expanded
+
+
+# ------------------------------------------------------------------------------------------------
+# YAML loading with line numbers
+# ------------------------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1 sexagesimal integers, so 14:00 stays the string '14:00'."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+PathKey = tuple[str | int, ...]
+
+
+def _line_map(node: yaml.Node, prefix: PathKey, lines: dict[PathKey, int]) -> None:
+    lines[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*prefix, key)] = key_node.start_mark.line + 1
+            _line_map(value_node, (*prefix, key), lines)
+            lines[(*prefix, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*prefix, index), lines)
+
+
+@dataclass
+class _Source:
+    """One YAML file read: its data, and where each field path was written."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[PathKey, int]
+
+
+def _read_yaml(path: Path) -> _Source:
+    shown = str(path)
+    if not path.exists():
+        raise ScenarioError([Problem(shown, None, "", "file not found; check the path (relative paths are from the current directory)")])
+    if path.is_dir():
+        raise ScenarioError([Problem(shown, None, "", "is a folder, not a scenario YAML file")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(shown, None, "", f"cannot be read ({exc}); save it as UTF-8 text")]) from exc
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([Problem(shown, line, "", f"broken YAML: {problem}; fix the syntax at that line")]) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(shown, 1, "", "a scenario must be a YAML mapping of fields (name: ..., period: ...)")])
+    lines: dict[PathKey, int] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    return _Source(path, data, lines)
+
+
+_PATH_FIELDS: tuple[PathKey, ...] = (("hotspots_file",), ("travel", "extract"))
+
+
+def _resolve_paths(data: dict[str, Any], base_dir: Path) -> None:
+    """Make path fields absolute relative to the YAML file that wrote them."""
+    for path_key in _PATH_FIELDS:
+        holder: Any = data
+        for key in path_key[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        leaf = path_key[-1]
+        if isinstance(holder, dict) and isinstance(holder.get(leaf), str):
+            candidate = Path(holder[leaf]).expanduser()
+            holder[leaf] = str(candidate if candidate.is_absolute() else (base_dir / candidate).resolve())
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _paths_of(data: Any, prefix: PathKey = ()) -> Iterable[PathKey]:
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _paths_of(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _paths_of(value, (*prefix, index))
+
+
+@dataclass
+class _Origins:
+    """For each field path, which file (and line) last set it."""
+
+    where: dict[PathKey, tuple[str, int | None]] = field(default_factory=dict)
+
+    def record(self, source: _Source, data: Mapping[str, Any]) -> None:
+        for path_key in _paths_of(dict(data)):
+            if path_key:
+                self.where[path_key] = (str(source.path), source.lines.get(path_key))
+
+    def locate(self, loc: PathKey, default_file: str) -> tuple[str, int | None]:
+        for cut in range(len(loc), 0, -1):
+            found = self.where.get(tuple(loc[:cut]))
+            if found is not None:
+                return found
+        return default_file, None
+
+
+def _load_chain(path: Path, origins: _Origins, seen: tuple[Path, ...]) -> dict[str, Any]:
+    source = _read_yaml(path)
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in (*seen, resolved))
+        raise ScenarioError([Problem(str(path), source.lines.get(("extends",)), "extends", f"circular extends: {chain}")])
+    data = dict(source.data)
+    _resolve_paths(data, path.parent)
+    parent_name = data.pop("extends", None)
+    merged: dict[str, Any] = {}
+    if parent_name is not None:
+        if not isinstance(parent_name, str):
+            raise ScenarioError([Problem(str(path), source.lines.get(("extends",)), "extends", "must be a file name")])
+        parent = Path(parent_name)
+        parent = parent if parent.is_absolute() else path.parent / parent
+        if not parent.exists():
+            raise ScenarioError(
+                [Problem(str(path), source.lines.get(("extends",)), "extends", f"base scenario {parent} not found")]
+            )
+        merged = _load_chain(parent, origins, (*seen, resolved))
+    origins.record(source, data)
+    return _deep_merge(merged, data)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse a ``--set a.b.c=value`` override into its key path and YAML-typed value."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text!r}: expected key.path=value, e.g. projects.sv.weekly_budget_gbp=9000")
+    key, _, raw = text.partition("=")
+    parts = [p for p in key.strip().split(".") if p]
+    if not parts:
+        raise ScenarioError(f"--set {text!r}: the key path is empty")
+    try:
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"--set {text!r}: the value is not valid YAML ({exc})") from exc
+    return parts, value
+
+
+def _apply_override(data: dict[str, Any], parts: list[str], value: Any, text: str) -> None:
+    holder: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(holder, list):
+            if not part.isdigit() or int(part) >= len(holder):
+                raise ScenarioError(f"--set {text}: {'.'.join(parts[: depth + 1])} is not an index of that list")
+            holder = holder[int(part)]
+        else:
+            holder = holder.setdefault(part, {})
+        if not isinstance(holder, dict | list):
+            raise ScenarioError(f"--set {text}: {'.'.join(parts[: depth + 1])} is a value, not a section")
+    last = parts[-1]
+    if isinstance(holder, list):
+        if not last.isdigit() or int(last) >= len(holder):
+            raise ScenarioError(f"--set {text}: {last} is not an index of that list")
+        holder[int(last)] = value
+    else:
+        holder[last] = value
+
+
+def _fmt_loc(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario plus where it came from (for plans to record)."""
+
+    scenario: Scenario
+    path: Path
+    overrides: tuple[str, ...]
+    resolved: dict[str, Any]
+    sha256: str
+
+    def resolved_yaml(self) -> str:
+        """The fully resolved scenario (after extends and --set) as YAML: the plan's record."""
+        return yaml.safe_dump(self.resolved, sort_keys=False, allow_unicode=True)
+
+
+def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ()) -> LoadedScenario:
+    """Load, merge (``extends``), override (``--set``) and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The scenario YAML; ``None`` means the embedded default (``scenarios/cleveland.yaml``).
+    overrides : sequence of str
+        ``key.path=value`` overrides applied last (highest precedence).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found, each as ``file:line: field.path: message``.
+    """
+    scenario_path = Path(path) if path is not None else DEFAULT_SCENARIO
+    origins = _Origins()
+    data = _load_chain(scenario_path, origins, ())
+    for text in overrides:
+        parts, value = parse_override(text)
+        _apply_override(data, parts, value, text)
+        origins.where[tuple(parts)] = (f"--set {text}", None)
+    hotspots_file = data.get("hotspots_file")
+    if hotspots_file:
+        file_hotspots = _read_hotspots_file(Path(str(hotspots_file)), origins)
+        # the resolved scenario embeds the file's hotspots, so it is self-contained (plans are checked anywhere)
+        data = {**data, "hotspots": list(data.get("hotspots") or []) + file_hotspots, "hotspots_file": None}
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            file, line = origins.locate(loc, str(scenario_path))
+            message = error["msg"]
+            if error["type"] == "extra_forbidden":
+                message = "unknown field; check the spelling (patrol schema lists every field)"
+            elif message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            problems.append(Problem(file, line, _fmt_loc(loc), message))
+    if scenario is not None:
+        problems.extend(cross_check(scenario, origins, str(scenario_path)))
+    if problems:
+        raise ScenarioError(problems)
+    assert scenario is not None
+    canonical = yaml.safe_dump(_jsonable(data), sort_keys=True)
+    return LoadedScenario(
+        scenario=scenario,
+        path=scenario_path,
+        overrides=tuple(overrides),
+        resolved=_jsonable(data),
+        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+def _read_hotspots_file(path: Path, origins: _Origins) -> list[Any]:
+    source = _read_yaml(path)
+    hotspots = source.data.get("hotspots")
+    if not isinstance(hotspots, list):
+        raise ScenarioError([Problem(str(path), 1, "hotspots", "a hotspots file must hold a list under 'hotspots:'")])
+    unknown = sorted(set(source.data) - {"hotspots", "generated_by", "window", "method"})
+    if unknown:
+        raise ScenarioError([Problem(str(path), source.lines.get((unknown[0],)), unknown[0], "unknown field in hotspots file")])
+    return hotspots
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def cross_check(scenario: Scenario, origins: _Origins | None = None, default_file: str = "") -> list[Problem]:
+    """Layer 2: cross-references between sections (a warden's district exists, ids are unique, ...)."""
+    origins = origins or _Origins()
+    problems: list[Problem] = []
+
+    def add(loc: PathKey, message: str) -> None:
+        file, line = origins.locate(loc, default_file)
+        problems.append(Problem(file, line, _fmt_loc(loc), message))
+
+    districts = set(scenario.districts)
+    base_ids = [b.id for b in scenario.bases]
+    bases = {b.id: b for b in scenario.bases}
+    if len(set(base_ids)) != len(base_ids):
+        add(("bases",), f"duplicate base ids: {sorted({b for b in base_ids if base_ids.count(b) > 1})}")
+    for i, base in enumerate(scenario.bases):
+        if base.district is not None and base.district not in districts:
+            add(("bases", i, "district"), f"unknown district {base.district!r}; known: {sorted(districts)}")
+
+    week = scenario.default_week_start
+    if week.weekday() != 0:
+        add(("default_week_start",), f"{week} is a {week.strftime('%A')}; a week starts on a Monday")
+    if not scenario.period.start <= week <= scenario.period.end:
+        add(("default_week_start",), f"{week} is outside the period {scenario.period.start}..{scenario.period.end}")
+
+    seen_hotspots: set[str] = set()
+    for i, hotspot in enumerate(scenario.hotspots):
+        if hotspot.id in seen_hotspots:
+            add(("hotspots", i, "id"), f"duplicate hotspot id {hotspot.id!r}")
+        seen_hotspots.add(hotspot.id)
+        if hotspot.district not in districts:
+            add(("hotspots", i, "district"), f"unknown district {hotspot.district!r}; known: {sorted(districts)}")
+        if hotspot.radius_m is None and hotspot.polygon is None:
+            add(("hotspots", i), "give radius_m or polygon for the hotspot's area")
+
+    staff_ids: list[str] = [w.id for w in scenario.warden_list()]
+    for i, warden in enumerate(scenario.staff.wardens):
+        if warden.district not in districts:
+            add(("staff", "wardens", i, "district"), f"unknown district {warden.district!r}; known: {sorted(districts)}")
+        if warden.base not in bases:
+            add(("staff", "wardens", i, "base"), f"unknown base {warden.base!r}; known: {sorted(bases)}")
+    for kind, entries in (("officers", scenario.staff.officers), ("pcsos", scenario.staff.pcsos)):
+        for i, entry in enumerate(entries):
+            if entry.station not in bases:
+                add(("staff", kind, i, "station"), f"unknown station {entry.station!r}; known: {sorted(bases)}")
+    staff_ids += [o.id for o in scenario.officer_list()] + [p.id for p in scenario.pcso_list()]
+    duplicates = sorted({s for s in staff_ids if staff_ids.count(s) > 1})
+    if duplicates:
+        add(("staff",), f"duplicate staff ids: {duplicates}")
+
+    template_ids = [t.id for t in scenario.shift_templates]
+    if len(set(template_ids)) != len(template_ids):
+        add(("shift_templates",), "duplicate shift template ids")
+    for i, template in enumerate(scenario.shift_templates):
+        for role in template.roles:
+            limit = scenario.rules_for(role).max_shift_hours
+            if template.length_minutes() > limit * 60:
+                add(
+                    ("shift_templates", i),
+                    f"shift {template.id} lasts {template.length_minutes() / 60:.2f} h, over max_shift_hours "
+                    f"{limit:g} for {role}s",
+                )
+    for name in ("asb", "sv"):
+        project = scenario.projects.get(name)
+        for role in project.roles:
+            if not any(role in t.roles for t in scenario.shift_templates):
+                add(("projects", name, "roles"), f"no shift template allows role {role!r}")
+    if "warden" in scenario.projects.sv.roles:
+        add(("projects", "sv", "roles"), "wardens patrol ASB hotspots only (council grant agreements)")
+    for role in scenario.projects.asb.roles:
+        if role != "warden":
+            add(("projects", "asb", "roles"), f"ASB hotspots are patrolled by wardens; {role!r} is not allowed")
+    return problems
+
+
+def week_is_valid(scenario: Scenario, week_start: date) -> str | None:
+    """Why ``week_start`` cannot be planned (not a Monday, outside the period), or None when fine."""
+    if week_start.weekday() != 0:
+        return f"--week {week_start} is a {week_start.strftime('%A')}; give a Monday (a week runs Monday to Sunday)"
+    if not scenario.period.start <= week_start <= scenario.period.end:
+        return (
+            f"--week {week_start} is outside the grant period {scenario.period.start}..{scenario.period.end}; "
+            "give a Monday inside it"
+        )
+    return None
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file, for editors' autocompletion (``patrol schema``)."""
+    schema = Scenario.model_json_schema()
+    schema["properties"]["extends"] = {"type": "string", "description": "base scenario file this one overrides"}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "patrol scenario"
+    return schema
+
+
+def minutes_of(text: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` string."""
+    moment = parse_hhmm(text)
+    return moment.hour * 60 + moment.minute
+
+
+def ceil_div(numerator: float, denominator: float) -> int:
+    """Integer ceiling of a division, robust to float noise (used for rounding money-free quantities)."""
+    return math.ceil(numerator / denominator - 1e-9)
