@@ -1,0 +1,184 @@
+"""Planner views of a plan folder: roster.xlsx, roster.html, map.html and calendars/<staff_id>.ics.
+
+The plan contract (roster.csv, visits.csv, hotspots.csv, summary.json, scenario.resolved.yaml) is the
+source of truth; these are views of it for people who do not read CSV, built from the folder alone
+so they also work on a plan edited by hand and re-checked with ``patrol check``. Every view works on
+a PC without internet.
+
+``patrol plan`` calls :func:`write_reports` inside its atomic plan-folder write; ``patrol report``
+calls :func:`report_folder`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from optimiser.errors import PatrolError
+from optimiser.plan import Plan, read_plan
+from optimiser.reports.calendars import write_calendars
+from optimiser.reports.printable import write_printable
+from optimiser.reports.view import PlanView, build_view
+from optimiser.reports.webmap import write_map
+from optimiser.reports.workbook import write_workbook
+from optimiser.scenario import LoadedScenario, Scenario, load_scenario
+
+__all__ = ["FORMATS", "OUTPUT_NAMES", "ReportFormatError", "build_view", "report_folder", "write_reports"]
+
+LOGGER = logging.getLogger(__name__)
+
+FORMATS = ("xlsx", "html", "map", "ics")
+OUTPUT_NAMES = {"xlsx": "roster.xlsx", "html": "roster.html", "map": "map.html", "ics": "calendars"}
+
+
+class ReportFormatError(PatrolError):
+    """An unknown view was asked for (``--formats``); a usage error."""
+
+    exit_code = 2
+
+
+def _check_formats(formats: Iterable[str]) -> list[str]:
+    wanted: list[str] = []
+    for name in formats:
+        key = name.strip().lower()
+        if not key:
+            continue
+        if key not in FORMATS:
+            raise ReportFormatError(
+                f"--formats: unknown view {name!r}; choose from {','.join(FORMATS)} (e.g. --formats xlsx,map)"
+            )
+        if key not in wanted:
+            wanted.append(key)
+    return wanted
+
+
+def _scenario_of(plan: Plan, scenario: Scenario | LoadedScenario | None) -> Scenario:
+    """The scenario to label the views with: the one given, else the plan's own resolved scenario."""
+    if isinstance(scenario, LoadedScenario):
+        return scenario.scenario
+    if scenario is not None:
+        return scenario
+    with tempfile.TemporaryDirectory(prefix="patrol-report-") as folder:
+        path = Path(folder) / "scenario.resolved.yaml"
+        path.write_text(plan.scenario_yaml, encoding="utf-8")
+        return load_scenario(path).scenario
+
+
+def _install(staged: Path, final: Path) -> None:
+    """Move a finished file or folder into place, replacing the old one only once the new one is complete."""
+    if final.is_dir() and not final.is_symlink():
+        trash = final.parent / f".{final.name}.old-{os.getpid()}"
+        os.replace(final, trash)
+        os.replace(staged, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(staged, final)
+
+
+def write_reports(
+    plan: Plan,
+    out_dir: Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    scenario: Scenario | LoadedScenario | None = None,
+) -> list[Path]:
+    """Write the planner views of ``plan`` into ``out_dir``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan (contract tables and summary).
+    out_dir : Path
+        Folder to write into (created if missing); usually the plan folder itself.
+    formats : iterable of str
+        Any of ``xlsx`` (roster.xlsx), ``html`` (roster.html), ``map`` (map.html) and ``ics``
+        (calendars/<staff_id>.ics), in any order; default all four.
+    scenario : Scenario or LoadedScenario, optional
+        The scenario for names, shapes and the time zone; default the plan's ``scenario_yaml``.
+
+    Returns
+    -------
+    list of Path
+        Every file written (each calendar separately), in the order of ``FORMATS``.
+
+    Raises
+    ------
+    ReportFormatError
+        For an unknown format name.
+    DataError
+        When the plan refers to a crew or hotspot it does not define.
+
+    Notes
+    -----
+    Each view is written to a staging folder inside ``out_dir`` and then moved into place, so a
+    failure never leaves a half-written file, and a re-run replaces ``calendars/`` whole (no stale
+    calendar of someone no longer rostered).
+    """
+    wanted = _check_formats(formats)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not wanted:
+        return []
+    view = build_view(plan, _scenario_of(plan, scenario))
+    written: list[Path] = []
+    staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out_dir))
+    try:
+        for key in FORMATS:
+            if key not in wanted:
+                continue
+            written.extend(_write_one(key, view, staging, out_dir))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    LOGGER.info("wrote %d planner view file(s) to %s", len(written), out_dir)
+    return written
+
+
+def _write_one(key: str, view: PlanView, staging: Path, out_dir: Path) -> list[Path]:
+    name = OUTPUT_NAMES[key]
+    staged = staging / name
+    final = out_dir / name
+    if key == "xlsx":
+        write_workbook(view, staged)
+    elif key == "html":
+        write_printable(view, staged)
+    elif key == "map":
+        write_map(view, staged)
+    else:
+        files = write_calendars(view, staged)
+        _install(staged, final)
+        return [final / f.name for f in files]
+    _install(staged, final)
+    return [final]
+
+
+def report_folder(
+    plan_dir: str | Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    out_dir: str | Path | None = None,
+) -> list[Path]:
+    """Build the planner views from a plan folder alone (``patrol report PLAN_DIR``).
+
+    Parameters
+    ----------
+    plan_dir : str or Path
+        A plan folder (roster.csv, visits.csv, hotspots.csv, summary.json, scenario.resolved.yaml).
+    formats : iterable of str
+        As :func:`write_reports`.
+    out_dir : str or Path, optional
+        Where to write; default the plan folder.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+    """
+    folder = Path(plan_dir)
+    wanted = _check_formats(formats)
+    plan = read_plan(folder)
+    loaded = load_scenario(folder / "scenario.resolved.yaml")
+    return write_reports(plan, Path(out_dir) if out_dir is not None else folder, formats=wanted, scenario=loaded)

@@ -1,0 +1,256 @@
+"""calendars/<staff_id>.ics: each person's shifts as iCalendar (RFC 5545) events for their own calendar.
+
+One VEVENT per shift, in local time with a TZID and a VTIMEZONE built from the IANA zone, so
+calendar programs show the right times on both sides of a clock change; the visits are listed in the
+description. Output is deterministic: DTSTAMP is the week's start, not the clock, and UIDs come from
+the plan's shift ids, so re-importing an unchanged plan updates the same events.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from optimiser.reports.view import PROJECT_LABEL, ROLE_LABEL, PlanView, ShiftView, day_label, hhmm, span
+
+PRODID = "-//patrol//hotspot patrol planner//EN"
+_UNSAFE_FILE = re.compile(r"[^A-Za-z0-9._-]")
+_UNSAFE_UID = re.compile(r"[^A-Za-z0-9._@-]")
+_TOKEN = re.compile(r"\\.|.", re.DOTALL)
+
+
+def escape_text(text: str) -> str:
+    r"""Escape a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines (as ``\n``)."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def fold(line: str) -> str:
+    r"""Fold a content line at 75 octets (RFC 5545 3.1) without splitting a UTF-8 character.
+
+    Continuation lines start with one space, which counts towards their 75 octets; lines are joined
+    with CRLF. An escape such as ``\,`` is kept on one line: the standard allows a split inside it, but
+    some calendar programs mis-read one.
+    """
+    parts: list[str] = []
+    current = ""
+    size = 0
+    limit = 75
+    for token in _TOKEN.findall(line):
+        width = len(token.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current = " "
+            size = 1
+        current += token
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)
+
+
+def _offset(delta: timedelta | None) -> str:
+    seconds = int((delta or timedelta(0)).total_seconds())
+    sign = "+" if seconds >= 0 else "-"
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def _transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[datetime]:
+    """UTC instants (to the minute) when the zone's UTC offset or abbreviation changes in these years."""
+    start = datetime(first_year, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+
+    def key(moment: datetime) -> tuple[timedelta | None, str | None]:
+        local = moment.astimezone(tz)
+        return local.utcoffset(), local.tzname()
+
+    found: list[datetime] = []
+    moment = start
+    while moment < end:
+        following = min(moment + timedelta(days=1), end)
+        if key(moment) != key(following):
+            low, high = moment, following  # key(low) is the old state, key(high) the new one
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(second=0, microsecond=0)
+                if middle <= low:
+                    middle = low + timedelta(minutes=1)
+                if key(middle) == key(low):
+                    low = middle
+                else:
+                    high = middle
+            found.append(high)
+        moment = following
+    return found
+
+
+def vtimezone(tz: ZoneInfo, first_year: int, last_year: int) -> list[str]:
+    """A VTIMEZONE component for ``tz`` with one observance per transition in ``first_year..last_year``.
+
+    Explicit observances (no RRULE) are exact for any IANA zone, including rule changes; a zone
+    without transitions gets a single STANDARD observance.
+    """
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{tz.key}", f"X-LIC-LOCATION:{tz.key}"]
+    changes = _transitions(tz, first_year, last_year)
+    if not changes:
+        probe = datetime(first_year, 1, 1, 12, tzinfo=UTC).astimezone(tz)
+        lines += [
+            "BEGIN:STANDARD",
+            "DTSTART:19700101T000000",
+            f"TZOFFSETFROM:{_offset(probe.utcoffset())}",
+            f"TZOFFSETTO:{_offset(probe.utcoffset())}",
+            f"TZNAME:{probe.tzname()}",
+            "END:STANDARD",
+        ]
+    for change in changes:
+        before = (change - timedelta(minutes=1)).astimezone(tz)
+        after = change.astimezone(tz)
+        kind = "DAYLIGHT" if after.dst() else "STANDARD"
+        onset = (change + (before.utcoffset() or timedelta(0))).replace(tzinfo=None)
+        lines += [
+            f"BEGIN:{kind}",
+            f"DTSTART:{_stamp(onset)}",
+            f"TZOFFSETFROM:{_offset(before.utcoffset())}",
+            f"TZOFFSETTO:{_offset(after.utcoffset())}",
+            f"TZNAME:{after.tzname()}",
+            f"END:{kind}",
+        ]
+    lines.append("END:VTIMEZONE")
+    return lines
+
+
+def date_time_property(name: str, moment: datetime, tz: ZoneInfo) -> str:
+    """``NAME;TZID=zone:YYYYMMDDTHHMMSS`` in local time, or UTC (``...Z``) when the local time is ambiguous.
+
+    In the repeated hour after clocks go back a local time names two instants; RFC 5545 then means the
+    first, so the second is written in UTC instead to keep the exact instant.
+    """
+    local = moment.astimezone(tz)
+    naive = local.replace(tzinfo=None, fold=0)
+    if naive.replace(tzinfo=tz, fold=0).astimezone(UTC) != moment.astimezone(UTC):
+        return f"{name}:{_stamp(moment.astimezone(UTC))}Z"
+    return f"{name};TZID={tz.key}:{_stamp(naive)}"
+
+
+def _description(shift: ShiftView, view: PlanView) -> str:
+    crew = view.crew(shift.crew_id)
+    lines = [
+        f"{ROLE_LABEL.get(shift.role, shift.role)} patrol shift {shift.shift_id} (crew {shift.crew_id}), "
+        f"{PROJECT_LABEL.get(crew.project, crew.project)} project, {view.district_name(shift.district)}.",
+        f"Start and end at {view.base_name(shift.base_id)} ({shift.base_id}).",
+    ]
+    mates = [
+        f"{member} ({ROLE_LABEL.get(role, role)})"
+        for member, role in zip(crew.members, crew.roles, strict=True)
+        if member != shift.staff_id
+    ]
+    if mates:
+        lines.append("With " + ", ".join(mates) + ".")
+    if shift.break_start is not None and shift.break_minutes:
+        lines.append(f"Break {hhmm(shift.break_start)} for {shift.break_minutes} min.")
+    if crew.visits:
+        lines.append("Visits:")
+        for visit in crew.visits:
+            lines.append(
+                f"{visit.stop}. {span(visit.arrive, visit.depart, day=shift.day)} {visit.hotspot_name} "
+                f"({visit.row.hotspot_id}), {visit.row.dwell_minutes} min"
+            )
+    else:
+        lines.append("No hotspot visits planned.")
+    lines.append(f"Times are local ({view.scenario.timezone}). Paid hours {shift.paid_hours:g}.")
+    return "\n".join(lines)
+
+
+def calendar_lines(staff_id: str, shifts: Sequence[ShiftView], view: PlanView) -> list[str]:
+    """The unfolded content lines of one person's calendar (VCALENDAR with VTIMEZONE and VEVENTs)."""
+    tz = view.tz
+    years = [s.start.year for s in shifts] + [s.end.year for s in shifts] + [view.week_start.year]
+    stamp = week_stamp(view.week_start, tz)
+    scenario = _UNSAFE_UID.sub("-", str(view.summary.get("scenario", view.scenario.name)))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(f'Patrol shifts {staff_id}, week of {day_label(view.week_start)}')}",
+        f"X-WR-TIMEZONE:{tz.key}",
+        *vtimezone(tz, min(years) - 1, max(years)),
+    ]
+    for shift in sorted(shifts, key=lambda s: s.start):
+        crew = view.crew(shift.crew_id)
+        base = view.base(shift.base_id)
+        visits = len(crew.visits)
+        summary = (
+            f"Patrol: {ROLE_LABEL.get(shift.role, shift.role)}, {view.district_name(shift.district)} "
+            f"({visits} visit{'s' if visits != 1 else ''})"
+        )
+        uid = _UNSAFE_UID.sub("-", f"{shift.shift_id}.{view.week_start.isoformat()}@{scenario}.patrol")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            f"DTSTAMP:{stamp}",
+            date_time_property("DTSTART", shift.start, tz),
+            date_time_property("DTEND", shift.end, tz),
+            f"SUMMARY:{escape_text(summary)}",
+            f"LOCATION:{escape_text(view.base_name(shift.base_id))}",
+        ]
+        if base is not None:
+            lines.append(f"GEO:{base.lat:.6f};{base.lon:.6f}")
+        lines += [
+            f"DESCRIPTION:{escape_text(_description(shift, view))}",
+            f"CATEGORIES:{escape_text('Patrol')},{escape_text(PROJECT_LABEL.get(crew.project, crew.project))}",
+            "STATUS:CONFIRMED",
+            "TRANSP:OPAQUE",
+            "SEQUENCE:0",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return lines
+
+
+def _file_names(staff_ids: Iterable[str]) -> dict[str, str]:
+    """A file name per person (``W-MBRO-01.ics``), unique even when ids differ only in unsafe characters."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for staff_id in sorted(staff_ids):
+        stem = _UNSAFE_FILE.sub("_", staff_id) or "staff"
+        name, counter = f"{stem}.ics", 2
+        while name.lower() in taken:
+            name, counter = f"{stem}-{counter}.ics", counter + 1
+        taken.add(name.lower())
+        names[staff_id] = name
+    return names
+
+
+def write_calendars(view: PlanView, folder: Path) -> list[Path]:
+    """Write ``calendars/<staff_id>.ics`` for every person with a shift; return the files written.
+
+    Lines end in CRLF and are folded at 75 octets, as RFC 5545 requires.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    by_person: dict[str, list[ShiftView]] = defaultdict(list)
+    for shift in view.shifts:
+        by_person[shift.staff_id].append(shift)
+    written: list[Path] = []
+    for staff_id, name in _file_names(by_person).items():
+        text = "\r\n".join(fold(line) for line in calendar_lines(staff_id, by_person[staff_id], view)) + "\r\n"
+        path = folder / name
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def week_stamp(week_start: date, tz: ZoneInfo) -> str:
+    """The DTSTAMP used for a week's events: its Monday 00:00 local, in UTC (``20241020T230000Z``)."""
+    return _stamp(datetime.combine(week_start, time(), tzinfo=tz).astimezone(UTC)) + "Z"

@@ -1,0 +1,549 @@
+"""Planner views: roster.xlsx, roster.html, map.html (in headless Chromium) and calendars/*.ics.
+
+Fixture: tests/data/reports/plan-small (see its README): week of Mon 2024-10-21 in Europe/London ending
+on the autumn clock change; 4 hotspots, 3 bases, 4 crews (Mon 2 crews / 5 visits, Sat 1 crew / 3
+visits over the clock change, Sun 1 crew / 1 visit), 6 roster rows, 9 visits, 140 minutes; contract
+costs grant-asb £1,684.47, grant-sv £394.74, force £175.24 (total £2,254.45); roster-row costs £1,075.65.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+from optimiser.errors import DataError
+from optimiser.plan import read_plan
+from optimiser.reports import ReportFormatError, report_folder, write_reports
+from optimiser.reports.calendars import date_time_property, escape_text, fold, vtimezone
+from optimiser.reports.webmap import leaflet_assets
+
+PLAN_DIR = Path(__file__).parent / "data" / "reports" / "plan-small"
+LONDON = ZoneInfo("Europe/London")
+STAFF = ("PC-MB-01", "PCSO-MB-01", "W-MB-01", "W-ST-01")
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every view of the fixture plan, written once for the module."""
+    out = tmp_path_factory.mktemp("views")
+    paths = report_folder(PLAN_DIR, out_dir=out)
+    return {"out": out, "paths": paths, "plan": read_plan(PLAN_DIR)}
+
+
+# ---- the API -----------------------------------------------------------------------------------------
+
+
+def test_report_folder_writes_every_view(written: dict[str, Any]) -> None:
+    out = written["out"]
+    expected = [out / "roster.xlsx", out / "roster.html", out / "map.html"]
+    expected += [out / "calendars" / f"{s}.ics" for s in STAFF]
+    assert written["paths"] == expected
+    assert all(p.is_file() and p.stat().st_size > 0 for p in expected)
+    # PC-MB-02 is in the scenario but has no shift: no calendar; no staging folder left behind
+    assert sorted(p.name for p in (out / "calendars").iterdir()) == [f"{s}.ics" for s in STAFF]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportFormatError, match="unknown view 'pdf'") as caught:
+        report_folder(PLAN_DIR, formats=("xlsx", "pdf"), out_dir=tmp_path)
+    assert caught.value.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_subset_of_formats_and_stale_calendars_are_replaced(tmp_path: Path) -> None:
+    """Only the asked views are written; re-reporting replaces calendars/ whole (no stale person)."""
+    (tmp_path / "calendars").mkdir()
+    (tmp_path / "calendars" / "W-GONE-01.ics").write_text("old", encoding="utf-8")
+    paths = write_reports(read_plan(PLAN_DIR), tmp_path, formats=["ics"])
+    assert [p.name for p in paths] == [f"{s}.ics" for s in STAFF]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calendars"]
+    assert not (tmp_path / "calendars" / "W-GONE-01.ics").exists()
+
+
+def test_a_visit_of_an_unknown_crew_names_the_row(tmp_path: Path) -> None:
+    plan = read_plan(PLAN_DIR)
+    plan.visits[3] = replace(plan.visits[3], crew_id="C-NOPE")
+    with pytest.raises(DataError, match=r"visits\.csv: visit V4 belongs to crew 'C-NOPE'"):
+        write_reports(plan, tmp_path)
+
+
+def test_cli_report_command(tmp_path: Path) -> None:
+    import cli
+
+    assert cli.main(["report", str(PLAN_DIR), "--out", str(tmp_path), "--formats", "html,map"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html", "roster.html"]
+    assert cli.main(["report", str(PLAN_DIR), "--out", str(tmp_path), "--formats", "pdf"]) == 2
+
+
+# ---- roster.xlsx --------------------------------------------------------------------------------------
+
+
+def _evaluate(ws: Any, value: Any) -> float:
+    """Evaluate the few formulas the workbook uses: =SUM(A1:A9), =D9-C9, cell values."""
+    if not isinstance(value, str) or not value.startswith("="):
+        return float(value or 0)
+    formula = value[1:]
+    match = re.fullmatch(r"SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)", formula)
+    if match:
+        column, first, _, last = match.groups()
+        return sum(_evaluate(ws, ws[f"{column}{row}"].value) for row in range(int(first), int(last) + 1))
+    match = re.fullmatch(r"([A-Z]+\d+)-([A-Z]+\d+)", formula)
+    if match:
+        return _evaluate(ws, ws[match.group(1)].value) - _evaluate(ws, ws[match.group(2)].value)
+    if formula == "0":
+        return 0.0
+    raise AssertionError(f"unexpected formula {value}")
+
+
+def _row_of(ws: Any, label: str, *, column: int = 1, start: int = 1) -> int:
+    for row in range(start, ws.max_row + 1):
+        if ws.cell(row=row, column=column).value == label:
+            return row
+    raise AssertionError(f"{label!r} not found in {ws.title}")
+
+
+def test_workbook_sheets_and_formatting(written: dict[str, Any]) -> None:
+    book = openpyxl.load_workbook(written["out"] / "roster.xlsx")
+    assert book.sheetnames == ["Summary", "Middlesbrough", "Stockton-on-Tees", "By-person", "Shifts", "Visits"]
+    for ws in book.worksheets:
+        assert ws.freeze_panes is not None, ws.title
+    for name in book.sheetnames[1:]:
+        ws = book[name]
+        assert all(cell.font.bold for cell in ws[1] if cell.value is not None), name
+        for column in ws.iter_cols(min_row=2):
+            texts = [str(c.value) for c in column if isinstance(c.value, str) and not c.value.startswith("=")]
+            longest = max((len(line) for t in texts for line in t.splitlines()), default=0)
+            width = ws.column_dimensions[column[0].column_letter].width
+            assert width >= min(longest, 46), (name, column[0].column_letter, width, longest)
+    person = book["By-person"]
+    cost = person.cell(row=2, column=10)
+    assert cost.number_format == '"£"#,##0.00'
+    summary = book["Summary"]
+    note = summary.cell(row=_row_of(summary, "Time zone") + 1, column=1).value
+    assert "Excel has no time zones" in note and "Europe/London" in note
+
+
+def test_workbook_totals_match_the_contract(written: dict[str, Any]) -> None:
+    """Summary costs are the contract's; totals (formulas) equal the contract's sums."""
+    plan = written["plan"]
+    book = openpyxl.load_workbook(written["out"] / "roster.xlsx")
+    summary = book["Summary"]
+    header = _row_of(summary, "Funding")
+    costs = {
+        summary.cell(row=header + i, column=1).value: summary.cell(row=header + i, column=3).value for i in (1, 2, 3)
+    }
+    assert costs == {
+        "ASB grant (council wardens)": 1684.47,
+        "SV grant (police overtime)": 394.74,
+        "Force budget (PCSOs)": 175.24,
+    }
+    assert list(costs.values()) == [plan.summary["cost_gbp"][f] for f in ("grant-asb", "grant-sv", "force")]
+    total_row = _row_of(summary, "Total", start=header)
+    assert _evaluate(summary, summary.cell(row=total_row, column=3).value) == pytest.approx(2254.45, abs=1e-9)
+    assert _evaluate(summary, summary.cell(row=total_row, column=4).value) == pytest.approx(
+        plan.summary["budget_gbp"]["asb"] + plan.summary["budget_gbp"]["sv"], abs=1e-9
+    )
+    assert _evaluate(summary, summary.cell(row=header + 1, column=5).value) == pytest.approx(1917.81 - 1684.47)
+    spots = _row_of(summary, "Hotspot")
+    spot_total = _row_of(summary, "Total", start=spots)
+    assert _evaluate(summary, summary.cell(row=spot_total, column=6).value) == 9
+    assert _evaluate(summary, summary.cell(row=spot_total, column=7).value) == 140
+
+    roster_cost = round(sum(r.cost_gbp for r in plan.roster), 2)
+    assert roster_cost == 1075.65
+    person = book["By-person"]
+    last = _row_of(person, "Total")
+    assert _evaluate(person, person.cell(row=last, column=10).value) == pytest.approx(roster_cost, abs=1e-9)
+    assert _evaluate(person, person.cell(row=last, column=5).value) == 5  # shifts
+    shifts = book["Shifts"]
+    last = _row_of(shifts, "Total")
+    assert last == 2 + len(plan.roster)
+    assert _evaluate(shifts, shifts.cell(row=last, column=13).value) == pytest.approx(roster_cost, abs=1e-9)
+    visits = book["Visits"]
+    last = _row_of(visits, "Total")
+    assert last == 2 + len(plan.visits)
+    assert _evaluate(visits, visits.cell(row=last, column=12).value) == sum(
+        plan.summary["dosage_minutes_by_hotspot"].values()
+    )
+    district_total = 0.0
+    for name in ("Middlesbrough", "Stockton-on-Tees"):
+        ws = book[name]
+        district_total += _evaluate(ws, ws.cell(row=_row_of(ws, "Total"), column=11).value)
+    assert district_total == pytest.approx(roster_cost, abs=1e-9)
+
+
+def test_workbook_times_are_real_local_datetimes(written: dict[str, Any]) -> None:
+    """Excel cells hold naive local datetimes: the Saturday shift runs 19:00 BST to 03:00 GMT (9 h elapsed)."""
+    book = openpyxl.load_workbook(written["out"] / "roster.xlsx")
+    shifts = book["Shifts"]
+    rows = {(r[0], r[6]): r for r in shifts.iter_rows(min_row=2, values_only=True) if r[0] != "Total"}
+    pcso = rows[("S-1026-PCSO-MB-01", datetime(2024, 10, 26, 19, 0))]
+    assert pcso[7] == datetime(2024, 10, 27, 3, 0)
+    assert pcso[8] == datetime(2024, 10, 26, 21, 0)
+    assert shifts["G2"].number_format == "ddd dd/mm/yyyy hh:mm"
+    visits = book["Visits"]
+    v8 = next(r for r in visits.iter_rows(min_row=2, values_only=True) if r[0] == "V8")
+    assert v8[1] == datetime(2024, 10, 26)  # the day of the crew's shift
+    assert (v8[9], v8[10], v8[8]) == (datetime(2024, 10, 27, 1, 30), datetime(2024, 10, 27, 1, 45), 3)
+    middlesbrough = book["Middlesbrough"]
+    assert [c.value for c in middlesbrough["A"][1:4]] == ["PC-MB-01", "PCSO-MB-01", "W-MB-01"]
+    assert middlesbrough["C1"].value == datetime(2024, 10, 21)
+    monday = middlesbrough["C4"].value
+    assert monday.splitlines()[0] == "13:00–20:44"
+    assert "1. 14:00 H-MB-1 Middlesbrough centre" in monday and "3. 18:00 H-MB-1" in monday
+    assert middlesbrough["H2"].value.startswith("19:00–03:00 (+1)\nBreak 21:00 (20 min)")
+
+
+# ---- roster.html --------------------------------------------------------------------------------------
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the page text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.style = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style += data
+        self.text.append(data)
+
+    def find(self, tag: str, cls: str | None = None) -> list[dict[str, str]]:
+        return [a for t, a in self.tags if t == tag and (cls is None or cls in a.get("class", "").split())]
+
+
+def _parse(text: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(text)
+    return parser
+
+
+def test_printable_roster_sections_and_print_css(written: dict[str, Any]) -> None:
+    page = _parse((written["out"] / "roster.html").read_text(encoding="utf-8"))
+    ids = [a["id"] for a in page.find("section", "day")]
+    assert ids == [
+        "d-E06000002-2024-10-21",
+        "d-E06000002-2024-10-26",
+        "d-E06000002-2024-10-27",
+        "d-E06000004-2024-10-21",
+    ]
+    css = re.sub(r"\s+", " ", page.style)
+    print_block = css[css.index("@media print") :]
+    assert "section.day { break-before: page;" in print_block
+    assert "thead { display: table-header-group; }" in print_block
+    # self-contained: no scripts, stylesheets, images or fonts from anywhere
+    assert not page.find("script") and not page.find("link") and not page.find("img")
+    assert all(a["href"].startswith("#") for a in page.find("a"))
+    text = re.sub(r"\s+", " ", "".join(page.text))
+    assert "01:30–01:45 (+1) Newport Road" in text
+    assert text.index("20:00–20:15 Newport Road") < text.index("22:30–22:45 Linthorpe Road, south")
+
+
+# ---- calendars/*.ics ----------------------------------------------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z0-9-]+")
+_UNESCAPE = re.compile(r"\\(.)")
+
+
+def _unescape(value: str) -> str:
+    """Strict RFC 5545 TEXT unescaping: only \\\\ \\; \\, \\n \\N; bare ; or , are errors."""
+    plain = _UNESCAPE.sub("", value)
+    assert ";" not in plain and "," not in plain, f"unescaped separator in {value!r}"
+
+    def one(match: re.Match[str]) -> str:
+        char = match.group(1)
+        assert char in "\\;,nN", f"bad escape \\{char} in {value!r}"
+        return "\n" if char in "nN" else char
+
+    return _UNESCAPE.sub(one, value)
+
+
+def _parse_ics(data: bytes) -> list[tuple[str, dict[str, str], str]]:
+    """Check the physical lines (CRLF, <= 75 octets, folding) and return unfolded (name, params, value)."""
+    assert data.endswith(b"\r\n")
+    physical = data[:-2].split(b"\r\n")
+    assert all(b"\n" not in line and b"\r" not in line for line in physical), "bare CR or LF"
+    assert all(len(line) <= 75 for line in physical), "line over 75 octets"
+    logical: list[str] = []
+    for line in physical:
+        text = line.decode("utf-8")  # folding never splits a UTF-8 character
+        if text.startswith(" "):
+            assert logical, "continuation before any line"
+            logical[-1] += text[1:]
+        else:
+            assert text and not text.startswith("\t")
+            logical.append(text)
+    parsed = []
+    for text in logical:
+        head, sep, value = text.partition(":")
+        assert sep, f"no ':' in {text!r}"
+        name, *params = head.split(";")
+        assert _NAME.fullmatch(name), name
+        fields = {}
+        for param in params:
+            key, eq, val = param.partition("=")
+            assert eq and _NAME.fullmatch(key), param
+            fields[key] = val
+        parsed.append((name.upper(), fields, value))
+    return parsed
+
+
+def _components(lines: list[tuple[str, dict[str, str], str]]) -> list[dict[str, Any]]:
+    """Nest BEGIN/END into dicts: {'type', 'props': [(name, params, value)], 'children': [...]}."""
+    root: dict[str, Any] = {"type": "ROOT", "props": [], "children": []}
+    stack = [root]
+    for name, params, value in lines:
+        if name == "BEGIN":
+            node = {"type": value, "props": [], "children": []}
+            stack[-1]["children"].append(node)
+            stack.append(node)
+        elif name == "END":
+            assert stack[-1]["type"] == value, f"END:{value} closes {stack[-1]['type']}"
+            stack.pop()
+        else:
+            stack[-1]["props"].append((name, params, value))
+    assert stack == [root], "unclosed component"
+    return root["children"]
+
+
+def _prop(node: dict[str, Any], name: str) -> tuple[dict[str, str], str]:
+    found = [(p, v) for n, p, v in node["props"] if n == name]
+    assert len(found) == 1, f"{node['type']} needs exactly one {name}"
+    return found[0]
+
+
+def _instant(params: dict[str, str], value: str) -> datetime:
+    if value.endswith("Z"):
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=ZoneInfo(params["TZID"]))
+
+
+def _offset(text: str) -> timedelta:
+    sign = -1 if text[0] == "-" else 1
+    return sign * timedelta(hours=int(text[1:3]), minutes=int(text[3:5]))
+
+
+def test_calendars_are_valid_icalendar(written: dict[str, Any]) -> None:
+    """Strictly parsed: one VEVENT per shift at the contract's instants, visits in the description."""
+    plan = written["plan"]
+    shifts: dict[str, list[Any]] = {}
+    for row in plan.roster:
+        shifts.setdefault(row.shift_id, []).append(row)
+    uids: set[str] = set()
+    for staff_id in STAFF:
+        tree = _components(_parse_ics((written["out"] / "calendars" / f"{staff_id}.ics").read_bytes()))
+        assert [c["type"] for c in tree] == ["VCALENDAR"]
+        calendar = tree[0]
+        assert _prop(calendar, "VERSION")[1] == "2.0"
+        assert _prop(calendar, "PRODID")[1]
+        zones = [c for c in calendar["children"] if c["type"] == "VTIMEZONE"]
+        assert len(zones) == 1 and _prop(zones[0], "TZID")[1] == "Europe/London"
+        for observance in zones[0]["children"]:
+            assert observance["type"] in {"STANDARD", "DAYLIGHT"}
+            onset = datetime.strptime(_prop(observance, "DTSTART")[1], "%Y%m%dT%H%M%S")
+            before, after = _offset(_prop(observance, "TZOFFSETFROM")[1]), _offset(_prop(observance, "TZOFFSETTO")[1])
+            instant = (onset - before).replace(tzinfo=UTC)
+            assert instant.astimezone(LONDON).utcoffset() == after
+            assert (instant - timedelta(minutes=1)).astimezone(LONDON).utcoffset() == before
+        events = [c for c in calendar["children"] if c["type"] == "VEVENT"]
+        mine = {sid: rows for sid, rows in shifts.items() if rows[0].staff_id == staff_id}
+        assert len(events) == len(mine)
+        for event in events:
+            uid = _prop(event, "UID")[1]
+            assert uid not in uids
+            uids.add(uid)
+            assert _prop(event, "DTSTAMP")[1] == "20241020T230000Z"  # Mon 21 Oct 00:00 BST, not the clock
+            start_params, start = _prop(event, "DTSTART")
+            end_params, end = _prop(event, "DTEND")
+            assert start_params == end_params == {"TZID": "Europe/London"}
+            rows = mine[uid.split(".")[0]]
+            assert _instant(start_params, start) == min(r.shift_start for r in rows)
+            assert _instant(end_params, end) == max(r.shift_end for r in rows)
+            _unescape(_prop(event, "SUMMARY")[1])
+            _unescape(_prop(event, "LOCATION")[1])
+            description = _unescape(_prop(event, "DESCRIPTION")[1])
+            visits = [v for v in plan.visits if v.crew_id == rows[0].crew_id]
+            listed = [line for line in description.splitlines() if re.match(r"\d+\. ", line)]
+            assert len(listed) == len(visits)
+    assert len(uids) == 5
+    officer = (written["out"] / "calendars" / "PC-MB-01.ics").read_bytes().decode()
+    unfolded = officer.replace("\r\n ", "")
+    assert "DTSTART;TZID=Europe/London:20241026T190000" in unfolded
+    assert "DTEND;TZID=Europe/London:20241027T030000" in unfolded
+    assert "3. 01:30–01:45 (+1) Newport Road (H-MB-3)\\, 15 min" in unfolded
+    assert "SUMMARY:Patrol: Officer\\, Middlesbrough (3 visits)" in unfolded
+
+
+def test_calendars_are_deterministic(written: dict[str, Any], tmp_path: Path) -> None:
+    again = write_reports(written["plan"], tmp_path, formats=["ics"])
+    for path in again:
+        assert path.read_bytes() == (written["out"] / "calendars" / path.name).read_bytes()
+
+
+def test_fold_keeps_characters_and_escapes_whole() -> None:
+    line = "DESCRIPTION:" + escape_text("Café £12.50; Linthorpe Road, south\nnext line " * 6)
+    folded = fold(line)
+    parts = folded.split("\r\n")
+    assert all(len(p.encode("utf-8")) <= 75 for p in parts)
+    assert all(p.startswith(" ") for p in parts[1:])
+    assert all(not p.endswith("\\") for p in parts[:-1])  # an escape is never split
+    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+    assert escape_text("a\\b;c,d\r\ne") == "a\\\\b\\;c\\,d\\ne"
+
+
+def test_ambiguous_local_time_is_written_in_utc() -> None:
+    """01:30 on 27 Oct 2024 happens twice in London; the second (GMT) one must keep its instant."""
+    first = datetime(2024, 10, 27, 0, 30, tzinfo=UTC)  # 01:30 BST
+    second = datetime(2024, 10, 27, 1, 30, tzinfo=UTC)  # 01:30 GMT
+    assert date_time_property("DTSTART", first, LONDON) == "DTSTART;TZID=Europe/London:20241027T013000"
+    assert date_time_property("DTSTART", second, LONDON) == "DTSTART:20241027T013000Z"
+
+
+def test_vtimezone_without_daylight_saving() -> None:
+    lines = vtimezone(ZoneInfo("Asia/Kolkata"), 2023, 2024)
+    assert lines == [
+        "BEGIN:VTIMEZONE",
+        "TZID:Asia/Kolkata",
+        "X-LIC-LOCATION:Asia/Kolkata",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        "TZOFFSETFROM:+0530",
+        "TZOFFSETTO:+0530",
+        "TZNAME:IST",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+
+
+# ---- map.html -----------------------------------------------------------------------------------------
+
+
+def test_map_is_self_contained(written: dict[str, Any]) -> None:
+    text = (written["out"] / "map.html").read_text(encoding="utf-8")
+    page = _parse(text)
+    assert not page.find("link") and not page.find("img")
+    assert all("src" not in attrs for attrs in page.find("script"))
+    csp = [a for a in page.find("meta") if a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in csp[0]["content"]
+    assert "sourceMappingURL" not in text and "url(images/" not in text
+    script, css = leaflet_assets()
+    assert 'version="1.9.4"' in script and "data:image/png;base64," in css
+    data = json.loads(re.search(r"<script type='application/json' id='plan-data'>(.*?)</script>", text, re.S).group(1))
+    assert len(data["hotspots"]) == 4 and len(data["routes"]) == 4
+    assert [d["visits"] for d in data["days"]] == [5, 0, 0, 0, 0, 3, 1]
+    polygon = next(h for h in data["hotspots"] if h["id"] == "H-MB-1")["polygon"]
+    assert polygon[0] == [54.5753, -1.2362]  # [lat, lon] for Leaflet, from the scenario's [lon, lat]
+
+
+def _chromium() -> str:
+    found = os.environ.get("PATROL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail(
+            "headless Chromium is needed for the map test: run `bash .ci/chromium.sh` (apt-get install chromium)"
+        )
+    return found
+
+
+def _dump_dom(url: str, profile: Path) -> tuple[_Tags, str]:
+    """Open ``url`` in headless Chromium with networking disabled and return the rendered DOM."""
+    command = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,800",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    dom = result.stdout.decode("utf-8", "replace")
+    assert result.returncode == 0 and "<html" in dom, result.stderr.decode("utf-8", "replace")[-2000:]
+    return _parse(dom), dom
+
+
+@pytest.mark.parametrize(
+    ("fragment", "day"),
+    [("", "2024-10-21"), ("#day=2024-10-26", "2024-10-26"), ("#day=2024-10-27&tiles=osm", "2024-10-27")],
+)
+def test_map_draws_in_headless_chromium(written: dict[str, Any], tmp_path: Path, fragment: str, day: str) -> None:
+    """Hotspot shapes, bases, route lines and numbered stops are in the rendered DOM, with no script error.
+
+    Expected per day: Mon 2 routes / 5 stops at 3 markers (H-MB-1 twice by one crew, H-ST-1 twice);
+    Sat 1 route / 3 stops at 2 markers; Sun 1 route / 1 stop. Offline, the OSM layer fails quietly.
+    """
+    plan = written["plan"]
+    page, dom = _dump_dom((written["out"] / "map.html").as_uri() + fragment, tmp_path / "profile")
+    root = page.tags[0][1] if page.tags[0][0] == "html" else {}
+    assert root.get("data-errors") == "0", root.get("data-error-messages")
+    status = next(a for t, a in page.tags if a.get("id") == "map-status")
+    assert status["data-ready"] == "1" and status["data-day"] == day
+
+    hotspots = page.find("path", "hotspot")
+    assert len(hotspots) == len(plan.hotspots) == int(status["data-hotspots"]) == 4
+    projects = Counter(c for a in hotspots for c in a["class"].split() if c.startswith("hotspot-"))
+    assert projects == Counter(f"hotspot-{h.project}" for h in plan.hotspots)
+    assert len(page.find("div", "base-icon")) == int(status["data-bases"]) == 3
+
+    crew_days: dict[str, date] = {}
+    for row in plan.roster:
+        start = row.shift_start.astimezone(LONDON).date()
+        crew_days[row.crew_id] = min(start, crew_days.get(row.crew_id, start))
+    crews = {c for c, d in crew_days.items() if d.isoformat() == day}
+    visits = [v for v in plan.visits if v.crew_id in crews]
+    assert len(page.find("path", "route")) == int(status["data-routes"]) == len(crews)
+    stops = [a for t, a in page.tags if t == "span" and "data-stops" in a]
+    assert len(stops) == int(status["data-stop-markers"]) == len({(v.crew_id, v.hotspot_id) for v in visits})
+    numbers: dict[str, list[int]] = {}
+    for attrs in stops:
+        numbers.setdefault(attrs["data-crew"], []).extend(int(n) for n in attrs["data-stops"].split(","))
+    assert {c: sorted(n) for c, n in numbers.items()} == {
+        c: list(range(1, sum(v.crew_id == c for v in visits) + 1)) for c in crews
+    }
+    assert int(status["data-stops"]) == len(visits)
+    # arrival times are labelled on the map (a small day), and the scale bar and layer control exist
+    assert int(status["data-time-labels"]) == len(stops)
+    assert page.find("div", "leaflet-control-scale") and page.find("div", "leaflet-control-layers")
+    options = [a["value"] for a in page.find("option")]
+    assert options == [f"2024-10-{d}" for d in range(21, 28)]
+    attribution = re.search(r'class="leaflet-control-attribution[^"]*">(.*?)</div>', dom, re.S)
+    assert attribution and "Leaflet" in attribution.group(1)
+    if "tiles=osm" in fragment:
+        assert status["data-base-layer"] == "osm" and "OpenStreetMap</a> contributors" in attribution.group(1)
+        assert page.find("img", "leaflet-tile")  # requested, failed offline, harmless
+    else:
+        assert status["data-base-layer"] == "plain" and not page.find("img", "leaflet-tile")
+        assert "OpenStreetMap" not in attribution.group(1)
