@@ -43,6 +43,14 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"out": out, "paths": paths, "plan": read_plan(PLAN_DIR)}
 
 
+def test_fixture_is_a_valid_plan() -> None:
+    """The fixture keeps every rule of docs/plan-rules.md, so the views are tested on a real plan shape."""
+    from optimiser.validate import check_folder
+
+    violations, _plan = check_folder(PLAN_DIR)
+    assert violations == []
+
+
 # ---- the API -----------------------------------------------------------------------------------------
 
 

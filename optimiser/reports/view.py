@@ -237,7 +237,7 @@ def _shifts(rows: Sequence[RosterRow], tz: ZoneInfo) -> list[ShiftView]:
                 start=start,
                 end=max(r.shift_end for r in members).astimezone(tz),
                 break_start=breaks[0].break_start.astimezone(tz) if breaks and breaks[0].break_start else None,
-                break_minutes=sum(r.break_minutes for r in breaks),
+                break_minutes=breaks[0].break_minutes if breaks else 0,  # every row of a shift repeats its break
                 paid_hours=round(sum(r.paid_hours for r in members), 4),
                 cost_gbp=round(sum(r.cost_gbp for r in members), 2),
                 multipliers=tuple(dict.fromkeys(r.pay_multiplier for r in members)),
