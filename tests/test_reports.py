@@ -25,7 +25,7 @@ import openpyxl
 import pytest
 
 from optimiser.errors import DataError
-from optimiser.plan import read_plan
+from optimiser.plan import read_plan, write_plan
 from optimiser.reports import ReportFormatError, report_folder, write_reports
 from optimiser.reports.calendars import date_time_property, escape_text, fold, vtimezone
 from optimiser.reports.webmap import leaflet_assets
@@ -87,6 +87,39 @@ def test_a_visit_of_an_unknown_crew_names_the_row(tmp_path: Path) -> None:
     plan.visits[3] = replace(plan.visits[3], crew_id="C-NOPE")
     with pytest.raises(DataError, match=r"visits\.csv: visit V4 belongs to crew 'C-NOPE'"):
         write_reports(plan, tmp_path)
+
+
+def test_views_inside_the_atomic_plan_write(tmp_path: Path) -> None:
+    """As `patrol plan` does: the views are written into write_plan's staging folder and swapped in with it."""
+    plan = read_plan(PLAN_DIR)
+    out = write_plan(
+        plan,
+        tmp_path / "plan",
+        extra_files={"views": lambda folder: write_reports(plan, folder, formats=("xlsx", "ics"))},
+    )
+    names = sorted(p.name for p in out.iterdir())
+    contract = ["hotspots.csv", "roster.csv", "scenario.resolved.yaml", "summary.json", "visits.csv"]
+    assert names == sorted([*contract, "calendars", "roster.xlsx"])
+    assert read_plan(out).roster == plan.roster
+
+
+def test_a_plan_without_shifts_still_has_every_view(tmp_path: Path) -> None:
+    """An infeasible week: no roster, no visits; the views say so instead of failing."""
+    plan = read_plan(PLAN_DIR)
+    plan = replace(
+        plan, roster=[], visits=[], summary={**plan.summary, "status": "infeasible", "explanation": "budget too small"}
+    )
+    paths = write_reports(plan, tmp_path)
+    assert [p.name for p in paths] == ["roster.xlsx", "roster.html", "map.html"]
+    assert list((tmp_path / "calendars").iterdir()) == []
+    assert "No shifts in this plan" in (tmp_path / "roster.html").read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(tmp_path / "roster.xlsx")
+    assert book["Summary"]["B6"].value == "infeasible" and book["Summary"]["B7"].value == "budget too small"
+    page, _dom = _dump_dom((tmp_path / "map.html").as_uri(), tmp_path / "profile")
+    assert page.tags[0][1].get("data-errors") == "0", page.tags[0][1].get("data-error-messages")
+    status = next(a for t, a in page.tags if a.get("id") == "map-status")
+    assert (status["data-ready"], status["data-hotspots"], status["data-routes"]) == ("1", "4", "0")
+    assert status["data-day"] == "2024-10-21"
 
 
 def test_cli_report_command(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -155,19 +156,25 @@ class PlanView:
         """The district's name from the scenario (its code when the scenario does not know it)."""
         return self.district_names.get(code, code)
 
+    @cached_property
+    def _hotspot_index(self) -> dict[str, HotspotView]:
+        return {spot.hotspot_id: spot for spot in self.hotspots}
+
+    @cached_property
+    def _base_index(self) -> dict[str, BaseView]:
+        return {base.base_id: base for base in self.bases}
+
+    @cached_property
+    def _crew_index(self) -> dict[str, CrewView]:
+        return {crew.crew_id: crew for crew in self.crews}
+
     def hotspot(self, hotspot_id: str) -> HotspotView:
         """The hotspot with this id."""
-        for spot in self.hotspots:
-            if spot.hotspot_id == hotspot_id:
-                return spot
-        raise KeyError(hotspot_id)
+        return self._hotspot_index[hotspot_id]
 
     def base(self, base_id: str) -> BaseView | None:
         """The base with this id, or None when the scenario does not list it."""
-        for base in self.bases:
-            if base.base_id == base_id:
-                return base
-        return None
+        return self._base_index.get(base_id)
 
     def base_name(self, base_id: str) -> str:
         """A base's name (its id when unknown)."""
@@ -176,10 +183,7 @@ class PlanView:
 
     def crew(self, crew_id: str) -> CrewView:
         """The crew with this id."""
-        for crew in self.crews:
-            if crew.crew_id == crew_id:
-                return crew
-        raise KeyError(crew_id)
+        return self._crew_index[crew_id]
 
     @property
     def week_end(self) -> date:
