@@ -1,0 +1,643 @@
+"""police.uk street-level CSVs -> tidy incidents (crime type, harm weight, month, point, LSOA, district).
+
+police.uk publishes one CSV per force per month (columns ``Crime ID, Month, Reported by, Falls within,
+Longitude, Latitude, Location, LSOA code, LSOA name, Crime type, Last outcome category, Context``).
+:func:`load` reads many of them at once (plain or ``.csv.gz``), checks every row and returns one tidy
+table plus a :class:`LoadReport` that counts every row it could not use and why. No row is dropped
+without being counted: a row is excluded for the first of these reasons that applies, in this order,
+
+1. ``bad_month``: ``Month`` is not ``YYYY-MM``;
+2. ``outside_months``: outside the months asked for (not a data problem, so not warned about);
+3. ``no_coordinates``: ``Longitude``/``Latitude`` empty, not numbers, or outside Great Britain;
+4. ``outside_force_area``: its ``LSOA code`` is not one of the force's LSOAs (police.uk files carry a
+   few border rows in neighbouring councils);
+5. ``unknown_crime_type``: the crime type has no harm weight in the harm table,
+
+so ``rows_read == rows_kept + sum of the five counts``. Points are also projected to the British
+National Grid (EPSG:27700, metres), which is what the hotspot grid and every distance use.
+
+Harm weights come from a shipped table (``data/harm_weights.csv``): days of imprisonment at the
+sentencing starting point, Cambridge Crime Harm Index style (Sherman, Neyroud & Neyroud 2016).
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import gzip
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from optimiser.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+DEFAULT_STREET_DIR = DATA_DIR / "police_uk" / "cleveland" / "street"
+DEFAULT_STOP_AND_SEARCH_DIR = DATA_DIR / "police_uk" / "cleveland" / "stop_and_search"
+DEFAULT_LSOA_FILE = DATA_DIR / "lsoa" / "cleveland_lsoa2021_population_census2021.csv"
+DEFAULT_LSOA_BOUNDARIES = DATA_DIR / "lsoa" / "cleveland_lsoa2011_bsc.geojson"
+DEFAULT_HARM_WEIGHTS = DATA_DIR / "harm_weights.csv"
+
+STREET_COLUMNS: tuple[str, ...] = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+"""The columns every police.uk street-level file must have (order does not matter)."""
+
+STOP_AND_SEARCH_COLUMNS: tuple[str, ...] = ("Type", "Date", "Latitude", "Longitude")
+"""The stop-and-search columns this module reads (the files have more)."""
+
+INCIDENT_COLUMNS: tuple[str, ...] = (
+    "crime_id",
+    "month",
+    "crime_type",
+    "harm",
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "location",
+    "lsoa",
+    "district",
+    "source",
+)
+"""Columns of the tidy incidents table returned by :func:`load` (``x``/``y`` are EPSG:27700 metres)."""
+
+REASONS: tuple[str, ...] = ("bad_month", "outside_months", "no_coordinates", "outside_force_area", "unknown_crime_type")
+"""Why a row was not kept, in the order the checks are applied."""
+
+PROBLEM_REASONS: tuple[str, ...] = ("bad_month", "no_coordinates", "outside_force_area", "unknown_crime_type")
+"""The reasons that are data problems (warned about); ``outside_months`` is a filter the caller asked for."""
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Great Britain and its islands, generously: anything outside is a bad coordinate, not a place.
+_GB_LON = (-9.0, 2.5)
+_GB_LAT = (49.0, 61.5)
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+# ---- months ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class MonthWindow:
+    """An inclusive range of police.uk months, ``start`` .. ``end`` as ``YYYY-MM`` strings."""
+
+    start: str
+    end: str
+
+    def __post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if not _MONTH.match(value):
+                raise DataError(f"month {value!r} is not YYYY-MM (e.g. 2024-11)")
+        if self.end < self.start:
+            raise DataError(f"month window {self.start}:{self.end} ends before it starts")
+
+    def __str__(self) -> str:
+        return f"{self.start}:{self.end}"
+
+    @property
+    def months(self) -> list[str]:
+        """Every month in the window, oldest first."""
+        return month_range(self.start, self.end)
+
+    @property
+    def days(self) -> int:
+        """Calendar days covered by the window (e.g. 366 for 2023-12..2024-11, which holds 29 Feb)."""
+        total = 0
+        for month in self.months:
+            year, mon = int(month[:4]), int(month[5:])
+            total += calendar.monthrange(year, mon)[1]
+        return total
+
+    def __contains__(self, month: object) -> bool:
+        return isinstance(month, str) and self.start <= month <= self.end
+
+
+def month_range(start: str, end: str) -> list[str]:
+    """All ``YYYY-MM`` months from ``start`` to ``end`` inclusive."""
+    year, mon = int(start[:4]), int(start[5:])
+    out: list[str] = []
+    while f"{year:04d}-{mon:02d}" <= end:
+        out.append(f"{year:04d}-{mon:02d}")
+        mon += 1
+        if mon == 13:
+            year, mon = year + 1, 1
+    return out
+
+
+def parse_months(text: str | MonthWindow | tuple[str, str]) -> MonthWindow:
+    """Parse ``"2023-12:2024-11"`` (or a single ``"2024-11"``) into a :class:`MonthWindow`.
+
+    Raises
+    ------
+    DataError
+        When the text is not ``YYYY-MM[:YYYY-MM]`` or the window ends before it starts.
+    """
+    if isinstance(text, MonthWindow):
+        return text
+    if isinstance(text, tuple):
+        return MonthWindow(str(text[0]), str(text[1]))
+    parts = str(text).strip().split(":")
+    if len(parts) == 1:
+        parts = [parts[0], parts[0]]
+    if len(parts) != 2 or not all(_MONTH.match(p) for p in parts):
+        raise DataError(f"months {text!r} must be YYYY-MM:YYYY-MM, e.g. 2023-12:2024-11")
+    return MonthWindow(parts[0], parts[1])
+
+
+def default_window(week_start: date, *, months: int = 12) -> MonthWindow:
+    """The ``months`` whole months before the month holding ``week_start``.
+
+    A plan of the week 2024-12-02 therefore uses 2023-12..2024-11 and never sees later data (police.uk
+    publishes a month only after it ends).
+    """
+    if months < 1:
+        raise DataError(f"a month window needs at least 1 month, got {months}")
+    year, mon = week_start.year, week_start.month - 1
+    if mon == 0:
+        year, mon = year - 1, 12
+    end = f"{year:04d}-{mon:02d}"
+    total = year * 12 + (mon - 1) - (months - 1)
+    start = f"{total // 12:04d}-{total % 12 + 1:02d}"
+    return MonthWindow(start, end)
+
+
+# ---- reference tables --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForceArea:
+    """The force's LSOAs (2021 codes): which council district each is in, and its area in m².
+
+    The force area is the sum of the LSOA areas (``area_m2_bgc``, ONS boundaries clipped to the
+    coastline), the denominator of every area share and of the Predictive Accuracy Index.
+    """
+
+    lsoa_district: dict[str, str]
+    lsoa_area_m2: dict[str, float]
+    lsoa_name: dict[str, str]
+    district_names: dict[str, str]
+    source: str = ""
+
+    @property
+    def area_m2(self) -> float:
+        """Force area in square metres."""
+        return float(sum(self.lsoa_area_m2.values()))
+
+    def district_area_m2(self) -> dict[str, float]:
+        """Area of each district in square metres."""
+        out: dict[str, float] = {}
+        for code, district in self.lsoa_district.items():
+            out[district] = out.get(district, 0.0) + self.lsoa_area_m2[code]
+        return out
+
+
+def load_force_area(path: str | Path = DEFAULT_LSOA_FILE) -> ForceArea:
+    """Read the LSOA table (``LSOA21CD, LSOA21NM, LAD22CD, LAD22NM, area_m2_bgc``, extra columns ignored).
+
+    Raises
+    ------
+    DataError
+        When the file is missing, lacks a column, repeats an LSOA or has an area that is not a
+        positive number.
+    """
+    path = Path(path)
+    needed = ["LSOA21CD", "LSOA21NM", "LAD22CD", "LAD22NM", "area_m2_bgc"]
+    frame = _read_table(path, needed)
+    codes = frame["LSOA21CD"].str.strip()
+    duplicated = codes[codes.duplicated()]
+    if len(duplicated):
+        raise DataError(f"{path}: LSOA {duplicated.iloc[0]!r} appears more than once; keep one row per LSOA")
+    area = pd.to_numeric(frame["area_m2_bgc"], errors="coerce")
+    bad = frame.index[~(area > 0)]
+    if len(bad):
+        row = int(bad[0])
+        raise DataError(
+            f"{path}: row {row + 2}: area_m2_bgc {frame.loc[row, 'area_m2_bgc']!r} is not a positive number of m²"
+        )
+    return ForceArea(
+        lsoa_district=dict(zip(codes, frame["LAD22CD"].str.strip(), strict=True)),
+        lsoa_area_m2=dict(zip(codes, area.astype(float), strict=True)),
+        lsoa_name=dict(zip(codes, frame["LSOA21NM"].str.strip(), strict=True)),
+        district_names=dict(zip(frame["LAD22CD"].str.strip(), frame["LAD22NM"].str.strip(), strict=False)),
+        source=str(path),
+    )
+
+
+def load_harm_weights(path: str | Path = DEFAULT_HARM_WEIGHTS) -> dict[str, float]:
+    """Read the harm table ``crime_type, days, source``: days of harm per incident of each crime type.
+
+    Raises
+    ------
+    DataError
+        When a column is missing, a crime type repeats, or ``days`` is not a number >= 0.
+    """
+    path = Path(path)
+    frame = _read_table(path, ["crime_type", "days", "source"])
+    weights: dict[str, float] = {}
+    for i, (name, days) in enumerate(zip(frame["crime_type"], frame["days"], strict=True)):
+        crime_type = name.strip()
+        try:
+            value = float(days)
+        except ValueError:
+            value = float("nan")
+        if not value >= 0:
+            raise DataError(f"{path}: row {i + 2} ({crime_type}): days {days!r} is not a number >= 0")
+        if crime_type in weights:
+            raise DataError(f"{path}: row {i + 2}: crime type {crime_type!r} appears twice; keep one row")
+        weights[crime_type] = value
+    if not weights:
+        raise DataError(f"{path}: the harm table has no rows")
+    return weights
+
+
+def _read_table(path: Path, needed: Sequence[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot be read as CSV ({exc})") from exc
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(repr(c) for c in missing)}; the header must have {list(needed)}"
+        )
+    return frame
+
+
+# ---- street-level crime ------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load` read and every row it did not keep, by reason and by file.
+
+    Attributes
+    ----------
+    files : list of str
+        The files read, in order.
+    rows_read : int
+        Data rows read (headers excluded).
+    rows_kept : int
+        Rows in the returned incidents table.
+    counts : dict
+        Rows not kept, by reason (see :data:`REASONS`); every reason is present, 0 when none.
+    by_file : dict
+        ``file -> reason -> count`` for the reasons with a non-zero count.
+    unknown_crime_types : dict
+        The crime type names with no harm weight, and how many rows had each.
+    """
+
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_kept: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
+    by_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    unknown_crime_types: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def bad_month(self) -> int:
+        """Rows whose Month is not YYYY-MM."""
+        return self.counts["bad_month"]
+
+    @property
+    def outside_months(self) -> int:
+        """Rows outside the months asked for."""
+        return self.counts["outside_months"]
+
+    @property
+    def no_coordinates(self) -> int:
+        """Rows with empty, non-numeric or non-GB coordinates."""
+        return self.counts["no_coordinates"]
+
+    @property
+    def outside_force_area(self) -> int:
+        """Rows whose LSOA is not one of the force's LSOAs."""
+        return self.counts["outside_force_area"]
+
+    @property
+    def unknown_crime_type(self) -> int:
+        """Rows whose crime type has no harm weight."""
+        return self.counts["unknown_crime_type"]
+
+    @property
+    def problems(self) -> int:
+        """Rows not kept because of a data problem (everything except ``outside_months``)."""
+        return sum(self.counts[r] for r in PROBLEM_REASONS)
+
+    def summary(self) -> str:
+        """One paragraph for people: rows read and kept, then each reason with its count and files."""
+        lines = [f"read {self.rows_read} rows from {len(self.files)} file(s); kept {self.rows_kept}"]
+        labels = {
+            "bad_month": "with a Month that is not YYYY-MM",
+            "outside_months": "outside the months asked for",
+            "no_coordinates": "with no usable coordinates",
+            "outside_force_area": "outside the force area (LSOA not among the force's LSOAs)",
+            "unknown_crime_type": "with a crime type that has no harm weight",
+        }
+        for reason in REASONS:
+            count = self.counts[reason]
+            if not count:
+                continue
+            files = [Path(f).name for f, c in self.by_file.items() if c.get(reason)]
+            shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            extra = ""
+            if reason == "unknown_crime_type":
+                extra = " (" + ", ".join(f"{k!r}: {v}" for k, v in sorted(self.unknown_crime_types.items())) + ")"
+            lines.append(f"  {count} row(s) {labels[reason]}{extra} in {shown}")
+        return "\n".join(lines)
+
+
+def street_files(directory: str | Path = DEFAULT_STREET_DIR, *, months: MonthWindow | str | None = None) -> list[Path]:
+    """The police.uk street files in ``directory`` (``YYYY-MM-<force>-street.csv[.gz]``), oldest first.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Folder searched recursively.
+    months : MonthWindow or str, optional
+        Keep only files whose name starts with a month in this window.
+
+    Raises
+    ------
+    DataError
+        When the folder does not exist or holds no matching file.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataError(f"{directory}: folder of police.uk street files not found")
+    window = parse_months(months) if months is not None else None
+    found: list[tuple[str, Path]] = []
+    for path in directory.rglob("*-street.csv*"):
+        if not (path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
+            continue
+        month = path.name[:7]
+        if window is not None and (not _MONTH.match(month) or month not in window):
+            continue
+        found.append((path.name, path))
+    if not found:
+        asked = f" for months {window}" if window else ""
+        raise DataError(f"{directory}: no police.uk street files (*-street.csv or *-street.csv.gz){asked}")
+    return [p for _, p in sorted(found)]
+
+
+def _read_header(path: Path) -> list[str]:
+    try:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+            first = handle.readline()
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise DataError(f"{path}: cannot be read ({exc}); is it a police.uk CSV (plain or gzip)?") from exc
+    if not first.strip():
+        raise DataError(f"{path}: the file is empty; expected a police.uk CSV with a header row")
+    return [c.strip() for c in next(csv.reader([first]))]
+
+
+def _check_columns(path: Path, columns: Sequence[str], required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise DataError(
+            f"{path}: missing column(s) {names}; a police.uk file has {', '.join(required)} "
+            "(download it again from data.police.uk)"
+        )
+
+
+def load(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    lsoa_file: str | Path | ForceArea = DEFAULT_LSOA_FILE,
+    harm_weights_file: str | Path | dict[str, float] = DEFAULT_HARM_WEIGHTS,
+    months: MonthWindow | str | tuple[str, str] | None = None,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Load police.uk street-level files into one tidy incidents table, counting every row not kept.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        CSV files (plain or ``.csv.gz``), or folders searched for ``*-street.csv[.gz]``.
+    lsoa_file : path or ForceArea
+        The force's LSOA table (see :func:`load_force_area`); rows in other LSOAs are outside.
+    harm_weights_file : path or dict
+        The harm table (see :func:`load_harm_weights`) or a ready ``crime type -> days`` mapping.
+    months : MonthWindow or "YYYY-MM:YYYY-MM", optional
+        Keep only these months (the others are counted as ``outside_months``).
+
+    Returns
+    -------
+    incidents : pandas.DataFrame
+        Columns :data:`INCIDENT_COLUMNS`: ``month`` (``YYYY-MM``), ``harm`` (days), ``lon``/``lat``
+        (EPSG:4326 degrees), ``x``/``y`` (EPSG:27700 metres), ``district`` (council code of the LSOA),
+        ``location`` (the police.uk "On or near ..." text) and ``source`` (file name).
+        ``attrs["crime_types"]`` lists the crime types of the harm table.
+    report : LoadReport
+        Rows read, kept, and not kept by reason; a warning is logged when any row had a data problem.
+
+    Raises
+    ------
+    DataError
+        When a file is missing, unreadable, or lacks a column (the message names column and file).
+    """
+    force = lsoa_file if isinstance(lsoa_file, ForceArea) else load_force_area(lsoa_file)
+    weights = harm_weights_file if isinstance(harm_weights_file, dict) else load_harm_weights(harm_weights_file)
+    window = parse_months(months) if months is not None else None
+    files = _expand(paths)
+    report = LoadReport(files=[str(p) for p in files])
+    frames: list[pd.DataFrame] = []
+    usecols = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]
+    for path in files:
+        _check_columns(path, _read_header(path), STREET_COLUMNS)
+        try:
+            raw = pd.read_csv(path, dtype=object, keep_default_na=False, usecols=usecols, encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
+            raise DataError(f"{path}: cannot be read as a police.uk CSV ({exc})") from exc
+        frames.append(_check_rows(raw, path, force, weights, window, report))
+    incidents = pd.concat(frames, ignore_index=True) if frames else _empty()
+    report.rows_kept = len(incidents)
+    incidents.attrs["crime_types"] = sorted(weights)
+    if report.problems:
+        logger.warning("police.uk rows not used:\n%s", report.summary())
+    else:
+        logger.info("%s", report.summary())
+    return incidents, report
+
+
+def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(street_files(path))
+        else:
+            files.append(path)
+    if not files:
+        raise DataError("no police.uk files given; pass CSV files or a folder holding *-street.csv[.gz]")
+    return files
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=str) for c in INCIDENT_COLUMNS})
+    for c in ("harm", "lon", "lat", "x", "y"):
+        frame[c] = frame[c].astype(float)
+    return frame
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes and stripped distinct values: checks then run on the few distinct values, not every row."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, [str(u).strip() for u in uniques]
+
+
+def _check_rows(
+    raw: pd.DataFrame,
+    path: Path,
+    force: ForceArea,
+    weights: dict[str, float],
+    window: MonthWindow | None,
+    report: LoadReport,
+) -> pd.DataFrame:
+    n = len(raw)
+    report.rows_read += n
+    month_codes, month_values = _factorized(raw["Month"])
+    months = np.array(month_values, dtype=object)[month_codes] if n else np.array([], dtype=object)
+    good_month = np.array([bool(_MONTH.match(m)) for m in month_values], dtype=bool)
+    ok_month = good_month[month_codes] if n else np.ones(0, dtype=bool)
+    in_window = np.ones(n, dtype=bool)
+    if window is not None and n:
+        in_window = np.array([m in window for m in month_values], dtype=bool)[month_codes]
+    lon = pd.to_numeric(raw["Longitude"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(raw["Latitude"], errors="coerce").to_numpy(dtype=float)
+    ok_xy = (lon >= _GB_LON[0]) & (lon <= _GB_LON[1]) & (lat >= _GB_LAT[0]) & (lat <= _GB_LAT[1])
+    lsoa_codes, lsoa_values = _factorized(raw["LSOA code"])
+    lsoa_district = np.array([force.lsoa_district.get(v) for v in lsoa_values] or [None], dtype=object)
+    ok_area = np.array([d is not None for d in lsoa_district], dtype=bool)[lsoa_codes] if n else np.ones(0, dtype=bool)
+    type_codes, type_values = _factorized(raw["Crime type"])
+    type_harm = np.array([weights.get(v, np.nan) for v in type_values] or [np.nan], dtype=float)
+    ok_type = ~np.isnan(type_harm[type_codes]) if n else np.ones(0, dtype=bool)
+
+    remaining = np.ones(n, dtype=bool)
+    file_counts: Counter[str] = Counter()
+    for reason, ok in (
+        ("bad_month", ok_month),
+        ("outside_months", in_window),
+        ("no_coordinates", ok_xy),
+        ("outside_force_area", ok_area),
+        ("unknown_crime_type", ok_type),
+    ):
+        failed = remaining & ~ok
+        count = int(failed.sum())
+        if count:
+            file_counts[reason] += count
+            report.counts[reason] += count
+            if reason == "unknown_crime_type":
+                for code, c in zip(*np.unique(type_codes[failed], return_counts=True), strict=True):
+                    name = type_values[int(code)]
+                    report.unknown_crime_types[name] = report.unknown_crime_types.get(name, 0) + int(c)
+        remaining &= ok
+    if file_counts:
+        report.by_file[str(path)] = dict(file_counts)
+
+    keep = remaining
+    x, y = _TO_BNG.transform(lon[keep], lat[keep])
+    return pd.DataFrame(
+        {
+            "crime_id": raw["Crime ID"].to_numpy(dtype=object)[keep],
+            "month": months[keep],
+            "crime_type": np.array(type_values or [""], dtype=object)[type_codes[keep]],
+            "harm": type_harm[type_codes[keep]],
+            "lon": lon[keep],
+            "lat": lat[keep],
+            "x": np.asarray(x, dtype=float),
+            "y": np.asarray(y, dtype=float),
+            "location": raw["Location"].to_numpy(dtype=object)[keep],
+            "lsoa": np.array(lsoa_values or [""], dtype=object)[lsoa_codes[keep]],
+            "district": lsoa_district[lsoa_codes[keep]],
+            "source": path.name,
+        }
+    )
+
+
+def project_points(
+    lon: Sequence[float] | np.ndarray, lat: Sequence[float] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 longitude/latitude (degrees) to British National Grid easting/northing (metres)."""
+    x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+# ---- stop and search ---------------------------------------------------------------------------
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def stop_and_search_weekday_profile(
+    paths: str | Path | Iterable[str | Path] = DEFAULT_STOP_AND_SEARCH_DIR, *, timezone: str = "Europe/London"
+) -> pd.Series:
+    """Share of stop-and-search records on each day of the week (Monday first; sums to 1).
+
+    Street-level crime has only a month, so day-of-week patterns need another source; police.uk
+    stop-and-search records carry a date. The files give local midnight as a UTC time (``T23:00:00+00:00``
+    in summer), so dates are converted to ``timezone`` before taking the weekday.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        ``*-stop-and-search.csv[.gz]`` files or folders holding them.
+    timezone : str
+        IANA time zone of the force.
+
+    Raises
+    ------
+    DataError
+        When a file lacks a column, or no record has a readable date.
+    """
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*-stop-and-search.csv*")))
+        else:
+            files.append(path)
+    if not files:
+        raise DataError(f"no stop-and-search files found in {', '.join(str(i) for i in items)}")
+    counts = np.zeros(7, dtype=np.int64)
+    unreadable = 0
+    for path in files:
+        _check_columns(path, _read_header(path), STOP_AND_SEARCH_COLUMNS)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["Date"], encoding="utf-8-sig")
+        stamps = pd.to_datetime(frame["Date"], errors="coerce", utc=True, format="ISO8601")
+        unreadable += int(stamps.isna().sum())
+        local = stamps.dropna().dt.tz_convert(timezone)
+        counts += np.bincount(local.dt.dayofweek.to_numpy(), minlength=7)
+    if unreadable:
+        logger.warning("%d stop-and-search record(s) had no readable Date and were not counted", unreadable)
+    if counts.sum() == 0:
+        raise DataError("no stop-and-search record had a readable Date; cannot build a day-of-week profile")
+    return pd.Series(counts / counts.sum(), index=list(WEEKDAYS), name="share")
