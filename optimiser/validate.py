@@ -615,7 +615,7 @@ def _rule_hotspots(ctx: _Context) -> Iterator[Violation]:
             wrong.append(f"project {row.project!r} (scenario {spot.project!r})")
         if abs(row.lat - spot.lat) > 1e-6 or abs(row.lon - spot.lon) > 1e-6:
             wrong.append(f"position {row.lat}, {row.lon} (scenario {spot.lat}, {spot.lon})")
-        if not _close(row.harm_weight, spot.harm_weight, 1e-9):
+        if abs(row.harm_weight - spot.harm_weight) > 1e-6 * max(1.0, abs(spot.harm_weight)):  # CSV keeps 6 dp
             wrong.append(f"harm_weight {row.harm_weight:g} (scenario {spot.harm_weight:g})")
         if wrong:
             yield Violation(
@@ -1210,6 +1210,11 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
         )
     if ctx.week_start.weekday() != 0:
         yield Violation(rule, f"{rule}: week_start {ctx.week_start} is a {ctx.week_start.strftime('%A')}, not a Monday")
+    model = summary.get("travel_model")
+    if model is not None and model != ctx.scenario.travel.model:
+        yield Violation(
+            rule, f"{rule}: travel_model {model!r} but the scenario's travel model is {ctx.scenario.travel.model!r}"
+        )
     if status in ("infeasible", "no-plan"):
         if ctx.plan.roster or ctx.plan.visits:
             yield Violation(rule, f"{rule}: status {status!r} but the plan has roster or visit rows")
@@ -1331,7 +1336,9 @@ def check(plan: Plan, scenario: Scenario, *, week_start: date | None = None) -> 
     week = _week_of(plan, scenario, week_start)
     ctx = _Context(plan, scenario, week)
     violations: list[Violation] = []
-    for rule in RULES:
+    # an infeasible or empty answer holds no plan: only its summary (status, week, no rows) is checked
+    no_plan = (plan.summary or {}).get("status") in ("infeasible", "no-plan")
+    for rule in ("summary",) if no_plan else RULES:
         violations.extend(_RULE_FUNCTIONS[rule](ctx))
     logger.info("checked plan for week %s: %d violation(s)", week, len(violations))
     return violations

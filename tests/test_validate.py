@@ -1,0 +1,902 @@
+"""Tests of the plan validator (optimiser/validate.py) on the hand-made fixture in tests/data/validate/.
+
+The fixture (README there): 1 patrolled district, 3 hotspots (H-A asb, H-J joint, H-S sv), a warden base
+and a police station, 2 wardens, 4 officers, 2 PCSOs; 9 shifts in 6 crews (11 roster rows) and 16 visits
+on Monday 26 August 2024 (a bank holiday) and Tuesday 27 August. It is valid; its summary holds
+harm-weighted dosage 246.75, soft terms 25.5 + 0.7 + 0.5 + 0, objective 220.05, costs grant-asb 900.00,
+grant-sv 689.47, force 200.00.
+
+Each mutation in the table breaks exactly one rule of docs/plan-rules.md (the summary is recomputed
+after it, so the summary rule holds unless it is the target): the table test asserts that rule and only
+it is reported; the hypothesis test draws mutations with random targets and parameters and asserts the
+rule is among those reported.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimiser.errors import DataError
+from optimiser.plan import Plan, RosterRow, VisitRow, read_plan, write_plan
+from optimiser.scenario import Scenario, load_scenario
+from optimiser.validate import (
+    RULES,
+    Violation,
+    check,
+    check_folder,
+    format_report,
+    recompute_summary,
+    reprice,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "data" / "validate" / "plan"
+WEEK = date(2024, 8, 26)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+# --------------------------------------------------------------------------------------------------
+# fixture helpers
+# --------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _loaded() -> tuple[Plan, dict[str, Any]]:
+    plan = read_plan(FIXTURE)
+    data = load_scenario(FIXTURE / "scenario.resolved.yaml").resolved
+    return plan, data
+
+
+def base() -> tuple[Plan, dict[str, Any]]:
+    """A fresh copy of the valid fixture: the plan and its resolved scenario as a dict."""
+    plan, data = _loaded()
+    return copy.deepcopy(plan), copy.deepcopy(data)
+
+
+def scenario_of(data: dict[str, Any]) -> Scenario:
+    return Scenario.model_validate(data)
+
+
+def finish(plan: Plan, data: dict[str, Any]) -> tuple[Plan, Scenario]:
+    """Record the (possibly mutated) scenario in the plan and recompute its summary figures."""
+    scenario = scenario_of(data)
+    plan = replace(plan, scenario_yaml=yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True))
+    plan.summary = {**plan.summary, **recompute_summary(plan, scenario, WEEK)}
+    return plan, scenario
+
+
+def rules_of(violations: list[Violation]) -> set[str]:
+    return {v.rule for v in violations}
+
+
+def priced(plan: Plan, data: dict[str, Any]) -> Plan:
+    """The plan with every row's pay and cost as the rules give (so only the targeted rule breaks)."""
+    return reprice(plan, scenario_of(data), WEEK)
+
+
+def visit(plan: Plan, visit_id: str) -> VisitRow:
+    return next(v for v in plan.visits if v.visit_id == visit_id)
+
+
+def crew_visits(plan: Plan, crew_id: str) -> list[VisitRow]:
+    return sorted((v for v in plan.visits if v.crew_id == crew_id), key=lambda v: v.arrive)
+
+
+def edit_visit(plan: Plan, visit_id: str, **changes: Any) -> Plan:
+    visits = [replace(v, **changes) if v.visit_id == visit_id else v for v in plan.visits]
+    return replace(plan, visits=visits)
+
+
+def move_visit(plan: Plan, visit_id: str, minutes: int, *, dwell: int | None = None) -> Plan:
+    """Move a visit by ``minutes`` (keeping its dwell unless ``dwell`` is given)."""
+    row = visit(plan, visit_id)
+    arrive = row.arrive + timedelta(minutes=minutes)
+    stay = row.dwell_minutes if dwell is None else dwell
+    return edit_visit(plan, visit_id, arrive=arrive, depart=arrive + timedelta(minutes=stay), dwell_minutes=stay)
+
+
+def edit_rows(plan: Plan, match: Callable[[RosterRow], bool], **changes: Any) -> Plan:
+    return replace(plan, roster=[replace(r, **changes) if match(r) else r for r in plan.roster])
+
+
+def move_crew(plan: Plan, crew_id: str, minutes: int) -> Plan:
+    """Move a crew's shifts (rows, break) and visits by ``minutes``."""
+    delta = timedelta(minutes=minutes)
+    roster = [
+        replace(
+            r,
+            shift_start=r.shift_start + delta,
+            shift_end=r.shift_end + delta,
+            break_start=r.break_start + delta if r.break_start else None,
+        )
+        if r.crew_id == crew_id
+        else r
+        for r in plan.roster
+    ]
+    visits = [
+        replace(v, arrive=v.arrive + delta, depart=v.depart + delta) if v.crew_id == crew_id else v for v in plan.visits
+    ]
+    return replace(plan, roster=roster, visits=visits)
+
+
+def extend_shift_end(plan: Plan, shift_ids: set[str], minutes: int) -> Plan:
+    """Move the end of the last row of each shift by ``minutes``."""
+    roster = list(plan.roster)
+    for shift_id in shift_ids:
+        index = max((i for i, r in enumerate(roster) if r.shift_id == shift_id), key=lambda i: roster[i].shift_end)
+        roster[index] = replace(roster[index], shift_end=roster[index].shift_end + timedelta(minutes=minutes))
+    return replace(plan, roster=roster)
+
+
+def person(data: dict[str, Any], kind: str, staff_id: str) -> dict[str, Any]:
+    return next(p for p in data["staff"][kind] if p.get("id") == staff_id)
+
+
+def set_role_rules(data: dict[str, Any], role: str, **changes: Any) -> dict[str, Any]:
+    rules = dict(data.get("working_time_by_role", {}).get(role) or data["working_time"])
+    rules.update(changes)
+    data.setdefault("working_time_by_role", {})[role] = rules
+    return data
+
+
+PLAN0, DATA0 = _loaded()
+SHIFT_IDS = sorted({r.shift_id for r in PLAN0.roster})
+ROLE_OF_SHIFT = {r.shift_id: r.role for r in PLAN0.roster}
+VISIT_IDS = [v.visit_id for v in PLAN0.visits]
+CREWS_WITH_VISITS = sorted({v.crew_id for v in PLAN0.visits})
+FIGURES = [
+    ("harm_weighted_dosage", None),
+    ("objective", None),
+    *[("soft_terms", k) for k in ("visit_shortfall", "hours_spread", "nights_spread", "weekends_spread")],
+    *[("visits_by_hotspot", h) for h in ("H-A", "H-J", "H-S")],
+    *[("dosage_minutes_by_hotspot", h) for h in ("H-A", "H-J", "H-S")],
+    *[("cost_gbp", k) for k in ("grant-asb", "grant-sv", "force")],
+    *[("budget_gbp", k) for k in ("asb", "sv")],
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# the mutation table: each entry breaks one rule
+# --------------------------------------------------------------------------------------------------
+
+Mutate = Callable[[Plan, dict[str, Any], Any], tuple[Plan, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A way to break ``rule``: ``apply(plan, data, params)``; ``example`` for the table, ``params`` for hypothesis."""
+
+    name: str
+    rule: str
+    apply: Mutate
+    example: Any
+    params: st.SearchStrategy[Any]
+
+    def build(self, params: Any) -> tuple[Plan, Scenario]:
+        plan, data = base()
+        plan, data = self.apply(plan, data, params)
+        return finish(plan, data)
+
+
+def _row_role(plan: Plan, data: dict[str, Any], p: tuple[str, str]) -> tuple[Plan, dict[str, Any]]:
+    shift_id, role = p
+    return edit_rows(plan, lambda r: r.shift_id == shift_id, role=role), data
+
+
+def _unknown_staff(plan: Plan, data: dict[str, Any], p: tuple[str, str]) -> tuple[Plan, dict[str, Any]]:
+    staff_id, new_id = p
+    return edit_rows(plan, lambda r: r.staff_id == staff_id, staff_id=new_id), data
+
+
+def _rows_gap(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """O-1's second row (after midnight) starts ``minutes`` late: the rows are not contiguous."""
+    late = datetime.fromisoformat("2024-08-27T00:00+01:00")
+    plan = edit_rows(
+        plan,
+        lambda r: r.shift_id == "S-O1-MON" and r.shift_start == late,
+        shift_start=late + timedelta(minutes=minutes),
+    )
+    return priced(plan, data), data
+
+
+def _outside_week(plan: Plan, data: dict[str, Any], weeks: int) -> tuple[Plan, dict[str, Any]]:
+    return move_crew(plan, "C-O-TUE", weeks * 7 * 1440), data
+
+
+def _harm_in_csv(plan: Plan, data: dict[str, Any], p: tuple[str, float]) -> tuple[Plan, dict[str, Any]]:
+    hotspot_id, factor = p
+    hotspots = [
+        replace(h, harm_weight=h.harm_weight * factor) if h.hotspot_id == hotspot_id else h for h in plan.hotspots
+    ]
+    return replace(plan, hotspots=hotspots), data
+
+
+def _drop_hotspot_row(plan: Plan, data: dict[str, Any], hotspot_id: str) -> tuple[Plan, dict[str, Any]]:
+    return replace(plan, hotspots=[h for h in plan.hotspots if h.hotspot_id != hotspot_id]), data
+
+
+def _ghost_crew(plan: Plan, data: dict[str, Any], crew_id: str) -> tuple[Plan, dict[str, Any]]:
+    last = crew_visits(plan, crew_id)[-1]
+    return edit_visit(plan, last.visit_id, crew_id="C-GHOST"), data
+
+
+def _late_last_visit(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    """The crew's last visit departs ``over`` minutes after the shift ends."""
+    crew_id, over = p
+    last = crew_visits(plan, crew_id)[-1]
+    end = max(r.shift_end for r in plan.roster if r.crew_id == crew_id)
+    minutes = int((end - last.depart).total_seconds() // 60) + over
+    return move_visit(plan, last.visit_id, minutes), data
+
+
+def _into_break(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """V04 (W-01, H-J 16:45) moved ``minutes`` later, into W-01's 17:30-17:50 break (31..64 overlap it)."""
+    return move_visit(plan, "V04", minutes), data
+
+
+def _overlap_previous(plan: Plan, data: dict[str, Any], p: tuple[str, int, float]) -> tuple[Plan, dict[str, Any]]:
+    """Visit ``index`` (>= 1) of a crew arrives inside the previous visit (a fraction through it)."""
+    crew_id, index, fraction = p
+    visits = crew_visits(plan, crew_id)
+    index = 1 + index % (len(visits) - 1)
+    previous, target = visits[index - 1], visits[index]
+    stay = int((previous.depart - previous.arrive).total_seconds() // 60)
+    arrive = previous.arrive + timedelta(minutes=1 + int(fraction * (stay - 2)))
+    return move_visit(plan, target.visit_id, int((arrive - target.arrive).total_seconds() // 60)), data
+
+
+def _duplicate_crew(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    """A copy of a crew's shifts (new crew and shift ids, no visits), ``offset`` minutes later: people booked twice."""
+    crew_id, offset = p
+    delta = timedelta(minutes=offset)
+    copies = [
+        replace(
+            r,
+            shift_id=r.shift_id + "-DUP",
+            crew_id=crew_id + "-DUP",
+            shift_start=r.shift_start + delta,
+            shift_end=r.shift_end + delta,
+            break_start=r.break_start + delta if r.break_start else None,
+        )
+        for r in plan.roster
+        if r.crew_id == crew_id
+    ]
+    return priced(replace(plan, roster=plan.roster + copies), data), data
+
+
+def _early_first_visit(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    """The crew's first visit arrives ``early`` minutes after the shift starts (a leg takes longer)."""
+    crew_id, early = p
+    first = crew_visits(plan, crew_id)[0]
+    start = min(r.shift_start for r in plan.roster if r.crew_id == crew_id)
+    leg = first.travel_minutes_from_prev
+    arrive = start + timedelta(minutes=min(early, leg - 1))
+    return move_visit(plan, first.visit_id, int((arrive - first.arrive).total_seconds() // 60)), data
+
+
+def _late_return(plan: Plan, data: dict[str, Any], short: int) -> tuple[Plan, dict[str, Any]]:
+    """V08 (W-01's last, H-A) departs so the 9-min walk back misses the 22:00 end by ``short`` minutes (1..9)."""
+    return move_visit(plan, "V08", 65 - 9 + short), data
+
+
+def _leg_too_fast(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """V13 (W-02 Tue, H-A -> H-J, a 7-min walk) arrives ``minutes`` (0..6) after V12 departs at 14:45."""
+    return move_visit(plan, "V13", -75 + minutes), data
+
+
+def _travel_field(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    visit_id, delta = p
+    row = visit(plan, visit_id)
+    return edit_visit(plan, visit_id, travel_minutes_from_prev=max(0, row.travel_minutes_from_prev + delta)), data
+
+
+def _prev_location(plan: Plan, data: dict[str, Any], p: tuple[str, str]) -> tuple[Plan, dict[str, Any]]:
+    visit_id, location = p
+    return edit_visit(plan, visit_id, prev_location=location), data
+
+
+def _dwell_field(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    visit_id, minutes = p
+    return edit_visit(plan, visit_id, dwell_minutes=minutes), data
+
+
+def _dwell_out_of_bounds(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    visit_id, minutes = p
+    return move_visit(plan, visit_id, 0, dwell=minutes), data
+
+
+def _revisit_soon(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """V13 (W-02 Tue, H-J 16:00) moved ``minutes`` later (31..210): under 120 min before or after V15 at 18:30."""
+    return move_visit(plan, "V13", minutes), data
+
+
+def _revisit_gap_raised(plan: Plan, data: dict[str, Any], gap: int) -> tuple[Plan, dict[str, Any]]:
+    data["projects"]["asb"]["dosage"]["revisit_gap_minutes"] = gap
+    return plan, data
+
+
+def _longer_joint_visit(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    """One H-J visit of a day at the 45-min joint cap lasts ``extra`` (1..5) minutes longer."""
+    visit_id, extra = p
+    row = visit(plan, visit_id)
+    return move_visit(plan, visit_id, 0, dwell=row.dwell_minutes + extra), data
+
+
+def _warden_moves_district(plan: Plan, data: dict[str, Any], warden_id: str) -> tuple[Plan, dict[str, Any]]:
+    person(data, "wardens", warden_id)["district"] = "D2"
+    return edit_rows(plan, lambda r: r.staff_id == warden_id, district="D2"), data
+
+
+def _hotspot_becomes_asb(plan: Plan, data: dict[str, Any], _: Any) -> tuple[Plan, dict[str, Any]]:
+    next(h for h in data["hotspots"] if h["id"] == "H-S")["project"] = "asb"
+    hotspots = [replace(h, project="asb") if h.hotspot_id == "H-S" else h for h in plan.hotspots]
+    return replace(plan, hotspots=hotspots), data
+
+
+def _sv_roles_officers_only(plan: Plan, data: dict[str, Any], _: Any) -> tuple[Plan, dict[str, Any]]:
+    data["projects"]["sv"]["roles"] = ["officer"]
+    return plan, data
+
+
+def _split_crew(plan: Plan, data: dict[str, Any], crew_id: str) -> tuple[Plan, dict[str, Any]]:
+    """The second member of a two-person crew gets a crew of their own."""
+    second = sorted({r.staff_id for r in plan.roster if r.crew_id == crew_id})[1]
+    plan = edit_rows(plan, lambda r: r.crew_id == crew_id and r.staff_id == second, crew_id=crew_id + "-B")
+    return plan, data
+
+
+def _member_stays_longer(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """O-4 stays ``minutes`` (1..60) after O-3: the crew's members no longer share shift times."""
+    return priced(extend_shift_end(plan, {"S-O4-TUE"}, minutes), data), data
+
+
+def _crewing_single(plan: Plan, data: dict[str, Any], _: Any) -> tuple[Plan, dict[str, Any]]:
+    data["sv_crewing"] = "single"
+    return plan, data
+
+
+def _shift_on_other_day(plan: Plan, data: dict[str, Any], p: tuple[str, int]) -> tuple[Plan, dict[str, Any]]:
+    """A warden's shift moves whole days later, out of the contract (W-01 after Tuesday) or onto leave."""
+    crew_id, days = p
+    return move_crew(plan, crew_id, days * 1440), data
+
+
+def _extra_leave(plan: Plan, data: dict[str, Any], day: int) -> tuple[Plan, dict[str, Any]]:
+    """W-02 gets leave on a day without a shift (Thursday..Sunday): 12 h worked but 9 h due."""
+    person(data, "wardens", "W-02")["leave"].append((WEEK + timedelta(days=day)).isoformat())
+    return plan, data
+
+
+def _warden_leaves_early(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """W-02's Tuesday shift ends ``minutes`` (1..210) early: fewer than the 12 contracted hours."""
+    return priced(extend_shift_end(plan, {"S-W02-TUE"}, -minutes), data), data
+
+
+def _duty_runs_late(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """O-4's Tuesday duty (10:00-18:00) ends ``minutes`` later, into the 18:00 overtime."""
+    duty = person(data, "officers", "O-4")["duty"][0]
+    assert duty["day"] == "tue"
+    end = datetime(2024, 1, 1, 18, 0) + timedelta(minutes=minutes)
+    duty["end"] = end.strftime("%H:%M")
+    return plan, data
+
+
+def _pcso_duty_shorter(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """The PCSOs' Monday duty (17:00-23:00) ends ``minutes`` (61..300) earlier, before their 22:00 shift end."""
+    duty = data["staff"]["pcsos"][0]["duty"][0]
+    assert duty["day"] == "mon"
+    duty["end"] = (datetime(2024, 1, 1, 23, 0) - timedelta(minutes=minutes)).strftime("%H:%M")
+    return plan, data
+
+
+def _overtime_starts_early(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """Crew C-O-TUE starts ``minutes`` (1..60) before 18:00, inside O-4's duty."""
+    delta = timedelta(minutes=minutes)
+    plan = edit_rows(
+        plan, lambda r: r.crew_id == "C-O-TUE", shift_start=datetime.fromisoformat("2024-08-27T18:00+01:00") - delta
+    )
+    return priced(plan, data), data
+
+
+def _short_rest(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """W-02's Tuesday shift (and visits) moves ``minutes`` (421..780) earlier: under 11 h after Monday 20:00."""
+    return move_crew(plan, "C-W02-TUE", -minutes), data
+
+
+def _weekly_rest_raised(plan: Plan, data: dict[str, Any], hours: int) -> tuple[Plan, dict[str, Any]]:
+    """Officers need ``hours`` (44..60) of weekly rest; O-1 gets 43 h at most."""
+    return plan, set_role_rules(data, "officer", weekly_rest_hours=hours)
+
+
+def _weekly_hours_lowered(plan: Plan, data: dict[str, Any], hours: float) -> tuple[Plan, dict[str, Any]]:
+    """Officers may work ``hours`` (< 38) a week; O-1 works 6 + 4 x 8 = 38 h."""
+    return plan, set_role_rules(data, "officer", max_weekly_hours=hours)
+
+
+def _overtime_runs_long(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """Crew C-O-TUE ends ``minutes`` (61..119) after 21:00: O-4's duty plus overtime exceeds 12 h."""
+    return priced(extend_shift_end(plan, {"S-O3-TUE", "S-O4-TUE"}, minutes), data), data
+
+
+def _shift_length_lowered(plan: Plan, data: dict[str, Any], hours: float) -> tuple[Plan, dict[str, Any]]:
+    """Officers may work ``hours`` (< 12) in one go; O-2 works 13:00-01:00."""
+    return plan, set_role_rules(data, "officer", max_shift_hours=hours)
+
+
+def _short_break(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """W-01's 8 h 20 min shift gets a ``minutes`` (0..19) break and ends earlier by the difference (still 8 h paid)."""
+    plan = edit_rows(
+        plan,
+        lambda r: r.shift_id == "S-W01-MON",
+        break_minutes=minutes,
+        break_start=datetime.fromisoformat("2024-08-26T17:30+01:00") if minutes else None,
+    )
+    return extend_shift_end(plan, {"S-W01-MON"}, -(20 - minutes)), data
+
+
+def _consecutive_lowered(plan: Plan, data: dict[str, Any], days: int) -> tuple[Plan, dict[str, Any]]:
+    """Officers may work ``days`` (1..4) in a row; O-4 works Tuesday (overtime and duty) to Saturday."""
+    return plan, set_role_rules(data, "officer", max_consecutive_days=days)
+
+
+def _multiplier(plan: Plan, data: dict[str, Any], p: tuple[int, float]) -> tuple[Plan, dict[str, Any]]:
+    index, multiplier = p
+    roster = list(plan.roster)
+    row = roster[index % len(roster)]
+    if abs(row.pay_multiplier - multiplier) < 1e-9:
+        multiplier = 1.0 if multiplier != 1.0 else 2.0
+    roster[index % len(roster)] = replace(row, pay_multiplier=multiplier)
+    return replace(plan, roster=roster), data
+
+
+def _paid_hours(plan: Plan, data: dict[str, Any], p: tuple[int, float]) -> tuple[Plan, dict[str, Any]]:
+    index, delta = p
+    roster = list(plan.roster)
+    row = roster[index % len(roster)]
+    roster[index % len(roster)] = replace(row, paid_hours=round(row.paid_hours + delta, 6))
+    return replace(plan, roster=roster), data
+
+
+def _merge_holiday_rows(plan: Plan, data: dict[str, Any], shift_id: str) -> tuple[Plan, dict[str, Any]]:
+    """The two rows of an overnight shift from the bank holiday merged into one (it spans the midnight rate change)."""
+    rows = sorted((r for r in plan.roster if r.shift_id == shift_id), key=lambda r: r.shift_start)
+    merged = replace(rows[0], shift_end=rows[-1].shift_end)
+    roster = [r for r in plan.roster if r.shift_id != shift_id] + [merged]
+    return priced(replace(plan, roster=roster), data), data
+
+
+def _cost(plan: Plan, data: dict[str, Any], p: tuple[int, float]) -> tuple[Plan, dict[str, Any]]:
+    index, delta = p
+    roster = list(plan.roster)
+    row = roster[index % len(roster)]
+    roster[index % len(roster)] = replace(row, cost_gbp=round(row.cost_gbp + delta, 2))
+    return replace(plan, roster=roster), data
+
+
+def _funding(plan: Plan, data: dict[str, Any], p: tuple[int, str]) -> tuple[Plan, dict[str, Any]]:
+    index, funding = p
+    roster = list(plan.roster)
+    row = roster[index % len(roster)]
+    if row.funding == funding:
+        funding = "grant-sv" if funding != "grant-sv" else "force"
+    roster[index % len(roster)] = replace(row, funding=funding)
+    return replace(plan, roster=roster), data
+
+
+def _budget(plan: Plan, data: dict[str, Any], p: tuple[str, float]) -> tuple[Plan, dict[str, Any]]:
+    """A project's weekly budget cut to ``share`` of what the plan spends (ASB 900.00 committed, SV 689.47)."""
+    project, share = p
+    spent = {"asb": 900.0, "sv": 689.47}[project]
+    data["projects"][project]["weekly_budget_gbp"] = round(spent * share, 2)
+    return plan, data
+
+
+def _summary_figure(plan: Plan, data: dict[str, Any], p: tuple[int, float]) -> tuple[Plan, dict[str, Any]]:
+    """One summary figure off by ``delta``: applied after the recomputation, see ``Mutation.build``."""
+    return plan, data
+
+
+def _bound_below(plan: Plan, data: dict[str, Any], p: float) -> tuple[Plan, dict[str, Any]]:
+    return plan, data
+
+
+class _SummaryMutation(Mutation):
+    """Mutations of the summary itself happen after the figures are recomputed."""
+
+    def build(self, params: Any) -> tuple[Plan, Scenario]:
+        plan, data = base()
+        plan, scenario = finish(plan, data)
+        summary = copy.deepcopy(plan.summary)
+        if self.name == "summary-figure":
+            index, delta = params
+            key, sub = FIGURES[index % len(FIGURES)]
+            if sub is None:
+                summary[key] = summary[key] + delta
+            else:
+                summary[key][sub] = summary[key][sub] + delta
+        elif self.name == "summary-bound":
+            summary["best_bound"] = summary["objective"] - params
+            summary["gap"] = (summary["best_bound"] - summary["objective"]) / summary["best_bound"]
+        elif self.name == "summary-gap":
+            summary["best_bound"] = summary["objective"] + 10
+            summary["gap"] = 10 / summary["best_bound"] + params
+        elif self.name == "summary-labels":
+            key, value = params
+            summary[key] = value
+        plan.summary = summary
+        return plan, scenario
+
+
+def _signed(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.one_of(st.floats(low, high), st.floats(-high, -low))
+
+
+MUTATIONS: list[Mutation] = [
+    Mutation(
+        "row-role", "roster", _row_role, ("S-O1-MON", "warden"),
+        st.tuples(st.sampled_from(SHIFT_IDS), st.sampled_from(["warden", "officer", "pcso", "sergeant"])).filter(
+            lambda p: ROLE_OF_SHIFT[p[0]] != p[1]
+        ),
+    ),
+    Mutation(
+        "unknown-staff", "roster", _unknown_staff, ("O-4", "O-9"),
+        st.tuples(st.sampled_from(["O-1", "O-2", "O-3", "O-4", "PCSO-01", "PCSO-02"]), st.sampled_from(["X", "O-9"])),
+    ),
+    Mutation("rows-not-contiguous", "roster", _rows_gap, 10, st.integers(1, 59)),
+    Mutation("shift-outside-week", "roster", _outside_week, 1, st.sampled_from([-2, -1, 1, 2])),
+    Mutation(
+        "hotspot-harm-in-csv", "hotspots", _harm_in_csv, ("H-J", 2.0),
+        st.tuples(st.sampled_from(["H-A", "H-J", "H-S"]), st.sampled_from([0.5, 1.1, 2.0, 10.0])),
+    ),
+    Mutation("hotspot-row-missing", "hotspots", _drop_hotspot_row, "H-S", st.sampled_from(["H-A", "H-J", "H-S"])),
+    Mutation("visit-of-unknown-crew", "visit-in-shift", _ghost_crew, "C-W01-MON", st.sampled_from(CREWS_WITH_VISITS)),
+    Mutation(
+        "visit-after-shift", "visit-in-shift", _late_last_visit, ("C-W01-MON", 5),
+        st.tuples(st.sampled_from(CREWS_WITH_VISITS), st.integers(1, 30)),
+    ),
+    Mutation("visit-in-break", "visit-in-break", _into_break, 40, st.integers(31, 64)),
+    Mutation(
+        "visits-overlap", "crew-overlap", _overlap_previous, ("C-W02-TUE", 0, 0.5),
+        st.tuples(
+            st.sampled_from(["C-W01-MON", "C-W02-MON", "C-W02-TUE", "C-P-MON", "C-O-MON", "C-O-TUE"]),
+            st.integers(0, 5),
+            st.floats(0, 1),
+        ),
+    ),
+    Mutation(
+        "person-twice", "double-booking", _duplicate_crew, ("C-P-MON", 0),
+        st.tuples(st.sampled_from(["C-W01-MON", "C-W02-TUE", "C-P-MON", "C-O-MON", "C-O-TUE"]), st.integers(-120, 120)),
+    ),
+    Mutation(
+        "first-leg-too-short", "base-legs", _early_first_visit, ("C-W01-MON", 3),
+        st.tuples(st.sampled_from(CREWS_WITH_VISITS), st.integers(0, 8)),
+    ),
+    Mutation("last-leg-too-short", "base-legs", _late_return, 4, st.integers(1, 9)),
+    Mutation("leg-too-fast", "travel", _leg_too_fast, 3, st.integers(0, 6)),
+    Mutation(
+        "travel-minutes-field", "travel", _travel_field, ("V04", 1),
+        st.tuples(st.sampled_from(VISIT_IDS), st.sampled_from([-3, -1, 1, 2, 10])).filter(
+            lambda p: visit(PLAN0, p[0]).travel_minutes_from_prev + p[1] >= 0
+        ),
+    ),
+    Mutation(
+        "prev-location-field", "travel", _prev_location, ("V06", "H-A"),
+        st.tuples(st.sampled_from(VISIT_IDS), st.sampled_from(["H-A", "H-J", "H-S", "B-W", "B-P"])).filter(
+            lambda p: visit(PLAN0, p[0]).prev_location != p[1]
+        ),
+    ),
+    Mutation(
+        "dwell-field", "dwell", _dwell_field, ("V01", 12),
+        st.tuples(st.sampled_from(VISIT_IDS), st.integers(10, 20)).filter(
+            lambda p: visit(PLAN0, p[0]).dwell_minutes != p[1]
+        ),
+    ),
+    Mutation(
+        "dwell-too-short", "dwell", _dwell_out_of_bounds, ("V07", 5),
+        st.tuples(st.sampled_from(VISIT_IDS), st.integers(1, 9)),
+    ),
+    Mutation(
+        "dwell-too-long", "dwell", _dwell_out_of_bounds, ("V12", 23),
+        st.tuples(st.sampled_from(["V01", "V12", "V02"]), st.integers(21, 25)),
+    ),
+    Mutation("revisit-too-soon", "revisit-gap", _revisit_soon, 60, st.integers(31, 210)),
+    Mutation("revisit-gap-raised", "revisit-gap", _revisit_gap_raised, 150, st.integers(146, 600)),
+    Mutation(
+        "presence-over-cap", "presence-cap", _longer_joint_visit, ("V15", 3),
+        st.tuples(st.sampled_from(["V02", "V04", "V09", "V11", "V13", "V15"]), st.integers(1, 5)),
+    ),
+    Mutation(
+        "warden-other-district", "eligibility", _warden_moves_district, "W-01", st.sampled_from(["W-01", "W-02"])
+    ),
+    Mutation("sv-hotspot-becomes-asb", "eligibility", _hotspot_becomes_asb, None, st.none()),
+    Mutation("pcso-not-in-sv-roles", "eligibility", _sv_roles_officers_only, None, st.none()),
+    Mutation("crew-split", "crewing", _split_crew, "C-O-TUE", st.sampled_from(["C-P-MON", "C-O-MON", "C-O-TUE"])),
+    Mutation("member-stays-longer", "crewing", _member_stays_longer, 30, st.integers(1, 60)),
+    Mutation("single-crewing", "crewing", _crewing_single, None, st.none()),
+    Mutation(
+        "warden-outside-contract", "contract", _shift_on_other_day, ("C-W01-MON", 3),
+        st.one_of(
+            st.tuples(st.just("C-W01-MON"), st.integers(2, 6)),
+            st.tuples(st.just("C-W02-TUE"), st.just(1)),
+        ),
+    ),
+    Mutation("extra-leave", "contracted-hours", _extra_leave, 3, st.integers(3, 6)),
+    Mutation("warden-leaves-early", "contracted-hours", _warden_leaves_early, 60, st.integers(1, 210)),
+    Mutation("duty-runs-into-overtime", "duty-overlap", _duty_runs_late, 30, st.integers(1, 180)),
+    Mutation("pcso-outside-duty", "duty-overlap", _pcso_duty_shorter, 90, st.integers(61, 300)),
+    Mutation("overtime-starts-in-duty", "duty-overlap", _overtime_starts_early, 30, st.integers(1, 60)),
+    Mutation("rest-too-short", "daily-rest", _short_rest, 480, st.integers(421, 780)),
+    Mutation("weekly-rest-raised", "weekly-rest", _weekly_rest_raised, 50, st.integers(44, 60)),
+    Mutation("weekly-hours-lowered", "weekly-hours", _weekly_hours_lowered, 37.5, st.floats(20, 37.9)),
+    Mutation("overtime-runs-long", "shift-length", _overtime_runs_long, 90, st.integers(61, 119)),
+    Mutation("shift-length-lowered", "shift-length", _shift_length_lowered, 11.5, st.floats(6, 11.9)),
+    Mutation("break-too-short", "break", _short_break, 0, st.integers(0, 19)),
+    Mutation("consecutive-days-lowered", "max-consecutive-days", _consecutive_lowered, 4, st.integers(1, 4)),
+    Mutation(
+        "pay-multiplier", "pay", _multiplier, (5, 1.5),
+        st.tuples(st.integers(0, 10), st.sampled_from([1.0, 1.333, 1.5, 2.0, 3.0])),
+    ),
+    Mutation("paid-hours", "pay", _paid_hours, (9, -1.0), st.tuples(st.integers(0, 10), _signed(0.01, 3))),
+    Mutation(
+        "rows-span-holiday-midnight", "pay", _merge_holiday_rows, "S-O1-MON", st.sampled_from(["S-O1-MON", "S-O2-MON"])
+    ),
+    Mutation("row-cost", "cost", _cost, (7, 0.05), st.tuples(st.integers(0, 10), _signed(0.02, 50))),
+    Mutation(
+        "row-funding", "cost", _funding, (3, "grant-sv"),
+        st.tuples(st.integers(0, 10), st.sampled_from(["grant-asb", "grant-sv", "force", "council"])),
+    ),
+    Mutation(
+        "budget-cut", "budget", _budget, ("sv", 0.9),
+        st.tuples(st.sampled_from(["asb", "sv"]), st.floats(0, 0.999)),
+    ),
+    _SummaryMutation(
+        "summary-figure", "summary", _summary_figure, (0, 1.0),
+        st.tuples(st.integers(0, len(FIGURES) - 1), st.sampled_from([-5.0, -1.0, 0.5, 1.0, 100.0])),
+    ),
+    _SummaryMutation("summary-bound", "summary", _bound_below, 1.0, st.floats(0.01, 50)),
+    _SummaryMutation("summary-gap", "summary", _bound_below, 0.01, _signed(0.001, 0.5)),
+    _SummaryMutation(
+        "summary-labels", "summary", _bound_below, ("travel_model", "network"),
+        st.sampled_from([("travel_model", "network"), ("status", "done"), ("week_start", "2024-08-19")]),
+    ),
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------
+# tests
+# --------------------------------------------------------------------------------------------------
+
+
+def test_fixture_is_valid() -> None:
+    plan, data = base()
+    violations = check(plan, scenario_of(data))
+    assert violations == [], format_report(violations)
+
+
+def test_fixture_folder_is_valid_and_summary_hand_checked() -> None:
+    violations, plan = check_folder(FIXTURE)
+    assert violations == []
+    scenario = load_scenario(FIXTURE / "scenario.resolved.yaml").scenario
+    figures = recompute_summary(plan, scenario, WEEK)
+    # the hand computation in tests/data/validate/README.md
+    assert figures["harm_weighted_dosage"] == pytest.approx(246.75)
+    assert figures["soft_terms"] == pytest.approx(
+        {"visit_shortfall": 25.5, "hours_spread": 0.7, "nights_spread": 0.5, "weekends_spread": 0.0}
+    )
+    assert figures["objective"] == pytest.approx(220.05)
+    assert figures["visits_by_hotspot"] == {"H-A": 5, "H-J": 6, "H-S": 5}
+    assert figures["dosage_minutes_by_hotspot"] == {"H-A": 75, "H-J": 90, "H-S": 70}
+    assert figures["cost_gbp"] == {"grant-asb": 900.0, "grant-sv": 689.47, "force": 200.0}
+    assert figures["budget_gbp"] == {"asb": 1000.0, "sv": 800.0}
+
+
+def test_reprice_reproduces_the_hand_priced_rows() -> None:
+    plan, data = base()
+    again = reprice(plan, scenario_of(data), WEEK)
+    assert [(r.paid_hours, r.pay_multiplier, r.cost_gbp, r.funding) for r in again.roster] == [
+        (r.paid_hours, r.pay_multiplier, r.cost_gbp, r.funding) for r in plan.roster
+    ]
+
+
+def test_rules_are_those_of_the_document() -> None:
+    text = (ROOT / "docs" / "plan-rules.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE)
+    assert tuple(documented) == RULES
+
+
+def test_every_rule_has_a_mutation() -> None:
+    assert {m.rule for m in MUTATIONS} == set(RULES)
+    assert len({m.name for m in MUTATIONS}) == len(MUTATIONS)
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.rule}:{m.name}")
+def test_mutation_breaks_exactly_its_rule(mutation: Mutation) -> None:
+    plan, scenario = mutation.build(mutation.example)
+    violations = check(plan, scenario, week_start=WEEK)
+    assert rules_of(violations) == {mutation.rule}, format_report(violations)
+    for violation in violations:
+        assert violation.message.startswith(f"{violation.rule}: ")
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.rule}:{m.name}")
+def test_mutated_folder_fails_check_folder(mutation: Mutation, tmp_path: Path) -> None:
+    plan, _ = mutation.build(mutation.example)
+    folder = write_plan(plan, tmp_path / "plan")
+    violations, _ = check_folder(folder)
+    assert rules_of(violations) == {mutation.rule}, format_report(violations)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_mutations_are_reported_under_their_rule(data: st.DataObject) -> None:
+    mutation = data.draw(st.sampled_from(MUTATIONS), label="mutation")
+    params = data.draw(mutation.params, label="params")
+    plan, scenario = mutation.build(params)
+    violations = check(plan, scenario, week_start=WEEK)
+    assert mutation.rule in rules_of(violations), format_report(violations)
+
+
+def test_reordering_rows_is_harmless() -> None:
+    plan, data = base()
+    shuffler = random.Random(7)
+    for _ in range(5):
+        roster, visits, hotspots = list(plan.roster), list(plan.visits), list(plan.hotspots)
+        shuffler.shuffle(roster)
+        shuffler.shuffle(visits)
+        shuffler.shuffle(hotspots)
+        shuffled = replace(plan, roster=roster, visits=visits, hotspots=hotspots)
+        assert check(shuffled, scenario_of(data)) == []
+
+
+def test_renaming_ids_is_harmless() -> None:
+    plan, data = base()
+    renamed = replace(plan, visits=[replace(v, visit_id=f"visit-{i:03d}") for i, v in enumerate(reversed(plan.visits))])
+    assert check(renamed, scenario_of(data)) == []
+    crews = {c: f"crew{i}" for i, c in enumerate(sorted({r.crew_id for r in plan.roster}))}
+    renamed = replace(
+        plan,
+        roster=[replace(r, crew_id=crews[r.crew_id], shift_id="s-" + r.shift_id) for r in plan.roster],
+        visits=[replace(v, crew_id=crews[v.crew_id]) for v in plan.visits],
+    )
+    assert check(renamed, scenario_of(data)) == []
+
+
+def test_times_in_another_utc_offset_are_harmless(tmp_path: Path) -> None:
+    """The same instants written in UTC (+00:00) instead of BST: nothing changes."""
+    plan, data = base()
+    utc = replace(
+        plan,
+        roster=[
+            replace(
+                r,
+                shift_start=r.shift_start.astimezone(UTC),
+                shift_end=r.shift_end.astimezone(UTC),
+                break_start=r.break_start.astimezone(UTC) if r.break_start else None,
+            )
+            for r in plan.roster
+        ],
+        visits=[replace(v, arrive=v.arrive.astimezone(UTC), depart=v.depart.astimezone(UTC)) for v in plan.visits],
+    )
+    assert check(utc, scenario_of(data)) == []
+    violations, _ = check_folder(write_plan(utc, tmp_path / "utc"))
+    assert violations == []
+
+
+def test_messages_name_rule_rows_and_numbers() -> None:
+    plan, scenario = next(m for m in MUTATIONS if m.name == "rest-too-short").build(480)
+    (violation,) = check(plan, scenario)
+    assert violation.rule == "daily-rest"
+    # W-02 ends Monday 20:00 and now starts Tuesday 06:00 (14:00 - 8 h): 10 h of rest
+    assert violation.message == (
+        "daily-rest: W-02 rests 10.0 h between 2024-08-26T20:00+01:00 and 2024-08-27T06:00+01:00 (minimum 11 h)"
+    )
+    assert set(violation.rows) == {"S-W02-MON", "S-W02-TUE", "W-02"}
+
+
+def test_format_report() -> None:
+    assert format_report([]).startswith("plan is valid")
+    plan, scenario = next(m for m in MUTATIONS if m.name == "budget-cut").build(("asb", 0.5))
+    report = format_report(check(plan, scenario))
+    assert report.splitlines()[0] == "plan breaks 1 rule(s) with 1 violation(s): budget 1"
+    assert "ASB weekly budget £450.00 < committed warden contracts £900.00" in report
+
+
+def test_summary_missing_is_reported() -> None:
+    plan, data = base()
+    plan.summary = {}
+    assert rules_of(check(plan, scenario_of(data), week_start=WEEK)) == {"summary"}
+
+
+def test_recompute_summary_works_before_the_summary_exists() -> None:
+    plan, data = base()
+    expected = recompute_summary(plan, scenario_of(data), WEEK)
+    plan.summary = {}
+    assert recompute_summary(plan, scenario_of(data), WEEK) == expected
+
+
+def test_infeasible_plan_without_rows_is_valid() -> None:
+    plan, data = base()
+    empty = replace(
+        plan,
+        roster=[],
+        visits=[],
+        summary={"status": "infeasible", "week_start": WEEK.isoformat(), "explanation": "budget"},
+    )
+    assert check(empty, scenario_of(data)) == []
+
+
+def test_week_comes_from_summary_or_argument() -> None:
+    plan, data = base()
+    scenario = scenario_of(data)
+    assert check(plan, scenario) == []
+    # checked as the following week, every shift is outside it and the summary names another week
+    later = rules_of(check(plan, scenario, week_start=WEEK + timedelta(days=7)))
+    assert {"roster", "summary"} <= later
+
+
+def test_clock_change_durations_are_absolute() -> None:
+    """A shift 22:00 BST to 06:00 GMT across the October 2024 change lasts 9 h, not 8 (paid 9 h)."""
+    plan, data = base()
+    start = datetime.fromisoformat("2024-10-26T22:00+01:00")
+    end = datetime.fromisoformat("2024-10-27T06:00+00:00")
+    row = replace(plan.roster[3], shift_start=start, shift_end=end)  # a PCSO row, hourly 20.00
+    priced_plan = reprice(replace(plan, roster=[row], visits=[]), scenario_of(data), date(2024, 10, 21))
+    assert priced_plan.roster[0].paid_hours == pytest.approx(9.0)
+    assert priced_plan.roster[0].cost_gbp == pytest.approx(180.0)
+    # over 6 h without a break: the break rule fires on the absolute length
+    found = check(priced_plan, scenario_of(data), week_start=date(2024, 10, 21))
+    assert any(v.rule == "break" and "9.00 h" in v.message for v in found)
+
+
+def test_check_folder_errors_are_data_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError):
+        check_folder(tmp_path / "missing")
+    plan, _ = base()
+    folder = write_plan(plan, tmp_path / "plan")
+    (folder / "scenario.resolved.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DataError, match="scenario"):
+        check_folder(folder)
+    folder = write_plan(plan, tmp_path / "plan2")
+    (folder / "summary.json").write_text(json.dumps({**plan.summary, "week_start": "next monday"}), encoding="utf-8")
+    with pytest.raises(DataError, match="week_start"):
+        check_folder(folder)
+
+
+def test_check_folder_with_another_scenario(tmp_path: Path) -> None:
+    """``--scenario FILE`` judges the plan by another scenario: here one with a smaller SV budget."""
+    _, data = base()
+    data["projects"]["sv"]["weekly_budget_gbp"] = 600
+    other = tmp_path / "tight.yaml"
+    other.write_text(yaml.safe_dump(data), encoding="utf-8")
+    violations, _ = check_folder(FIXTURE, scenario_path=other)
+    # the budget breaks, and the summary's budget figure no longer matches
+    assert rules_of(violations) == {"budget", "summary"}
+
+
+def test_validator_loads_no_solver_code() -> None:
+    code = (
+        "import sys, optimiser.validate\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('ortools', 'pyvrp') "
+        "or m.startswith(('optimiser.roster', 'optimiser.routing'))]\n"
+        "print(','.join(sorted(bad)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == ""
