@@ -353,7 +353,8 @@ class _Context:
         if matrix is None:
             points = [(h.id, h.lat, h.lon) for h in self.scenario.hotspots]
             points += [(b.id, b.lat, b.lon) for b in self.scenario.bases if b.id not in self.hotspots]
-            matrix = travel_matrix(points, travel=self.scenario.travel, profile=profile)
+            # speeds_kmh is keyed by Literal profiles; the protocol's Mapping[str, float] is invariant in its key
+            matrix = travel_matrix(points, travel=self.scenario.travel, profile=profile)  # type: ignore[arg-type]
             self._matrices[profile] = matrix
         return matrix.minutes_between(origin, destination)
 

@@ -900,3 +900,19 @@ def test_validator_loads_no_solver_code() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == ""
+
+
+def test_patrol_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``patrol check``: 0 on the valid fixture, 1 naming the rule on every mutated one, 2 when unreadable."""
+    import cli
+
+    assert cli.main(["check", str(FIXTURE)]) == 0
+    assert "plan is valid" in capsys.readouterr().out
+    for mutation in MUTATIONS:
+        plan, _ = mutation.build(mutation.example)
+        folder = write_plan(plan, tmp_path / mutation.name)
+        assert cli.main(["check", str(folder)]) == 1, mutation.name
+        out = capsys.readouterr().out
+        assert f"  {mutation.rule}: " in out, (mutation.name, out)
+    assert cli.main(["check", str(tmp_path / "no-such-plan")]) == 2
+    assert "not a plan folder" in capsys.readouterr().err
