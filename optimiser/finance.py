@@ -1,0 +1,1213 @@
+"""Finance: the annual plan against the grant (a PuLP MILP), budget sweeps and plan comparisons.
+
+The annual plan answers what the grant buys month by month: whole warden posts per district (fixed-term
+contracts from a start month to the period end, committed once hired), officer overtime hours per month
+and district, and the force-funded PCSO hours reported apart. It maximises harm-weighted patrol hours:
+a person-hour on a patrol shift is worth the harm share of the district it patrols, times the month's
+seasonal weight from police.uk incident counts, discounted for diminishing returns once the district's
+hotspots already get their daily visits (the dosage policy's ``repeat_visit_factor``). A soft minimum on
+total patrol hours (a force's target, e.g. Cleveland's 13,000 hours) and the Home Office ceiling of
+20,000 patrol hours per force per year bound the total.
+
+The weekly roster (``optimiser.pipeline``) is the exact model of a week; this plan is the year's
+coarse one, costed with the weekly model's own pay functions (:func:`optimiser.instance.build`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import math
+import os
+import sys
+import time as clock_time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from optimiser.errors import DataError, PatrolError
+from optimiser.instance import build, crew_make_ups, crew_profile
+from optimiser.network import haversine_m
+from optimiser.scenario import LoadedScenario, Scenario, TravelSettings
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POLICE_UK_DIR = REPO_ROOT / "data" / "police_uk"
+
+PROJECTS: tuple[str, ...] = ("asb", "sv")
+#: Cleveland's 2025-26 target of 13,000 patrol hours (source: PCC decision 2025-26-001, FACTS.md).
+DEFAULT_TARGET_HOURS = 13_000.0
+#: Home Office ceiling: up to 20,000 patrol hours per force per year (source: gov.uk ASB hotspot response
+#: programme, FACTS.md). Counted in person-hours, as the pilot evaluation reported its 153,569 hours.
+DEFAULT_CEILING_HOURS = 20_000.0
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "month", "project", "district", "warden_posts", "officer_overtime_hours", "patrol_person_hours",
+    "patrol_crew_hours", "spend_gbp", "headroom_gbp",
+)  # fmt: skip
+PCSO_COLUMNS: tuple[str, ...] = ("month", "district", "pcso_patrol_hours", "cost_gbp", "funding")
+ACTUALS_COLUMNS: tuple[str, ...] = ("month", "project", "district", "spend_gbp", "patrol_hours")
+SolverName = Literal["cbc", "highs"]
+SOLVERS: tuple[str, ...] = ("cbc", "highs")
+
+
+# ---- months ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month clipped to the grant period: ``key`` ``YYYY-MM``, first and last day inside it."""
+
+    key: str
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        """Days of the month inside the grant period."""
+        return (self.last - self.first).days + 1
+
+
+def period_months(start: date, end: date) -> tuple[Month, ...]:
+    """The calendar months from ``start`` to ``end`` (inclusive), each clipped to that range."""
+    months: list[Month] = []
+    first = start
+    while first <= end:
+        last_of_month = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+        last = min(last_of_month, end)
+        months.append(Month(f"{first.year:04d}-{first.month:02d}", first, last))
+        first = last + timedelta(days=1)
+    return tuple(months)
+
+
+def _month_index(months: Sequence[Month], key: str) -> int | None:
+    for i, month in enumerate(months):
+        if month.key == key:
+            return i
+    return None
+
+
+# ---- seasonal weights --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    """Seasonal weight of each calendar month (1..12) per project, mean 1 over the year.
+
+    Attributes
+    ----------
+    weights : dict
+        ``project -> (w_jan, ..., w_dec)``; a month's patrol hour is worth its weight times its harm value.
+    source : str
+        Where the weights came from (files and months read, or "flat").
+    months_used : tuple of str
+        police.uk months counted.
+    """
+
+    weights: Mapping[str, tuple[float, ...]]
+    source: str
+    months_used: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def flat(cls) -> Seasonality:
+        """Every month weighs 1 (no seasonal data)."""
+        return cls({p: (1.0,) * 12 for p in PROJECTS}, "flat (every month weighs 1)")
+
+
+def default_street_dir(scenario: Scenario) -> Path:
+    """Where the scenario's police.uk street files are expected: ``data/police_uk/<scenario name>/street``."""
+    return POLICE_UK_DIR / scenario.name / "street"
+
+
+def seasonal_weights(scenario: Scenario, *, street_dir: str | Path | None = None) -> Seasonality:
+    """Seasonal weights per project from police.uk monthly counts of the project's crime types.
+
+    The count of each month is divided by its days (so February is not penalised), averaged over the
+    years present for each calendar month, and scaled to mean 1 over the twelve months. Calendar months
+    with no data take the mean (weight 1) and are listed in ``notes``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Supplies each project's ``crime_types``.
+    street_dir : path, optional
+        Folder of ``YYYY-MM-<force>-street.csv[.gz]`` files; default :func:`default_street_dir`.
+
+    Raises
+    ------
+    DataError
+        When the folder is missing or holds no street files, a file lacks ``Month`` or ``Crime type``,
+        or a project's crime types never occur (the message says what to do).
+    """
+    folder = Path(street_dir) if street_dir is not None else default_street_dir(scenario)
+    files = sorted(
+        p for p in (folder.rglob("*-street.csv*") if folder.is_dir() else []) if p.name.endswith((".csv", ".csv.gz"))
+    )
+    if not files:
+        raise DataError(
+            f"{folder}: no police.uk street files (*-street.csv or *-street.csv.gz) for the seasonal weights; "
+            "copy the force's monthly files there, give another folder (street_dir / --street-dir), "
+            "or plan without seasons (seasonality='flat' / --flat-seasons)"
+        )
+    counts: dict[tuple[str, str], int] = {}
+    bad_months = 0
+    for path in files:
+        try:
+            frame = pd.read_csv(path, usecols=["Month", "Crime type"], dtype=str, keep_default_na=False)
+        except ValueError as exc:
+            raise DataError(f"{path}: needs the police.uk columns 'Month' and 'Crime type' ({exc})") from exc
+        except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise DataError(f"{path}: cannot be read as a police.uk CSV, plain or gzip ({exc})") from exc
+        month = frame["Month"].str.strip()
+        valid = month.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+        bad_months += int((~valid).sum())
+        grouped = frame[valid].groupby([month[valid], frame.loc[valid, "Crime type"].str.strip()]).size()
+        for (key, crime), n in grouped.items():
+            counts[(str(key), str(crime))] = counts.get((str(key), str(crime)), 0) + int(n)
+    notes: list[str] = []
+    if bad_months:
+        notes.append(f"{bad_months} row(s) with a Month that is not YYYY-MM were not counted")
+        log.warning("seasonal weights: %d police.uk row(s) with a bad Month not counted", bad_months)
+    months_used = tuple(sorted({key for key, _ in counts}))
+    weights: dict[str, tuple[float, ...]] = {}
+    for project in PROJECTS:
+        types = set(scenario.projects.get(project).crime_types)
+        by_month: dict[int, list[float]] = {}
+        total = 0
+        for key in months_used:
+            year, mon = int(key[:4]), int(key[5:])
+            n = sum(c for (k, crime), c in counts.items() if k == key and crime in types)
+            total += n
+            by_month.setdefault(mon, []).append(n / calendar.monthrange(year, mon)[1])
+        if total == 0:
+            raise DataError(
+                f"{folder}: no incidents of projects.{project}.crime_types {sorted(types)} in {len(files)} file(s); "
+                "check the spelling against the police.uk 'Crime type' column"
+            )
+        rates = {mon: float(np.mean(values)) for mon, values in by_month.items()}
+        missing = [m for m in range(1, 13) if m not in rates]
+        mean_rate = float(np.mean(list(rates.values())))
+        if missing:
+            notes.append(f"{project}: no data for calendar month(s) {missing}; they weigh 1")
+        year_rates = [rates.get(m, mean_rate) for m in range(1, 13)]
+        scale = float(np.mean(year_rates))
+        weights[project] = tuple(r / scale for r in year_rates)
+    source = f"police.uk street files in {folder} ({months_used[0]}..{months_used[-1]}, {len(files)} file(s))"
+    return Seasonality(weights, source, months_used, tuple(notes))
+
+
+# ---- inputs of the annual model ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The hotspots of one project in one district: where a patrol hour of that project earns value.
+
+    A person-hour in the zone is worth ``share`` (the zone's share of all hotspot harm) in its first
+    tier; each further tier is worth ``repeat_factor`` times the one before (the k-th visit of a day is
+    worth ``factor^(k-1)`` of the first), and hours past the last tier are worth nothing.
+    ``tier_hours_per_day`` person-hours a day fill one tier.
+    """
+
+    project: str
+    district: str
+    hotspots: int
+    harm: float
+    share: float
+    tiers: int
+    tier_hours_per_day: float
+    repeat_factor: float
+
+
+@dataclass(frozen=True)
+class Actuals:
+    """Spend and patrol hours recorded up to ``as_of`` (inclusive): these months are fixed."""
+
+    as_of: str
+    spend_gbp: Mapping[tuple[str, str, str], float]  # (month, project, district) -> GBP
+    patrol_hours: Mapping[tuple[str, str, str], float]  # (month, project, district) -> person-hours
+    source: str = ""
+    rows_after_as_of: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnualInputs:
+    """Everything the annual model needs, in GBP and person-hours per month (aligned with ``months``).
+
+    ``fixed_months`` leading months come from actuals (``actual_spend_gbp``/``actual_hours`` keyed by
+    ``(month, project, district)``); ``committed_posts`` are warden posts in post at the last of them.
+    """
+
+    months: tuple[Month, ...]
+    allocation_gbp: Mapping[str, float]
+    zones: tuple[Zone, ...]
+    seasonal: Mapping[str, tuple[float, ...]]
+    warden_cost_gbp: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    warden_hours: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    warden_first_month: int = 0
+    officer_rate_gbp: tuple[float, ...] = ()
+    officer_capacity_hours: tuple[float, ...] = ()
+    sv_crew_size: int = 2
+    target_hours: float = DEFAULT_TARGET_HOURS
+    ceiling_hours: float = DEFAULT_CEILING_HOURS
+    shortfall_weight: float | None = None
+    fixed_months: int = 0
+    actual_spend_gbp: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    actual_hours: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    committed_posts: Mapping[str, int] = field(default_factory=dict)
+    pcso_hours: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    pcso_cost_gbp: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def zone(self, project: str, district: str) -> Zone | None:
+        """The zone of ``project`` in ``district`` (None when it has no hotspots)."""
+        for zone in self.zones:
+            if zone.project == project and zone.district == district:
+                return zone
+        return None
+
+    def value_per_hour(self, zone: Zone, month: int, tier: int) -> float:
+        """Objective value of one person-hour in tier ``tier`` (0-based) of ``zone`` in ``month``."""
+        return self.seasonal[zone.project][month] * zone.share * zone.repeat_factor**tier
+
+    def crew_size(self, project: str) -> int:
+        """Person-hours per crew-hour: 1 for wardens, by ``sv_crewing`` for officers."""
+        return 1 if project == "asb" else self.sv_crew_size
+
+    def actual_total(self, project: str | None = None, *, what: str = "spend") -> float:
+        """Sum of the actual spend (GBP) or patrol hours of a project (or all) over the fixed months."""
+        table = self.actual_spend_gbp if what == "spend" else self.actual_hours
+        return float(sum(v for (_m, p, _d), v in table.items() if project is None or p == project))
+
+
+@dataclass
+class AnnualSolution:
+    """The annual model's decisions and how the solve went."""
+
+    status: str
+    objective: float | None
+    posts: dict[str, list[int]]
+    officer_hours: dict[str, list[float]]
+    shortfall_hours: float
+    solve_seconds: float
+    solver: str
+    best_bound: float | None = None
+    warm_start: bool = False
+    explanation: str = ""
+
+
+def _longest_window_minutes(scenario: Scenario, project: str) -> int:
+    lengths = []
+    for window in scenario.projects.get(project).windows:
+        start = int(window.start[:2]) * 60 + int(window.start[3:])
+        end = int(window.end[:2]) * 60 + int(window.end[3:])
+        lengths.append(end - start if end > start else end - start + 1440)
+    return max(lengths)
+
+
+def _leg_minutes(scenario: Scenario, project: str, district: str, points: Sequence[tuple[float, float]]) -> float:
+    """Mean crow-fly leg (minutes) between a zone's hotspots; a lone hotspot's leg is to its nearest base."""
+    roles = ("warden",) if project == "asb" else crew_make_ups(scenario.sv_crewing)[0]
+    profile = crew_profile(scenario, roles)
+    metres_per_minute = scenario.travel.speeds_kmh[profile] * 1000 / 60  # type: ignore[index]
+    lat = np.array([p[0] for p in points])
+    lon = np.array([p[1] for p in points])
+    if len(points) >= 2:
+        distance = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        np.fill_diagonal(distance, np.inf)
+        metres = float(distance.min(axis=1).mean())
+    else:
+        kind = "warden_base" if project == "asb" else "police_station"
+        bases = [b for b in scenario.bases if b.kind == kind and (project == "sv" or b.district == district)]
+        bases = bases or [b for b in scenario.bases if b.kind == kind] or list(scenario.bases)
+        metres = float(min(haversine_m(lat[0], lon[0], b.lat, b.lon) for b in bases))
+    return metres * scenario.travel.circuity / metres_per_minute
+
+
+def build_zones(scenario: Scenario) -> tuple[Zone, ...]:
+    """The zones of the active projects, with harm shares and diminishing-returns tiers.
+
+    A zone's tiers come from its dosage policy: ``K`` useful visits a day per hotspot (no more than the
+    presence cap allows at the target dwell, nor than the revisit gap allows in the longest window).
+    Delivering them takes at least ``max(n K (dwell + leg), (K - 1) gap + dwell)`` crew-minutes a day
+    for ``n`` hotspots (visits and travel, or one crew present across the spaced visits), times the crew
+    size; the ``K`` tiers share that equally. Legs are crow-fly x circuity at the crew's speed, whatever
+    the travel model, so the estimate needs no street network.
+    """
+    zones: list[tuple[str, str, list[Any]]] = []
+    for project in PROJECTS:
+        if project not in scenario.active_projects:
+            continue
+        for district in sorted(scenario.districts):
+            spots = [h for h in scenario.hotspots if h.district == district and h.serves(project)]
+            if spots:
+                zones.append((project, district, spots))
+    total = sum(h.harm_weight for _p, _d, spots in zones for h in spots)
+    out: list[Zone] = []
+    for project, district, spots in zones:
+        policy = scenario.projects.get(project).dosage
+        dwell, gap = policy.dwell_target_minutes, policy.revisit_gap_minutes
+        tiers = policy.max_presence_minutes_per_day // dwell
+        if gap > 0:
+            tiers = min(tiers, 1 + max(0, _longest_window_minutes(scenario, project) - dwell) // gap)
+        tiers = max(1, tiers)
+        leg = _leg_minutes(scenario, project, district, [(h.lat, h.lon) for h in spots])
+        crew = 2 if project == "sv" and scenario.sv_crewing == "double" else 1
+        crew_minutes = max(len(spots) * tiers * (dwell + leg), (tiers - 1) * gap + dwell)
+        harm = sum(h.harm_weight for h in spots)
+        out.append(
+            Zone(
+                project=project,
+                district=district,
+                hotspots=len(spots),
+                harm=harm,
+                share=harm / total,
+                tiers=tiers,
+                tier_hours_per_day=crew * crew_minutes / 60 / tiers,
+                repeat_factor=policy.repeat_visit_factor,
+            )
+        )
+    return tuple(out)
+
+
+def _mondays(start: date, end: date) -> list[date]:
+    first = start - timedelta(days=start.weekday())
+    return [first + timedelta(days=7 * i) for i in range((end - first).days // 7 + 1)]
+
+
+@dataclass(frozen=True)
+class _PoliceProfile:
+    rate_gbp: tuple[float, ...]
+    capacity_hours: tuple[float, ...]
+    pcso_hours: dict[str, tuple[float, ...]]
+    pcso_cost_gbp: dict[str, tuple[float, ...]]
+    notes: tuple[str, ...]
+
+
+def _police_profile(scenario: Scenario, months: Sequence[Month]) -> _PoliceProfile:
+    """Officer overtime cost per patrol hour and capacity, and PCSO duty patrol hours, month by month.
+
+    Every week of the period is built with :func:`optimiser.instance.build` (crow-fly travel: costs do
+    not depend on it), so pay awards, rest-day and public-holiday rates and the 4-hour minimum are
+    exactly the weekly model's. A month's rate is the cost of all its overtime options over their
+    worked hours. An officer's weekly capacity is the working-time limit less normal duty
+    (``max_weekly_hours`` minus duty hours), no more than one option's hours a day, spread over the
+    days pro rata. PCSO hours are their duty shifts that fit a PCSO shift template (force-funded).
+    """
+    n = len(months)
+    cost_pence = np.zeros(n)
+    worked_minutes = np.zeros(n)
+    capacity = np.zeros(n)
+    pcso_minutes: dict[str, np.ndarray] = {}
+    pcso_pence: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    if "sv" not in scenario.active_projects or not (scenario.staff.officers or scenario.staff.pcsos):
+        return _PoliceProfile((0.0,) * n, (0.0,) * n, {}, {}, ())
+    costing = scenario.model_copy(update={"active_projects": ["sv"], "travel": TravelSettings()})
+    start, end = months[0].first, months[-1].last
+    month_of = {}
+    for i, month in enumerate(months):
+        day = month.first
+        while day <= month.last:
+            month_of[day] = i
+            day += timedelta(days=1)
+    for monday in _mondays(start, end):
+        data = build(costing, monday)
+        by_person_day: dict[tuple[str, int], list[Any]] = {}
+        for option in data.options:
+            by_person_day.setdefault((option.person, option.day), []).append(option)
+            when = monday + timedelta(days=option.day)
+            if option.role == "officer" and when in month_of:
+                cost_pence[month_of[when]] += option.cost_pence
+                worked_minutes[month_of[when]] += option.worked_minutes
+        for person in data.people.values():
+            if person.role == "officer":
+                duty = sum(max(0, min(b, 7 * 1440) - max(a, 0)) for a, b in person.duty)
+                weekly = max(0.0, person.rules.max_weekly_hours * 60 - duty)
+                best = [
+                    max((o.worked_minutes for o in by_person_day.get((person.id, d), [])), default=0) for d in range(7)
+                ]
+                available = sum(best)
+                if available == 0:
+                    continue
+                usable = min(weekly, available)
+                for d in range(7):
+                    when = monday + timedelta(days=d)
+                    if when in month_of:
+                        capacity[month_of[when]] += usable * best[d] / available
+            elif person.role == "pcso":
+                district = person.district or "unknown"
+                for d in range(7):
+                    when = monday + timedelta(days=d)
+                    options = by_person_day.get((person.id, d), [])
+                    if when in month_of and options:
+                        chosen = max(options, key=lambda o: (o.worked_minutes, -o.cost_pence))
+                        pcso_minutes.setdefault(district, np.zeros(n))[month_of[when]] += chosen.worked_minutes
+                        pcso_pence.setdefault(district, np.zeros(n))[month_of[when]] += chosen.cost_pence
+    rate = []
+    for i, month in enumerate(months):
+        if worked_minutes[i] > 0:
+            rate.append(cost_pence[i] / 100 / (worked_minutes[i] / 60))
+        else:
+            rate.append(0.0)
+            if scenario.staff.officers:
+                notes.append(f"{month.key}: no officer overtime shift fits around duty; no overtime is planned")
+    return _PoliceProfile(
+        rate_gbp=tuple(rate),
+        capacity_hours=tuple(float(c) / 60 for c in capacity),
+        pcso_hours={d: tuple(float(v) / 60 for v in vals) for d, vals in sorted(pcso_minutes.items())},
+        pcso_cost_gbp={d: tuple(float(v) / 100 for v in vals) for d, vals in sorted(pcso_pence.items())},
+        notes=tuple(notes),
+    )
+
+
+def _warden_costs(
+    scenario: Scenario, months: Sequence[Month], districts: Sequence[str]
+) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], int, list[str]]:
+    """Cost (GBP) and contracted hours of one warden post per district and month; first hiring month.
+
+    A post costs ``annual_cost_gbp x days / 365`` a month (the plan rules' committed cost) and gives
+    ``contracted_hours_per_week x days / 7`` patrol person-hours, from the district's warden entries (the
+    mean over them, or over all wardens when the district has none). Posts can start no earlier than the
+    month of the earliest ``contract_start`` (recruitment takes time; an earlier year underspent from it).
+    """
+    wardens = scenario.warden_list()
+    notes: list[str] = []
+    if not districts:
+        return {}, {}, 0, notes
+    if not wardens:
+        raise DataError(
+            "the scenario has no wardens (staff.wardens): the annual plan takes a warden post's cost and hours "
+            "from them; add one entry per district (a pool with count: 1 will do)"
+        )
+    costs: dict[str, tuple[float, ...]] = {}
+    hours: dict[str, tuple[float, ...]] = {}
+    for district in districts:
+        here = [w for w in wardens if w.district == district]
+        if not here:
+            notes.append(f"district {district} has no warden entry: its posts use the mean of all wardens")
+            here = wardens
+        annual = float(np.mean([w.annual_cost_gbp for w in here]))
+        weekly = float(np.mean([w.contracted_hours_per_week for w in here]))
+        costs[district] = tuple(annual * m.days / 365 for m in months)
+        hours[district] = tuple(weekly * m.days / 7 for m in months)
+    earliest = min(w.contract_start for w in wardens)
+    first = 0
+    for i, month in enumerate(months):
+        if month.last >= earliest:
+            first = i
+            break
+    else:
+        first = len(months)
+    if any(w.leave for w in wardens):
+        notes.append("wardens' individual leave days are not deducted from annual post hours")
+    return costs, hours, first, notes
+
+
+def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = None) -> Actuals:
+    """Read an actuals CSV (``month, project, district, spend_gbp, patrol_hours``) up to ``as_of``.
+
+    Rows after ``as_of`` are not used (counted in ``rows_after_as_of``). Every month from the period
+    start to ``as_of`` needs at least one row; a project/district with no row in such a month counts
+    as zero. ``as_of`` defaults to the latest month in the file.
+
+    Raises
+    ------
+    DataError
+        Naming the file, line and column: a missing column, a month not ``YYYY-MM`` or outside the
+        period, an unknown project or district, a negative or non-numeric amount, a repeated row, or a
+        month up to ``as_of`` with no row.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: actuals file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot be read as CSV ({exc})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in ACTUALS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header must be {', '.join(ACTUALS_COLUMNS)}"
+        )
+    months = period_months(scenario.period.start, scenario.period.end)
+    keys = [m.key for m in months]
+    rows: list[tuple[int, str, str, str, float, float]] = []
+    for i, record in enumerate(frame.to_dict("records")):
+        line = i + 2
+        month = record["month"].strip()
+        if month not in keys:
+            raise DataError(
+                f"{path}:{line}: month {month!r} is not a YYYY-MM month of the grant period {keys[0]}..{keys[-1]}"
+            )
+        project = record["project"].strip().lower()
+        if project not in PROJECTS:
+            raise DataError(f"{path}:{line}: project {record['project']!r} must be asb or sv")
+        district = record["district"].strip()
+        if district not in scenario.districts:
+            raise DataError(
+                f"{path}:{line}: district {district!r} is not in the scenario ({sorted(scenario.districts)})"
+            )
+        values = []
+        for column in ("spend_gbp", "patrol_hours"):
+            text = record[column].strip().replace(",", "").lstrip("£")
+            try:
+                value = float(text)
+            except ValueError:
+                value = float("nan")
+            if not (math.isfinite(value) and value >= 0):
+                raise DataError(f"{path}:{line}: {column} {record[column]!r} must be a number >= 0")
+            values.append(value)
+        rows.append((line, month, project, district, values[0], values[1]))
+    if not rows:
+        raise DataError(f"{path}: no rows; give one row per month, project and district up to --as-of")
+    as_of = as_of or max(r[1] for r in rows)
+    if as_of not in keys:
+        raise DataError(f"--as-of {as_of!r} must be a YYYY-MM month of the grant period {keys[0]}..{keys[-1]}")
+    last = keys.index(as_of)
+    spend: dict[tuple[str, str, str], float] = {}
+    hours: dict[tuple[str, str, str], float] = {}
+    seen_lines: dict[tuple[str, str, str], int] = {}
+    after = 0
+    for line, month, project, district, value, patrol in rows:
+        key = (month, project, district)
+        if key in seen_lines:
+            raise DataError(
+                f"{path}:{line}: repeats {month} {project} {district} (first on line {seen_lines[key]}); keep one row"
+            )
+        seen_lines[key] = line
+        if keys.index(month) > last:
+            after += 1
+            continue
+        spend[key] = value
+        hours[key] = patrol
+    for key in keys[: last + 1]:
+        if not any(k[0] == key for k in spend):
+            raise DataError(
+                f"{path}: no actuals for {key} (up to --as-of {as_of}); add its rows (0 if nothing was spent)"
+            )
+    notes = []
+    if after:
+        notes.append(f"{after} actuals row(s) after --as-of {as_of} were not used")
+        log.info("%s: %d row(s) after --as-of %s not used", path, after, as_of)
+    return Actuals(as_of, spend, hours, str(path), after, tuple(notes))
+
+
+def annual_inputs(
+    scenario: Scenario,
+    *,
+    seasonality: Seasonality,
+    actuals: Actuals | None = None,
+    target_hours: float = DEFAULT_TARGET_HOURS,
+    ceiling_hours: float = DEFAULT_CEILING_HOURS,
+) -> AnnualInputs:
+    """Build the annual model's inputs from a scenario (costs from the weekly model's pay rules)."""
+    months = period_months(scenario.period.start, scenario.period.end)
+    zones = build_zones(scenario)
+    asb_districts = [z.district for z in zones if z.project == "asb"]
+    warden_cost, warden_hours, first, notes = _warden_costs(scenario, months, asb_districts)
+    police = _police_profile(scenario, months)
+    notes.extend(police.notes)
+    notes.extend(seasonality.notes)
+    crewing = scenario.sv_crewing
+    fixed = 0
+    committed: dict[str, int] = {}
+    spend: Mapping[tuple[str, str, str], float] = {}
+    hours: Mapping[tuple[str, str, str], float] = {}
+    if actuals is not None:
+        fixed = [m.key for m in months].index(actuals.as_of) + 1
+        spend, hours = actuals.spend_gbp, actuals.patrol_hours
+        notes.extend(actuals.notes)
+        last = months[fixed - 1].key
+        for district in asb_districts:
+            paid = spend.get((last, "asb", district), 0.0)
+            per_post = warden_cost[district][fixed - 1]
+            posts = paid / per_post if per_post > 0 else 0.0
+            committed[district] = round(posts)
+            if abs(posts - round(posts)) > 0.25:
+                notes.append(
+                    f"{district}: ASB spend in {last} of £{paid:,.2f} is {posts:.2f} posts at £{per_post:,.2f} a post; "
+                    f"{round(posts)} post(s) taken as committed"
+                )
+    return AnnualInputs(
+        months=months,
+        allocation_gbp={p: scenario.projects.get(p).allocation_gbp for p in PROJECTS},
+        zones=zones,
+        seasonal={p: tuple(seasonality.weights[p][m.first.month - 1] for m in months) for p in PROJECTS},
+        warden_cost_gbp=warden_cost,
+        warden_hours=warden_hours,
+        warden_first_month=first,
+        officer_rate_gbp=police.rate_gbp,
+        officer_capacity_hours=police.capacity_hours,
+        sv_crew_size=2 if crewing == "double" else 1,
+        target_hours=target_hours,
+        ceiling_hours=ceiling_hours,
+        fixed_months=fixed,
+        actual_spend_gbp=spend,
+        actual_hours=hours,
+        committed_posts=committed,
+        pcso_hours=police.pcso_hours,
+        pcso_cost_gbp=police.pcso_cost_gbp,
+        notes=tuple(notes),
+    )
+
+
+# ---- the model ---------------------------------------------------------------------------------
+
+
+class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc, name-defined]
+    """PuLP's HiGHS interface, passing the variables' initial values to HiGHS as a MIP start."""
+
+    def __init__(self, *, start: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.start = start
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+        # HiGHS prints a banner on stdout when the first model of a process is made: the CLI owns stdout.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as sink:
+                os.dup2(sink.fileno(), 1)
+                super().createAndConfigureSolver(lp)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        if self.start:
+            import highspy
+
+            values = [0.0] * len(lp.variables())
+            for var in lp.variables():
+                values[var.index] = float(var.varValue or 0.0)
+            solution = highspy.HighsSolution()
+            solution.col_value = values
+            solution.value_valid = True
+            lp.solverModel.setSolution(solution)
+        lp.solverModel.run()
+
+
+def _solver(name: str, *, time_limit_seconds: float, warm: bool) -> pulp.LpSolver:
+    if name == "cbc":
+        with warnings.catch_warnings():
+            # PuLP 3.3 deprecates its bundled CBC in favour of a separate install (pulp[cbc]) for PuLP 4;
+            # pyproject pins pulp < 4, where the bundled binary is the one every install has.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_seconds, gapRel=0.0, threads=1, warmStart=warm)
+    if name == "highs":
+        return _HighsWithStart(msg=False, timeLimit=time_limit_seconds, gapRel=0.0, threads=1, start=warm)
+    raise DataError(f"solver {name!r} is not known; use one of {', '.join(SOLVERS)}")
+
+
+def _infeasible_reason(inputs: AnnualInputs) -> str:
+    """Why the fixed part of the year already breaks a hard limit (empty when it does not)."""
+    reasons = []
+    planned = range(inputs.fixed_months, len(inputs.months))
+    for project in PROJECTS:
+        spent = inputs.actual_total(project)
+        committed = 0.0
+        if project == "asb":
+            committed = sum(
+                posts * inputs.warden_cost_gbp[d][m] for d, posts in inputs.committed_posts.items() for m in planned
+            )
+        if spent + committed > inputs.allocation_gbp[project] + 0.005:
+            reasons.append(
+                f"{project}: actual spend £{spent:,.2f}"
+                + (f" plus committed warden posts £{committed:,.2f}" if committed else "")
+                + f" exceeds the allocation £{inputs.allocation_gbp[project]:,.2f}"
+            )
+    done = inputs.actual_total(what="hours")
+    if done > inputs.ceiling_hours:
+        reasons.append(f"actual patrol hours {done:,.1f} already exceed the ceiling of {inputs.ceiling_hours:,.0f}")
+    return "; ".join(reasons)
+
+
+def solve_annual(
+    inputs: AnnualInputs,
+    *,
+    solver: SolverName = "cbc",
+    time_limit_seconds: float = 60.0,
+    warm_start: AnnualSolution | None = None,
+) -> AnnualSolution:
+    """Solve the annual model: whole warden posts and officer overtime hours per district and month.
+
+    Decisions (planned months only; the first ``fixed_months`` are actuals):
+
+    - ``posts[d,m]`` integer warden posts in district ``d``, non-decreasing over the months (a post is
+      committed from its start month to the period end), zero before ``warden_first_month``, at least
+      ``committed_posts[d]``;
+    - ``officer[d,m] >= 0`` officer overtime person-hours patrolling district ``d``'s SV hotspots,
+      their sum within the month's force-wide overtime capacity.
+
+    Constraints: each project's planned spend within its allocation less actual spend; total patrol
+    person-hours (actual + planned, grant-funded) within ``ceiling_hours``. Objective: the zones'
+    tiered harm value of the hours, minus ``shortfall_weight`` per hour short of ``target_hours``,
+    minus a tie-break of 1/1000 of the least valued hour per pound at the dearest hourly cost, so that
+    money buying nothing is left as headroom rather than spent.
+
+    Returns
+    -------
+    AnnualSolution
+        ``status`` optimal / feasible (time limit) / infeasible / no-plan; ``objective`` without the
+        tie-break.
+    """
+    started = clock_time.perf_counter()
+    reason = _infeasible_reason(inputs)
+    empty_posts = {z.district: [0] * len(inputs.months) for z in inputs.zones if z.project == "asb"}
+    empty_officer = {z.district: [0.0] * len(inputs.months) for z in inputs.zones if z.project == "sv"}
+    if reason:
+        return AnnualSolution("infeasible", None, empty_posts, empty_officer, 0.0, 0.0, solver, explanation=reason)
+    months = inputs.months
+    planned = list(range(inputs.fixed_months, len(months)))
+    prob = pulp.LpProblem("annual_plan", pulp.LpMaximize)
+    posts: dict[tuple[str, int], pulp.LpVariable] = {}
+    officer: dict[tuple[str, int], pulp.LpVariable] = {}
+    hours_of: dict[tuple[str, str, int], Any] = {}
+    tier_vars: dict[tuple[str, str, int], tuple[list[pulp.LpVariable], pulp.LpVariable]] = {}
+    spend: dict[str, list[Any]] = {p: [] for p in PROJECTS}
+    value_terms: list[Any] = []
+    positive_values: list[float] = []
+    hourly_costs: list[float] = [1.0]
+    first_hire = max(inputs.warden_first_month, inputs.fixed_months)
+    for zone in inputs.zones:
+        d = zone.district
+        if zone.project == "asb":
+            committed = int(inputs.committed_posts.get(d, 0))
+            cheapest = min((c for c in inputs.warden_cost_gbp[d] if c > 0), default=1.0)
+            upper = max(committed, int(inputs.allocation_gbp["asb"] // cheapest))
+            previous = None
+            for m in planned:
+                high = upper if m >= first_hire else committed
+                var = prob.add_variable(f"posts[d={d},m={months[m].key}]", committed, high, cat=pulp.LpInteger)
+                posts[(d, m)] = var
+                if previous is not None:
+                    prob += var >= previous, f"committed[d={d},m={months[m].key}]"
+                previous = var
+                hours_of[("asb", d, m)] = inputs.warden_hours[d][m] * var
+                spend["asb"].append(inputs.warden_cost_gbp[d][m] * var)
+                if inputs.warden_hours[d][m] > 0:
+                    hourly_costs.append(inputs.warden_cost_gbp[d][m] / inputs.warden_hours[d][m])
+        else:
+            for m in planned:
+                var = prob.add_variable(f"officer[d={d},m={months[m].key}]", 0)
+                officer[(d, m)] = var
+                hours_of[("sv", d, m)] = var
+                spend["sv"].append(inputs.officer_rate_gbp[m] * var)
+                hourly_costs.append(inputs.officer_rate_gbp[m])
+        for m in planned:
+            width = zone.tier_hours_per_day * months[m].days
+            tiers = []
+            for k in range(zone.tiers):
+                tier = prob.add_variable(f"tier[{zone.project},d={d},m={months[m].key},k={k + 1}]", 0, width)
+                tiers.append(tier)
+                value = inputs.value_per_hour(zone, m, k)
+                value_terms.append(value * tier)
+                if value > 0:
+                    positive_values.append(value)
+            idle = prob.add_variable(f"beyond_tiers[{zone.project},d={d},m={months[m].key}]", 0)
+            tier_vars[(zone.project, d, m)] = (tiers, idle)
+            prob += (
+                pulp.lpSum(tiers) + idle == hours_of[(zone.project, d, m)],
+                f"tiers[{zone.project},d={d},m={months[m].key}]",
+            )
+    for m in planned:
+        here = [officer[(z.district, m)] for z in inputs.zones if z.project == "sv"]
+        if here:
+            prob += pulp.lpSum(here) <= inputs.officer_capacity_hours[m], f"officer_capacity[m={months[m].key}]"
+    for project in PROJECTS:
+        if spend[project]:
+            remaining = inputs.allocation_gbp[project] - inputs.actual_total(project)
+            prob += pulp.lpSum(spend[project]) <= remaining, f"budget[{project}]"
+    total_hours = pulp.lpSum(hours_of.values()) + inputs.actual_total(what="hours")
+    prob += total_hours <= inputs.ceiling_hours, "ceiling"
+    shortfall = prob.add_variable("target_shortfall", 0)
+    prob += total_hours + shortfall >= inputs.target_hours, "target"
+    weight = inputs.shortfall_weight
+    if weight is None:
+        weight = max(positive_values, default=1.0)
+    epsilon = 1e-3 * min(positive_values, default=1.0) / max(hourly_costs)
+    prob += pulp.lpSum(value_terms) - weight * shortfall - epsilon * pulp.lpSum(spend["asb"] + spend["sv"])
+    warm = False
+    if warm_start is not None and warm_start.status in ("optimal", "feasible"):
+        warm = _set_start(inputs, warm_start, posts, officer, tier_vars, shortfall)
+    engine = _solver(solver, time_limit_seconds=time_limit_seconds, warm=warm)
+    try:
+        prob.solve(engine)
+    except pulp.PulpSolverError as exc:
+        raise PatrolError(f"the {solver} solver failed on the annual plan ({exc})") from exc
+    seconds = clock_time.perf_counter() - started
+    if prob.status == pulp.LpStatusInfeasible:
+        return AnnualSolution(
+            "infeasible", None, empty_posts, empty_officer, 0.0, seconds, solver, warm_start=warm,
+            explanation="no annual plan keeps the allocations, committed posts and the patrol-hour ceiling",
+        )  # fmt: skip
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return AnnualSolution(
+            "no-plan", None, empty_posts, empty_officer, 0.0, seconds, solver, warm_start=warm,
+            explanation=f"the {solver} solver found no plan within {time_limit_seconds:g} s",
+        )  # fmt: skip
+    out_posts = {d: list(v) for d, v in empty_posts.items()}
+    out_officer = {d: list(v) for d, v in empty_officer.items()}
+    for (d, m), var in posts.items():
+        out_posts[d][m] = round(var.value() or 0.0)
+    for (d, m), var in officer.items():
+        out_officer[d][m] = max(0.0, float(var.value() or 0.0))
+    objective = float(pulp.value(pulp.lpSum(value_terms)) or 0.0) - weight * float(shortfall.value() or 0.0)
+    status = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "feasible"
+    best_bound = None
+    if solver == "highs":
+        best_bound = _highs_bound(prob, objective, epsilon, spend)
+    elif status == "optimal":
+        best_bound = objective
+    return AnnualSolution(
+        status, objective, out_posts, out_officer, float(shortfall.value() or 0.0), seconds, solver,
+        best_bound=best_bound, warm_start=warm,
+    )  # fmt: skip
+
+
+def _highs_bound(
+    prob: pulp.LpProblem, objective: float, epsilon: float, spend: Mapping[str, list[Any]]
+) -> float | None:
+    """HiGHS's dual bound, less the tie-break term, in the reported objective's units."""
+    try:
+        info = prob.solverModel.getInfo()
+        bound = float(info.mip_dual_bound)
+    except AttributeError:
+        return None
+    if not math.isfinite(bound):
+        return objective
+    # HiGHS minimises the negated objective; its bound includes the tie-break of the incumbent's spend.
+    tie = epsilon * float(pulp.value(pulp.lpSum(spend["asb"] + spend["sv"])) or 0.0)
+    return max(objective, -bound + tie) if bound < 0 else objective
+
+
+def _set_start(
+    inputs: AnnualInputs,
+    start: AnnualSolution,
+    posts: Mapping[tuple[str, int], pulp.LpVariable],
+    officer: Mapping[tuple[str, int], pulp.LpVariable],
+    tier_vars: Mapping[tuple[str, str, int], tuple[list[pulp.LpVariable], pulp.LpVariable]],
+    shortfall: pulp.LpVariable,
+) -> bool:
+    """Give the solver ``start`` as initial values of every variable; False when it does not fit.
+
+    The start's posts and officer hours are kept; each zone's hours fill its tiers in order (the best
+    completion) and the shortfall follows, so the start is a whole, feasible point whenever the
+    decisions are (a lower budget level's plan is, at a higher level).
+    """
+    try:
+        hours: dict[tuple[str, str, int], float] = {}
+        for (d, m), var in posts.items():
+            var.setInitialValue(start.posts[d][m])
+            hours[("asb", d, m)] = start.posts[d][m] * inputs.warden_hours[d][m]
+        for (d, m), var in officer.items():
+            var.setInitialValue(start.officer_hours[d][m])
+            hours[("sv", d, m)] = start.officer_hours[d][m]
+    except (KeyError, IndexError):
+        return False
+    for key, (tiers, idle) in tier_vars.items():
+        left = hours.get(key, 0.0)
+        for tier in tiers:
+            take = min(left, float(tier.upBound))
+            tier.setInitialValue(take)
+            left -= take
+        idle.setInitialValue(max(0.0, left))
+    total = sum(hours.values()) + inputs.actual_total(what="hours")
+    shortfall.setInitialValue(max(0.0, inputs.target_hours - total))
+    return True
+
+
+# ---- the annual plan ---------------------------------------------------------------------------
+
+
+@dataclass
+class AnnualPlan:
+    """The annual plan: month-by-month staffing and spend, the PCSO hours apart, and its summary."""
+
+    inputs: AnnualInputs
+    solution: AnnualSolution
+    monthly: pd.DataFrame
+    pcso: pd.DataFrame
+    summary: dict[str, Any]
+    out_dir: Path | None = None
+
+    @property
+    def status(self) -> str:
+        """optimal, feasible, infeasible or no-plan."""
+        return self.solution.status
+
+    def posts_in(self, month_key: str) -> dict[str, int]:
+        """Warden posts per district in the month ``YYYY-MM``."""
+        rows = self.monthly[(self.monthly["month"] == month_key) & (self.monthly["project"] == "asb")]
+        return {str(r.district): int(r.warden_posts) for r in rows.itertuples()}
+
+    def hires(self) -> dict[str, list[tuple[str, int]]]:
+        """Per district, the posts that start in each month: ``[(YYYY-MM, new posts), ...]``."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        asb = self.monthly[self.monthly["project"] == "asb"]
+        for district, rows in asb.groupby("district", sort=True):
+            previous = 0
+            for row in rows.itertuples():
+                posts = int(row.warden_posts)
+                if posts > previous:
+                    out.setdefault(str(district), []).append((str(row.month), posts - previous))
+                previous = max(previous, posts)
+        return out
+
+    def spend_in(self, month_key: str, project: str) -> float:
+        """Planned (or actual) spend of a project in a month, GBP."""
+        rows = self.monthly[(self.monthly["month"] == month_key) & (self.monthly["project"] == project)]
+        return float(rows["spend_gbp"].sum())
+
+    def text(self) -> str:
+        """A short human summary (the CLI prints it)."""
+        s = self.summary
+        lines = [f"annual plan {s['period']}: {s['status']} ({s['solver']}, {s['solve_seconds']:.2f} s)"]
+        if s.get("explanation"):
+            lines.append(f"  {s['explanation']}")
+        if s["status"] in ("optimal", "feasible"):
+            for project in PROJECTS:
+                p = s["projects"][project]
+                lines.append(
+                    f"  {project}: spend £{p['spend_gbp']:,.2f} of £{p['allocation_gbp']:,.2f} "
+                    f"(headroom £{p['headroom_gbp']:,.2f}); {p['patrol_person_hours']:,.1f} person-hours"
+                )
+            posts = ", ".join(f"{d} {n}" for d, n in s["warden_posts_at_end"].items()) or "none"
+            lines.append(f"  warden posts at the period end: {posts}")
+            lines.append(
+                f"  patrol person-hours {s['patrol_person_hours']:,.1f} (target {s['target_hours']:,.0f}, "
+                f"ceiling {s['ceiling_hours']:,.0f}; short {s['target_shortfall_hours']:,.1f}); "
+                f"harm-weighted {s['harm_weighted_patrol_hours']:,.1f}"
+            )
+            lines.append(f"  PCSO hours (force-funded, apart): {s['pcso_patrol_hours']:,.1f}")
+        for note in s.get("notes", []):
+            lines.append(f"  note: {note}")
+        return "\n".join(lines)
+
+
+def _monthly_frame(inputs: AnnualInputs, solution: AnnualSolution) -> pd.DataFrame:
+    months = inputs.months
+    keys: list[tuple[str, str]] = [(z.project, z.district) for z in inputs.zones]
+    for _m, p, d in list(inputs.actual_spend_gbp) + list(inputs.actual_hours):
+        if (p, d) not in keys:
+            keys.append((p, d))
+    keys.sort(key=lambda k: (PROJECTS.index(k[0]), k[1]))
+    records = []
+    spent = dict.fromkeys(PROJECTS, 0.0)
+    for m, month in enumerate(months):
+        fixed = m < inputs.fixed_months
+        for project, district in keys:
+            posts = 0
+            officer_hours = 0.0
+            if fixed:
+                spend = inputs.actual_spend_gbp.get((month.key, project, district), 0.0)
+                person = inputs.actual_hours.get((month.key, project, district), 0.0)
+                if project == "asb" and district in inputs.warden_cost_gbp and inputs.warden_cost_gbp[district][m] > 0:
+                    posts = round(spend / inputs.warden_cost_gbp[district][m])
+                if project == "sv":
+                    officer_hours = person
+            elif project == "asb":
+                posts = solution.posts.get(district, [0] * len(months))[m]
+                person = posts * inputs.warden_hours.get(district, (0.0,) * len(months))[m]
+                spend = posts * inputs.warden_cost_gbp.get(district, (0.0,) * len(months))[m]
+            else:
+                officer_hours = solution.officer_hours.get(district, [0.0] * len(months))[m]
+                person = officer_hours
+                spend = officer_hours * inputs.officer_rate_gbp[m]
+            spent[project] += spend
+            records.append(
+                {
+                    "month": month.key,
+                    "project": project,
+                    "district": district,
+                    "warden_posts": posts,
+                    "officer_overtime_hours": round(officer_hours, 2),
+                    "patrol_person_hours": round(person, 2),
+                    "patrol_crew_hours": round(person / inputs.crew_size(project), 2),
+                    "spend_gbp": round(spend, 2),
+                    "headroom_gbp": round(inputs.allocation_gbp[project] - spent[project], 2),
+                }
+            )
+    return pd.DataFrame.from_records(records, columns=list(MONTHLY_COLUMNS))
+
+
+def _pcso_frame(inputs: AnnualInputs) -> pd.DataFrame:
+    records = []
+    for m, month in enumerate(inputs.months):
+        for district in sorted(inputs.pcso_hours):
+            records.append(
+                {
+                    "month": month.key,
+                    "district": district,
+                    "pcso_patrol_hours": round(inputs.pcso_hours[district][m], 2),
+                    "cost_gbp": round(inputs.pcso_cost_gbp[district][m], 2),
+                    "funding": "force",
+                }
+            )
+    return pd.DataFrame.from_records(records, columns=list(PCSO_COLUMNS))
+
+
+def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolution, monthly: pd.DataFrame,
+             pcso: pd.DataFrame, seasonality: Seasonality, actuals: Actuals | None) -> dict[str, Any]:  # fmt: skip
+    scenario = loaded.scenario
+    share = {(z.project, z.district): z.share for z in inputs.zones}
+    harm_hours = float(
+        sum(share.get((r.project, r.district), 0.0) * r.patrol_person_hours for r in monthly.itertuples())
+    )
+    projects = {}
+    for project in PROJECTS:
+        rows = monthly[monthly["project"] == project]
+        spend = float(rows["spend_gbp"].sum())
+        projects[project] = {
+            "allocation_gbp": round(inputs.allocation_gbp[project], 2),
+            "spend_gbp": round(spend, 2),
+            "headroom_gbp": round(inputs.allocation_gbp[project] - spend, 2),
+            "patrol_person_hours": round(float(rows["patrol_person_hours"].sum()), 2),
+            "patrol_crew_hours": round(float(rows["patrol_crew_hours"].sum()), 2),
+            "spend_by_district_gbp": {
+                str(d): round(float(v), 2) for d, v in rows.groupby("district")["spend_gbp"].sum().items()
+            },
+        }
+    last = inputs.months[-1].key
+    end_rows = monthly[(monthly["month"] == last) & (monthly["project"] == "asb")]
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": loaded.sha256,
+        "overrides": list(loaded.overrides),
+        "period": f"{scenario.period.start}..{scenario.period.end}",
+        "status": solution.status,
+        "explanation": solution.explanation,
+        "solver": solution.solver,
+        "objective": None if solution.objective is None else round(solution.objective, 6),
+        "best_bound": None if solution.best_bound is None else round(solution.best_bound, 6),
+        "warm_start": solution.warm_start,
+        "solve_seconds": round(solution.solve_seconds, 3),
+        "harm_weighted_patrol_hours": round(harm_hours, 3),
+        "patrol_person_hours": round(float(monthly["patrol_person_hours"].sum()), 2),
+        "patrol_crew_hours": round(float(monthly["patrol_crew_hours"].sum()), 2),
+        "target_hours": inputs.target_hours,
+        "ceiling_hours": inputs.ceiling_hours,
+        "target_shortfall_hours": round(solution.shortfall_hours, 2),
+        "projects": projects,
+        "warden_posts_at_end": {str(r.district): int(r.warden_posts) for r in end_rows.itertuples()},
+        "officer_overtime_hours": round(float(monthly["officer_overtime_hours"].sum()), 2),
+        "pcso_patrol_hours": round(float(pcso["pcso_patrol_hours"].sum()), 2) if len(pcso) else 0.0,
+        "pcso_cost_gbp": round(float(pcso["cost_gbp"].sum()), 2) if len(pcso) else 0.0,
+        "zones": [
+            {
+                "project": z.project,
+                "district": z.district,
+                "hotspots": z.hotspots,
+                "harm_share": round(z.share, 6),
+                "tiers": z.tiers,
+                "tier_person_hours_per_day": round(z.tier_hours_per_day, 4),
+            }
+            for z in inputs.zones
+        ],
+        "seasonal_weights": {p: [round(w, 4) for w in seasonality.weights[p]] for p in PROJECTS},
+        "seasonal_source": seasonality.source,
+        "officer_rate_gbp_per_hour": {
+            m.key: round(r, 4) for m, r in zip(inputs.months, inputs.officer_rate_gbp, strict=True)
+        },
+        "officer_capacity_hours": {
+            m.key: round(c, 2) for m, c in zip(inputs.months, inputs.officer_capacity_hours, strict=True)
+        },
+        "actuals": None
+        if actuals is None
+        else {"file": actuals.source, "as_of": actuals.as_of, "committed_posts": dict(inputs.committed_posts)},
+        "notes": list(inputs.notes),
+    }
+
+
+def annual_plan(
+    loaded: LoadedScenario,
+    *,
+    out_dir: str | Path | None = None,
+    actuals: str | Path | None = None,
+    as_of: str | None = None,
+    solver: SolverName = "cbc",
+    seasonality: Seasonality | Literal["incidents", "flat"] = "incidents",
+    street_dir: str | Path | None = None,
+    target_hours: float = DEFAULT_TARGET_HOURS,
+    ceiling_hours: float = DEFAULT_CEILING_HOURS,
+    time_limit_seconds: float | None = None,
+    warm_start: AnnualPlan | None = None,
+) -> AnnualPlan:
+    """Plan the grant period month by month; write ``monthly_plan.csv`` and the summary when ``out_dir``.
+
+    Parameters
+    ----------
+    loaded : LoadedScenario
+        The scenario (period, allocations, hotspots, staff, pay rules).
+    out_dir : path, optional
+        Folder for ``monthly_plan.csv``, ``pcso_hours.csv``, ``summary.json`` and ``summary.txt``.
+    actuals, as_of : path and ``YYYY-MM``, optional
+        Spend and hours so far (see :func:`read_actuals`): months up to ``as_of`` are fixed and the rest
+        re-planned with what is left of each allocation, so an underspend moves forward.
+    solver : "cbc" or "highs"
+        CBC (bundled with PuLP) by default; HiGHS through ``highspy``.
+    seasonality : Seasonality, "incidents" or "flat"
+        Seasonal weights; "incidents" reads police.uk files from ``street_dir``.
+    target_hours, ceiling_hours : float
+        Soft minimum and hard maximum of grant-funded patrol person-hours over the period.
+    time_limit_seconds : float, optional
+        Solver time limit; default the scenario's ``solver.time_limit_seconds``.
+    warm_start : AnnualPlan, optional
+        A previous plan whose decisions start the solver (used by budget sweeps).
+
+    Returns
+    -------
+    AnnualPlan
+        An infeasible plan is returned with its status and explanation, not raised.
+    """
+    scenario = loaded.scenario
+    if isinstance(seasonality, str):
+        if seasonality == "flat":
+            seasons = Seasonality.flat()
+        elif seasonality == "incidents":
+            seasons = seasonal_weights(scenario, street_dir=street_dir)
+        else:
+            raise DataError(f"seasonality {seasonality!r} must be 'incidents' or 'flat'")
+    else:
+        seasons = seasonality
+    if as_of is not None and actuals is None:
+        raise DataError("--as-of needs --actuals FILE (the spend and hours up to that month)")
+    recorded = read_actuals(actuals, scenario, as_of=as_of) if actuals is not None else None
+    inputs = annual_inputs(
+        scenario, seasonality=seasons, actuals=recorded, target_hours=target_hours, ceiling_hours=ceiling_hours
+    )
+    limit = time_limit_seconds if time_limit_seconds is not None else scenario.solver.time_limit_seconds
+    solution = solve_annual(
+        inputs, solver=solver, time_limit_seconds=limit, warm_start=warm_start.solution if warm_start else None
+    )
+    monthly = _monthly_frame(inputs, solution)
+    pcso = _pcso_frame(inputs)
+    summary = _summary(loaded, inputs, solution, monthly, pcso, seasons, recorded)
+    plan = AnnualPlan(inputs, solution, monthly, pcso, summary)
+    if out_dir is not None:
+        plan.out_dir = write_annual_plan(plan, out_dir)
+    log.info("annual plan: %s", plan.text().splitlines()[0])
+    return plan
+
+
+def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
+    """Write ``monthly_plan.csv``, ``pcso_hours.csv``, ``summary.json`` and ``summary.txt`` into ``out_dir``."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    plan.monthly.to_csv(folder / "monthly_plan.csv", index=False)
+    plan.pcso.to_csv(folder / "pcso_hours.csv", index=False)
+    (folder / "summary.json").write_text(json.dumps(plan.summary, indent=2) + "\n", encoding="utf-8")
+    (folder / "summary.txt").write_text(plan.text() + "\n", encoding="utf-8")
+    return folder

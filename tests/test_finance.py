@@ -1,0 +1,345 @@
+"""Tests of optimiser.finance: the annual plan model (hand-checkable optima), its inputs, actuals and seasons."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from optimiser.errors import DataError, ScenarioError
+from optimiser.finance import (
+    MONTHLY_COLUMNS,
+    AnnualInputs,
+    Month,
+    Seasonality,
+    Zone,
+    annual_plan,
+    build_zones,
+    period_months,
+    read_actuals,
+    seasonal_weights,
+    solve_annual,
+)
+from optimiser.scenario import load_scenario
+
+DATA = Path(__file__).parent / "data" / "finance"
+TINY = DATA / "tiny.yaml"
+
+
+def _months(n: int, days: int = 30) -> tuple[Month, ...]:
+    """``n`` synthetic months of ``days`` days each (only ``days`` matters to the model)."""
+    firsts = [date(2024, i + 1, 1) for i in range(n)]
+    return tuple(Month(f"2024-{i + 1:02d}", first, first + timedelta(days=days - 1)) for i, first in enumerate(firsts))
+
+
+def _zone(
+    project: str, district: str, share: float, *, tiers: int = 1, per_day: float = 1000.0, factor: float = 0.5
+) -> Zone:
+    return Zone(project, district, 1, share, share, tiers, per_day, factor)
+
+
+def _inputs(**changes: object) -> AnnualInputs:
+    base: dict[str, object] = {
+        "months": _months(1),
+        "allocation_gbp": {"asb": 0.0, "sv": 0.0},
+        "zones": (),
+        "seasonal": {"asb": (1.0,), "sv": (1.0,)},
+        "target_hours": 0.0,
+        "ceiling_hours": 1e9,
+    }
+    base.update(changes)
+    return AnnualInputs(**base)  # type: ignore[arg-type]
+
+
+# ---- the model: hand-checkable optima --------------------------------------------------------------
+
+
+def test_whole_posts_committed_once_hired() -> None:
+    """2 months; a post costs £1,000 and gives 100 h a month; £3,999; month 1 weighs 2, month 2 weighs 1.
+
+    Posts never fall, so (p1, p2) with p1 <= p2 and 1000 (p1 + p2) <= 3999: (1, 2) is worth
+    2 x 100 + 2 x 100 = 400, better than (0, 3) = 300; the last £999 buys no whole post-month.
+    """
+    inputs = _inputs(
+        months=_months(2),
+        allocation_gbp={"asb": 3999.0, "sv": 0.0},
+        zones=(_zone("asb", "N", 1.0),),
+        seasonal={"asb": (2.0, 1.0), "sv": (1.0, 1.0)},
+        warden_cost_gbp={"N": (1000.0, 1000.0)},
+        warden_hours={"N": (100.0, 100.0)},
+    )
+    solution = solve_annual(inputs)
+    assert solution.status == "optimal"
+    assert solution.posts == {"N": [1, 2]}
+    assert solution.objective == pytest.approx(400.0)
+
+
+def test_diminishing_returns_spread_posts() -> None:
+    """1 month; districts N (share 0.6) and S (0.4), two tiers of 30 h each, factor 0.5; a post: 30 h, £100; £300.
+
+    Post values: N first 18, S first 12, N second 9, S second 6. Three posts: N 2, S 1, worth 39.
+    """
+    inputs = _inputs(
+        allocation_gbp={"asb": 300.0, "sv": 0.0},
+        zones=(_zone("asb", "N", 0.6, tiers=2, per_day=1.0), _zone("asb", "S", 0.4, tiers=2, per_day=1.0)),
+        warden_cost_gbp={"N": (100.0,), "S": (100.0,)},
+        warden_hours={"N": (30.0,), "S": (30.0,)},
+    )
+    for solver in ("cbc", "highs"):
+        solution = solve_annual(inputs, solver=solver)
+        assert solution.status == "optimal", solver
+        assert solution.posts == {"N": [2], "S": [1]}, solver
+        assert solution.objective == pytest.approx(39.0), solver
+
+
+def test_overtime_goes_to_the_busier_month_within_capacity() -> None:
+    """2 months weighing 3 and 1; overtime £10/h, 50 h capacity a month; £700 buys 70 h: 50 then 20, worth 170."""
+    inputs = _inputs(
+        months=_months(2),
+        allocation_gbp={"asb": 0.0, "sv": 700.0},
+        zones=(_zone("sv", "N", 1.0),),
+        seasonal={"asb": (1.0, 1.0), "sv": (3.0, 1.0)},
+        officer_rate_gbp=(10.0, 10.0),
+        officer_capacity_hours=(50.0, 50.0),
+    )
+    solution = solve_annual(inputs)
+    assert solution.officer_hours["N"] == pytest.approx([50.0, 20.0])
+    assert solution.objective == pytest.approx(170.0)
+
+
+def test_ceiling_caps_patrol_hours() -> None:
+    """As above with a 60-hour ceiling: 50 + 10 hours, worth 160, £100 left."""
+    inputs = _inputs(
+        months=_months(2),
+        allocation_gbp={"asb": 0.0, "sv": 700.0},
+        zones=(_zone("sv", "N", 1.0),),
+        seasonal={"asb": (1.0, 1.0), "sv": (3.0, 1.0)},
+        officer_rate_gbp=(10.0, 10.0),
+        officer_capacity_hours=(50.0, 50.0),
+        ceiling_hours=60.0,
+    )
+    solution = solve_annual(inputs)
+    assert solution.officer_hours["N"] == pytest.approx([50.0, 10.0])
+    assert solution.objective == pytest.approx(160.0)
+
+
+@pytest.mark.parametrize(
+    ("target", "posts", "shortfall"), [(0.0, 1, 0.0), (90.0, 3, 0.0), (100.0, 4, 0.0), (400.0, 10, 100.0)]
+)
+def test_soft_target_buys_hours_past_saturation(target: float, posts: int, shortfall: float) -> None:
+    """1 month; one tier of 10 h (share 1); a post: 30 h for £100; £1,000 (10 posts at most).
+
+    Without a target only the first post has value and the rest is headroom. A target of 90 h needs 3
+    posts, 100 h needs 4; 400 h is out of reach: 10 posts (300 h), 100 h short. Objective = 10 - 1 x short.
+    """
+    inputs = _inputs(
+        allocation_gbp={"asb": 1000.0, "sv": 0.0},
+        zones=(_zone("asb", "N", 1.0, per_day=10 / 30),),
+        warden_cost_gbp={"N": (100.0,)},
+        warden_hours={"N": (30.0,)},
+        target_hours=target,
+    )
+    solution = solve_annual(inputs)
+    assert solution.posts["N"] == [posts]
+    assert solution.shortfall_hours == pytest.approx(shortfall)
+    assert solution.objective == pytest.approx(10.0 - shortfall)
+
+
+def test_actuals_fix_months_and_move_underspend_forward() -> None:
+    """3 months weighing 3, 2, 1; £10/h; 50 h capacity a month; £900.
+
+    Plan: 50 h, 40 h, 0 h. Actually 20 h (£200) were worked in month 1: the £300 underspend moves
+    forward, so months 2 and 3 get 50 h and 20 h (£700 instead of £400).
+    """
+    common: dict[str, object] = {
+        "months": _months(3),
+        "allocation_gbp": {"asb": 0.0, "sv": 900.0},
+        "zones": (_zone("sv", "N", 1.0),),
+        "seasonal": {"asb": (1.0,) * 3, "sv": (3.0, 2.0, 1.0)},
+        "officer_rate_gbp": (10.0,) * 3,
+        "officer_capacity_hours": (50.0,) * 3,
+    }
+    plan = solve_annual(_inputs(**common))
+    assert plan.officer_hours["N"] == pytest.approx([50.0, 40.0, 0.0])
+    replan = solve_annual(
+        _inputs(
+            **common,
+            fixed_months=1,
+            actual_spend_gbp={("2024-01", "sv", "N"): 200.0},
+            actual_hours={("2024-01", "sv", "N"): 20.0},
+        )
+    )
+    assert replan.officer_hours["N"][1:] == pytest.approx([50.0, 20.0])
+
+
+def test_committed_posts_stay_and_overspent_actuals_are_infeasible() -> None:
+    """1 post in post at the as-of month stays; actuals beyond the allocation make the plan infeasible."""
+    common: dict[str, object] = {
+        "months": _months(2),
+        "zones": (_zone("asb", "N", 1.0, per_day=0.01),),
+        "seasonal": {"asb": (1.0, 1.0), "sv": (1.0, 1.0)},
+        "warden_cost_gbp": {"N": (100.0, 100.0)},
+        "warden_hours": {"N": (30.0, 30.0)},
+        "fixed_months": 1,
+        "actual_spend_gbp": {("2024-01", "asb", "N"): 100.0},
+        "actual_hours": {("2024-01", "asb", "N"): 30.0},
+        "committed_posts": {"N": 1},
+    }
+    # the tier is tiny, so a free choice would hire nobody; the committed post stays
+    kept = solve_annual(_inputs(**common, allocation_gbp={"asb": 1000.0, "sv": 0.0}))
+    assert kept.posts["N"][1] == 1
+    broke = solve_annual(_inputs(**common, allocation_gbp={"asb": 150.0, "sv": 0.0}))
+    assert broke.status == "infeasible"
+    assert "committed warden posts" in broke.explanation
+
+
+def test_warm_start_gives_the_same_optimum() -> None:
+    """A lower budget's plan starts the solve (CBC and HiGHS) and the optimum is unchanged."""
+    zones = (_zone("asb", "N", 0.6, tiers=2, per_day=1.0), _zone("asb", "S", 0.4, tiers=2, per_day=1.0))
+    common: dict[str, object] = {
+        "zones": zones,
+        "warden_cost_gbp": {"N": (100.0,), "S": (100.0,)},
+        "warden_hours": {"N": (30.0,), "S": (30.0,)},
+    }
+    low = solve_annual(_inputs(**common, allocation_gbp={"asb": 200.0, "sv": 0.0}))
+    assert low.posts == {"N": [1], "S": [1]}
+    for solver in ("cbc", "highs"):
+        high = solve_annual(_inputs(**common, allocation_gbp={"asb": 300.0, "sv": 0.0}), solver=solver, warm_start=low)
+        assert high.warm_start
+        assert high.objective == pytest.approx(39.0)
+
+
+# ---- inputs from a scenario --------------------------------------------------------------------------
+
+
+def test_period_months_clip_to_the_period() -> None:
+    months = period_months(date(2024, 4, 15), date(2024, 6, 10))
+    assert [(m.key, m.days) for m in months] == [("2024-04", 16), ("2024-05", 31), ("2024-06", 10)]
+
+
+def test_zones_of_tiny_scenario() -> None:
+    """Shares 30/100, 10/100, 60/100. ASB: 4 visits a day (8-hour window, 2-hour gap), one crew present
+    375 min a day (3 x 120 + 15) = 1.5625 h per tier; SV: 2 visits in its 4-hour window, 135 min = 1.125 h."""
+    zones = {(z.project, z.district): z for z in build_zones(load_scenario(TINY).scenario)}
+    assert zones.keys() == {("asb", "N"), ("asb", "S"), ("sv", "N")}
+    assert [zones[k].share for k in (("asb", "N"), ("asb", "S"), ("sv", "N"))] == pytest.approx([0.3, 0.1, 0.6])
+    assert (zones[("asb", "N")].tiers, zones[("sv", "N")].tiers) == (4, 2)
+    assert zones[("asb", "N")].tier_hours_per_day == pytest.approx(1.5625)
+    assert zones[("sv", "N")].tier_hours_per_day == pytest.approx(1.125)
+
+
+def test_costs_come_from_the_weekly_pay_rules(tmp_path: Path) -> None:
+    """Tiny scenario: a post costs 26,000 x days / 365; overtime £136.56 per 4 h = £34.14/h (rest days only);
+    April's capacity: 12 Fri-Sun days, 8 h a week per officer (48 h less 40 h duty) -> 2 x 4 x 8 = 64 h."""
+    plan = annual_plan(load_scenario(TINY), seasonality="flat", target_hours=0, out_dir=tmp_path)
+    inputs = plan.inputs
+    assert inputs.warden_cost_gbp["N"] == pytest.approx((26000 * 30 / 365, 26000 * 31 / 365, 26000 * 30 / 365))
+    assert inputs.officer_rate_gbp == pytest.approx((34.14,) * 3)
+    assert inputs.officer_capacity_hours[0] == pytest.approx(64.0)
+    frame = pd.read_csv(tmp_path / "monthly_plan.csv", dtype={"district": str})
+    assert tuple(frame.columns) == MONTHLY_COLUMNS
+    assert (tmp_path / "pcso_hours.csv").exists() and (tmp_path / "summary.txt").exists()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["projects"]["sv"]["spend_gbp"] == pytest.approx(frame[frame.project == "sv"].spend_gbp.sum())
+    # every month's spend stays within the allocation; headroom is the allocation less the spend so far
+    for project in ("asb", "sv"):
+        rows = (
+            frame[frame.project == project]
+            .groupby("month", sort=True)
+            .agg(spend=("spend_gbp", "sum"), head=("headroom_gbp", "min"))
+        )
+        allocation = summary["projects"][project]["allocation_gbp"]
+        assert rows["head"].to_numpy() == pytest.approx(allocation - rows["spend"].cumsum().to_numpy(), abs=0.02)
+        assert rows["head"].min() >= -0.01
+
+
+def test_actuals_replan_of_tiny_scenario() -> None:
+    """Seasons 1, 0.9, 0.8; an unreachable target, so all money is spent if capacity allows.
+
+    Plan: SV April 64 h (capacity), May 69.33 h, June the rest (£6,000 / £34.14 = 175.75 h in all).
+    Actually April cost £1,000: the rest (£5,000) funds May and June at capacity (144 h = £4,916.16), so
+    later spend rises from £3,815.04 to £4,916.16. April's £2,136.99 of ASB spend in N is one post, kept.
+    """
+    seasons = Seasonality({"asb": (1.0,) * 12, "sv": (1, 1, 1, 1.0, 0.9, 0.8, 1, 1, 1, 1, 1, 1)}, "test")
+    loaded = load_scenario(TINY)
+    plan = annual_plan(loaded, seasonality=seasons, target_hours=10_000)
+    replan = annual_plan(
+        loaded, seasonality=seasons, target_hours=10_000, actuals=DATA / "actuals-april.csv", as_of="2024-04"
+    )
+
+    def later_sv(p: object) -> float:
+        rows = p.monthly  # type: ignore[attr-defined]
+        return float(rows[(rows.project == "sv") & (rows.month > "2024-04")].spend_gbp.sum())
+
+    assert later_sv(plan) == pytest.approx(6000 - 64 * 34.14, abs=0.05)
+    assert later_sv(replan) == pytest.approx(144 * 34.14, abs=0.05)
+    april = replan.monthly[replan.monthly.month == "2024-04"].set_index(["project", "district"])
+    assert april.loc[("sv", "N"), "spend_gbp"] == pytest.approx(1000.0)
+    assert april.loc[("asb", "N"), "warden_posts"] == 1
+    assert replan.inputs.committed_posts == {"N": 1, "S": 0}
+    assert (
+        replan.monthly[(replan.monthly.project == "asb") & (replan.monthly.district == "N")].warden_posts >= 1
+    ).all()
+    assert replan.summary["actuals"]["as_of"] == "2024-04"
+    assert any("after --as-of" in note for note in replan.summary["notes"])
+
+
+# ---- actuals and seasons: errors and figures ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("month,project,district,spend_gbp\n2024-04,asb,N,1\n", "missing column"),
+        ("month,project,district,spend_gbp,patrol_hours\n2023-04,asb,N,1,1\n", ":2: month '2023-04'"),
+        ("month,project,district,spend_gbp,patrol_hours\n2024-04,xyz,N,1,1\n", "project 'xyz'"),
+        ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,Q,1,1\n", "district 'Q'"),
+        ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,-5,1\n", "spend_gbp '-5'"),
+        ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,1,1\n2024-04,asb,N,2,2\n", ":3: repeats"),
+        ("month,project,district,spend_gbp,patrol_hours\n2024-05,asb,N,1,1\n", "no actuals for 2024-04"),
+    ],
+)
+def test_actuals_errors_name_the_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "actuals.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message):
+        read_actuals(path, load_scenario(TINY).scenario)
+
+
+def test_actuals_default_as_of_is_the_latest_month() -> None:
+    actuals = read_actuals(DATA / "actuals-april.csv", load_scenario(TINY).scenario)
+    assert actuals.as_of == "2024-05"
+    assert actuals.spend_gbp[("2024-05", "sv", "N")] == 999.0
+
+
+def test_seasonal_weights_from_police_uk_files() -> None:
+    """ASB: 1 a day in January, 2 a day in July, other months take the mean 1.5 -> 2/3, 4/3, 1; violence flat."""
+    seasons = seasonal_weights(load_scenario(TINY).scenario, street_dir=DATA / "street")
+    assert seasons.weights["asb"][0] == pytest.approx(2 / 3)
+    assert seasons.weights["asb"][6] == pytest.approx(4 / 3)
+    assert seasons.weights["asb"][3] == pytest.approx(1.0)
+    assert seasons.weights["sv"] == pytest.approx((1.0,) * 12)
+    assert seasons.months_used == ("2024-01", "2024-07")
+    assert any("2 row(s)" in note for note in seasons.notes)
+
+
+def test_seasonal_weights_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"no police\.uk street files.*flat"):
+        seasonal_weights(load_scenario(TINY).scenario, street_dir=tmp_path / "nowhere")
+
+
+def test_default_scenario_plan_within_limits() -> None:
+    """Cleveland: the default scenario's annual plan keeps both allocations and the 20,000-hour ceiling."""
+    try:
+        loaded = load_scenario()
+    except ScenarioError as exc:  # the shipped hotspots file is built by another stage
+        pytest.skip(f"default scenario not loadable here: {exc}")
+    plan = annual_plan(loaded)
+    assert plan.status == "optimal"
+    assert plan.summary["patrol_person_hours"] <= 20_000 + 1e-6
+    for project in ("asb", "sv"):
+        assert plan.summary["projects"][project]["headroom_gbp"] >= -0.01
