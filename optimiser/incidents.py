@@ -635,7 +635,7 @@ def stop_and_search_weekday_profile(
         stamps = pd.to_datetime(frame["Date"], errors="coerce", utc=True, format="ISO8601")
         unreadable += int(stamps.isna().sum())
         local = stamps.dropna().dt.tz_convert(timezone)
-        counts += np.bincount(local.dt.dayofweek.to_numpy(), minlength=7)
+        counts += np.bincount(local.dt.day_of_week.to_numpy(), minlength=7)
     if unreadable:
         logger.warning("%d stop-and-search record(s) had no readable Date and were not counted", unreadable)
     if counts.sum() == 0:

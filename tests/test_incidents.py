@@ -1,0 +1,194 @@
+"""Tests of optimiser.incidents: the police.uk loader, its counted checks, the harm table and month windows."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from optimiser import incidents
+from optimiser.errors import DataError
+
+FIXTURES = Path(__file__).parent / "data" / "police_uk"
+TINY_LSOA = FIXTURES / "lsoa_tiny.csv"
+JAN = FIXTURES / "2024-01-tiny-street.csv"
+FEB = FIXTURES / "2024-02-tiny-street.csv"
+
+
+def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -> None:
+    """2024-01-tiny-street.csv: 9 rows; 4 usable (ASB, violence, robbery, burglary); one bad month
+    (2024-13), two without usable coordinates (empty, 'abc'), one in a Hambleton LSOA (outside the
+    three-LSOA force), one 'Space piracy' (no harm weight). Nothing is dropped uncounted."""
+    with caplog.at_level(logging.WARNING, logger="optimiser.incidents"):
+        frame, report = incidents.load([JAN], lsoa_file=TINY_LSOA)
+    assert report.rows_read == 9
+    assert report.rows_kept == len(frame) == 4
+    assert report.counts == {
+        "bad_month": 1,
+        "outside_months": 0,
+        "no_coordinates": 2,
+        "outside_force_area": 1,
+        "unknown_crime_type": 1,
+    }
+    assert report.rows_read == report.rows_kept + sum(report.counts.values())
+    assert report.unknown_crime_types == {"Space piracy": 1}
+    assert report.by_file[str(JAN)]["no_coordinates"] == 2
+    warning = caplog.text
+    assert "2 row(s) with no usable coordinates" in warning
+    assert "'Space piracy': 1" in warning
+    assert "2024-01-tiny-street.csv" in warning
+
+
+def test_loaded_rows_carry_harm_district_and_grid_coordinates() -> None:
+    """The robbery row of the fixture: harm 365 days (harm table), district E06000902 (its LSOA's council),
+    and British National Grid metres of -1.3, 54.56 (445,365.5 E, 518,532.3 N; EPSG:27700, to 0.5 m)."""
+    frame, _ = incidents.load(JAN, lsoa_file=TINY_LSOA)
+    assert list(frame.columns) == list(incidents.INCIDENT_COLUMNS)
+    robbery = frame[frame["crime_type"] == "Robbery"].iloc[0]
+    assert robbery["harm"] == 365.0
+    assert robbery["district"] == "E06000902"
+    assert robbery["month"] == "2024-01"
+    assert robbery["x"] == pytest.approx(445_365.5, abs=0.5)
+    assert robbery["y"] == pytest.approx(518_532.3, abs=0.5)
+    assert frame["harm"].tolist() == [1.0, 200.0, 365.0, 230.0]
+    assert frame.attrs["crime_types"][0] == "Anti-social behaviour"
+
+
+def test_gzip_and_plain_files_load_the_same(tmp_path: Path) -> None:
+    """A .csv.gz copy of the January fixture gives the same 4 rows as the plain file."""
+    gz = tmp_path / "2024-01-tiny-street.csv.gz"
+    with JAN.open("rb") as src, gzip.open(gz, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    plain, _ = incidents.load(JAN, lsoa_file=TINY_LSOA)
+    packed, report = incidents.load(gz, lsoa_file=TINY_LSOA)
+    assert report.rows_kept == 4
+    assert packed.drop(columns="source").equals(plain.drop(columns="source"))
+
+
+def test_missing_column_names_column_and_file() -> None:
+    """missing-column-street.csv lacks 'Crime type': the error names that column and the file."""
+    with pytest.raises(DataError) as err:
+        incidents.load(FIXTURES / "missing-column-street.csv", lsoa_file=TINY_LSOA)
+    text = str(err.value)
+    assert "'Crime type'" in text
+    assert "missing-column-street.csv" in text
+
+
+def test_empty_and_missing_files_are_data_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "2024-03-x-street.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match="empty"):
+        incidents.load(empty, lsoa_file=TINY_LSOA)
+    with pytest.raises(DataError, match="not found"):
+        incidents.load(tmp_path / "nope.csv", lsoa_file=TINY_LSOA)
+
+
+def test_months_filter_is_counted_but_not_warned(caplog: pytest.LogCaptureFixture) -> None:
+    """Loading January and February (4 + 2 usable rows) for February only keeps 2 and counts the 8
+    January rows with a valid month as outside_months; the bad-month row stays a bad month."""
+    with caplog.at_level(logging.WARNING, logger="optimiser.incidents"):
+        frame, report = incidents.load([JAN, FEB], lsoa_file=TINY_LSOA, months="2024-02:2024-02")
+    assert len(frame) == 2
+    assert report.outside_months == 8
+    assert report.bad_month == 1
+    assert report.problems == 1
+    assert "outside the months" not in caplog.text.split("police.uk rows not used")[0]
+
+
+def test_folder_argument_finds_street_files() -> None:
+    """A folder is searched for *-street.csv[.gz]: the fixture folder holds three (one lacks a column)."""
+    found = incidents.street_files(FIXTURES)
+    assert [p.name for p in found] == [
+        "2024-01-tiny-street.csv",
+        "2024-02-tiny-street.csv",
+        "missing-column-street.csv",
+    ]
+    assert [p.name for p in incidents.street_files(FIXTURES, months="2024-02:2024-05")] == ["2024-02-tiny-street.csv"]
+    with pytest.raises(DataError, match=r"no police\.uk street files"):
+        incidents.street_files(FIXTURES, months="2030-01:2030-02")
+
+
+def test_harm_table_has_the_issue_values() -> None:
+    """data/harm_weights.csv: Cambridge Crime Harm Index style days, exactly as the programme specifies."""
+    assert incidents.load_harm_weights() == {
+        "Violence and sexual offences": 200.0,
+        "Robbery": 365.0,
+        "Possession of weapons": 273.75,
+        "Burglary": 230.0,
+        "Criminal damage and arson": 10.0,
+        "Public order": 7.5,
+        "Vehicle crime": 5.0,
+        "Drugs": 3.5,
+        "Other theft": 2.0,
+        "Theft from the person": 2.0,
+        "Bicycle theft": 2.0,
+        "Shoplifting": 1.0,
+        "Other crime": 10.0,
+        "Anti-social behaviour": 1.0,
+    }
+
+
+def test_bad_harm_table_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "harm.csv"
+    path.write_text("crime_type,days,source\nRobbery,lots,x\n")
+    with pytest.raises(DataError, match=r"row 2 \(Robbery\)"):
+        incidents.load_harm_weights(path)
+    path.write_text("crime_type,days\nRobbery,1\n")
+    with pytest.raises(DataError, match="'source'"):
+        incidents.load_harm_weights(path)
+
+
+def test_force_area_is_the_359_cleveland_lsoas() -> None:
+    """The shipped LSOA table: 359 LSOAs (57 + 90 + 88 + 124) covering about 597.6 km²."""
+    force = incidents.load_force_area()
+    assert len(force.lsoa_district) == 359
+    by_district = {d: list(force.lsoa_district.values()).count(d) for d in force.district_names}
+    assert by_district == {"E06000001": 57, "E06000002": 90, "E06000003": 88, "E06000004": 124}
+    assert force.area_m2 == pytest.approx(597.6e6, rel=1e-3)
+    assert force.district_names["E06000002"] == "Middlesbrough"
+
+
+def test_month_windows() -> None:
+    window = incidents.parse_months("2023-12:2024-11")
+    assert window.months[0] == "2023-12" and window.months[-1] == "2024-11" and len(window.months) == 12
+    assert window.days == 366  # holds 29 February 2024
+    assert incidents.parse_months("2024-02").days == 29
+    assert incidents.default_window(date(2024, 12, 2)) == window
+    assert incidents.default_window(date(2024, 1, 8), months=3) == incidents.MonthWindow("2023-10", "2023-12")
+    with pytest.raises(DataError, match="YYYY-MM"):
+        incidents.parse_months("2024-13:2025-01")
+    with pytest.raises(DataError, match="ends before"):
+        incidents.parse_months("2024-05:2024-01")
+
+
+def test_stop_and_search_weekday_profile_uses_local_dates(caplog: pytest.LogCaptureFixture) -> None:
+    """Three records: 2024-07-01T23:00Z is local midnight of Tuesday 2 July (BST); 2024-12-02T00:00Z is
+    Monday 2 December (GMT); 'not a date' is counted in a warning. Profile: Monday 0.5, Tuesday 0.5."""
+    with caplog.at_level(logging.WARNING, logger="optimiser.incidents"):
+        profile = incidents.stop_and_search_weekday_profile(FIXTURES / "2024-07-tiny-stop-and-search.csv")
+    assert profile.to_dict() == {"mon": 0.5, "tue": 0.5, "wed": 0.0, "thu": 0.0, "fri": 0.0, "sat": 0.0, "sun": 0.0}
+    assert "1 stop-and-search record(s)" in caplog.text
+
+
+def test_shipped_street_files_have_the_police_uk_columns() -> None:
+    """All 21 shipped months (2023-12..2025-08) are present and every header has the 12 police.uk columns."""
+    files = incidents.street_files()
+    assert len(files) == 21
+    assert files[0].name.startswith("2023-12") and files[-1].name.startswith("2025-08")
+    for path in files:
+        assert set(incidents.STREET_COLUMNS) <= set(incidents._read_header(path))
+
+
+def test_one_shipped_month_loads_cleanly() -> None:
+    """2024-11 (6,950 rows): every row has coordinates, a known crime type and a good month; only a
+    few border rows fall outside the 359 LSOAs."""
+    frame, report = incidents.load(incidents.street_files(months="2024-11"))
+    assert report.rows_read == 6950
+    assert report.bad_month == report.no_coordinates == report.unknown_crime_type == 0
+    assert report.outside_force_area < 10
+    assert len(frame) == 6950 - report.outside_force_area
+    assert set(frame["district"]) == {"E06000001", "E06000002", "E06000003", "E06000004"}
