@@ -1,0 +1,209 @@
+"""The `patrol` command: parses arguments, calls the optimiser package, prints; no domain logic here.
+
+Exit codes: 0 success, 1 error (or a plan that fails its check), 2 usage or invalid input, 3 infeasible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from optimiser import __version__
+from optimiser.errors import PatrolError, ScenarioError
+
+log = logging.getLogger("patrol")
+
+
+def _week(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+# ---- commands ------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate scenario files; list every problem as ``file:line: field.path: message``."""
+    from optimiser.scenario import load_scenario
+
+    problems: list[str] = []
+    for name in args.files:
+        try:
+            loaded = load_scenario(name, args.set or [])
+            print(f"{name}: ok ({loaded.scenario.name}, {len(loaded.scenario.hotspots)} hotspots)")
+        except ScenarioError as exc:
+            problems.extend(str(p) for p in exc.problems)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the scenario JSON Schema."""
+    from optimiser.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def _solver_overrides(args: argparse.Namespace) -> list[str]:
+    overrides = list(getattr(args, "set", None) or [])
+    if getattr(args, "time_limit", None) is not None:
+        overrides.append(f"solver.time_limit_seconds={args.time_limit}")
+    if getattr(args, "seed", None) is not None:
+        overrides.append(f"solver.seed={args.seed}")
+    if getattr(args, "workers", None) is not None:
+        overrides.append(f"solver.workers={args.workers}")
+    return overrides
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Plan one week and write the plan folder (the plan contract plus the planner views)."""
+    from optimiser.pipeline import plan_to_folder
+    from optimiser.scenario import load_scenario
+
+    loaded = load_scenario(args.scenario, _solver_overrides(args))
+    formats = () if args.no_reports else tuple(f for f in args.formats.split(",") if f)
+    with _console().status("Planning the week...", spinner="dots"):
+        result = plan_to_folder(loaded, week_start=args.week, out_dir=args.out, pin_dir=args.pin, formats=formats)
+    summary = result.plan.summary
+    print(result.headline())
+    print(f"plan written to {result.out_dir}")
+    if summary["status"] == "infeasible":
+        print(f"infeasible: {summary['explanation']}", file=sys.stderr)
+        return 3
+    return 0 if summary["validation"]["ok"] else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Re-check every hard rule of a plan folder."""
+    from optimiser.validate import check_folder, format_report
+
+    violations, _plan = check_folder(Path(args.plan_dir), scenario_path=Path(args.scenario) if args.scenario else None)
+    print(format_report(violations))
+    return 1 if violations else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the planner views from a plan folder."""
+    from optimiser.reports import report_folder
+
+    formats = tuple(f for f in args.formats.split(",") if f)
+    written = report_folder(Path(args.plan_dir), formats=formats, out_dir=Path(args.out) if args.out else None)
+    for path in written:
+        print(path)
+    return 0
+
+
+# ---- parser --------------------------------------------------------------------------------------
+
+
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--week", type=_week, help="Monday that starts the week (default: the scenario's)")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field (repeatable)")
+    parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, seconds")
+    parser.add_argument("--seed", type=int, help="random seed (results are deterministic for a seed)")
+    parser.add_argument("--workers", type=int, help="solver worker threads")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every `patrol` command."""
+    parser = argparse.ArgumentParser(
+        prog="patrol",
+        description="Hotspot patrol allocation optimiser: weekly rosters, routes, budgets and hotspot reviews.",
+    )
+    parser.add_argument("--version", action="version", version=f"patrol {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show progress logging")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    sub = commands.add_parser("validate", help="check scenario files", description=cmd_validate.__doc__)
+    sub.add_argument("files", nargs="+", metavar="FILE")
+    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field (repeatable)")
+    sub.set_defaults(handler=cmd_validate)
+
+    sub = commands.add_parser("schema", help="print the scenario JSON Schema", description=cmd_schema.__doc__)
+    sub.set_defaults(handler=cmd_schema)
+
+    sub = commands.add_parser("plan", help="plan a week's roster and routes", description=cmd_plan.__doc__)
+    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_plan_options(sub)
+    sub.add_argument("--out", type=Path, help="plan folder (default plans/<scenario>-<week>)")
+    sub.add_argument("--pin", type=Path, metavar="PLAN_DIR", help="freeze the shifts and visits of a published plan")
+    sub.add_argument("--formats", default="xlsx,html,map,ics", help="planner views to write (default all)")
+    sub.add_argument("--no-reports", action="store_true", help="write only the contract files")
+    sub.set_defaults(handler=cmd_plan)
+
+    sub = commands.add_parser("check", help="re-check a plan folder against every hard rule", description=cmd_check.__doc__)
+    sub.add_argument("plan_dir", metavar="PLAN_DIR")
+    sub.add_argument("--scenario", help="scenario YAML (default: the plan's scenario.resolved.yaml)")
+    sub.set_defaults(handler=cmd_check)
+
+    sub = commands.add_parser("report", help="write the planner views of a plan", description=cmd_report.__doc__)
+    sub.add_argument("plan_dir", metavar="PLAN_DIR")
+    sub.add_argument("--formats", default="xlsx,html,map,ics", help="comma list of xlsx,html,map,ics")
+    sub.add_argument("--out", help="output folder (default: the plan folder)")
+    sub.set_defaults(handler=cmd_report)
+
+    for register in EXTRA_COMMANDS:
+        register(commands)
+    return parser
+
+
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `patrol` command; returns the exit code (also used by tests)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    level = logging.DEBUG if args.debug else (logging.INFO if args.verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args))
+    except PatrolError as exc:
+        if args.debug:
+            raise
+        if isinstance(exc, ScenarioError):
+            for problem in exc.problems:
+                print(str(problem), file=sys.stderr)
+        else:
+            print(f"patrol: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("patrol: interrupted", file=sys.stderr)
+        return 130
+
+
+def _glob_all(patterns: Sequence[str]) -> list[str]:
+    """Expand shell-style patterns (for shells that do not, e.g. on Windows)."""
+    names: list[str] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern))
+        names.extend(matches or [pattern])
+    return names
+
+
+if __name__ == "__main__":
+    sys.exit(main())

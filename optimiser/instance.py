@@ -1,0 +1,551 @@
+"""Scenario + hotspots + travel matrices -> ProblemData: integer minutes and pence, no solver imports.
+
+All times are integer minutes from the week's start (Monday 00:00 local), computed through aware
+datetimes so clock changes are exact; money is integer pence. Only this module converts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+
+import numpy as np
+
+from optimiser.network import TravelMatrix, travel_matrix
+from optimiser.scenario import (
+    DAYS,
+    DosagePolicy,
+    DutyShift,
+    Hotspot,
+    Scenario,
+    ShiftTemplate,
+    WorkingTime,
+    minutes_of,
+)
+
+#: The window weights are looked up over this many days from the week start (a Sunday night shift ends on Monday).
+HORIZON_DAYS = 8
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Converts between local datetimes and integer minutes from the week start (DST-safe)."""
+
+    week_start: date
+    tz_name: str
+
+    @property
+    def origin(self) -> datetime:
+        """Monday 00:00 local, as an aware datetime."""
+        from zoneinfo import ZoneInfo
+
+        return datetime.combine(self.week_start, time(0, 0), tzinfo=ZoneInfo(self.tz_name))
+
+    def at(self, day: date, hhmm: str, *, next_day: bool = False) -> int:
+        """Minutes from the origin of local clock time ``hhmm`` on ``day`` (or the day after)."""
+        from zoneinfo import ZoneInfo
+
+        moment = datetime.combine(day + timedelta(days=1 if next_day else 0), _time(hhmm), tzinfo=ZoneInfo(self.tz_name))
+        return self.minutes(moment)
+
+    def minutes(self, moment: datetime) -> int:
+        """Whole minutes from the origin to ``moment`` (absolute, so a 25-hour day counts 25 hours)."""
+        return int((moment - self.origin).total_seconds() // 60)
+
+    def datetime(self, minute: int) -> datetime:
+        """The local aware datetime ``minute`` minutes after the origin."""
+        from zoneinfo import ZoneInfo
+
+        utc = self.origin.astimezone(ZoneInfo("UTC")) + timedelta(minutes=minute)
+        return utc.astimezone(ZoneInfo(self.tz_name))
+
+    def local_date(self, minute: int) -> date:
+        """The local calendar date at ``minute``."""
+        return self.datetime(minute).date()
+
+    def day_index(self, minute: int) -> int:
+        """Local day number from the week start (0 = Monday; 7 = the next Monday)."""
+        return (self.local_date(minute) - self.week_start).days
+
+
+def _time(hhmm: str) -> time:
+    minutes = minutes_of(hhmm)
+    return time(minutes // 60, minutes % 60)
+
+
+def _span(clock: Clock, day: date, start: str, end: str) -> tuple[int, int]:
+    """A clock-time span starting on ``day``; an end at or before the start is the next day."""
+    next_day = minutes_of(end) <= minutes_of(start)
+    return clock.at(day, start), clock.at(day, end, next_day=next_day)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A patrol window in minutes, with its weight."""
+
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class HotspotData:
+    """A hotspot with its location index in the travel matrices."""
+
+    id: str
+    index: int
+    location: int
+    project: str
+    district: str
+    harm_weight: float
+    spec: Hotspot
+
+
+@dataclass(frozen=True)
+class Person:
+    """A warden, officer or PCSO, with the fixed parts of their week."""
+
+    id: str
+    role: str
+    base_id: str
+    district: str | None
+    rules: WorkingTime
+    duty: tuple[tuple[int, int], ...] = ()
+    required_paid_minutes: int | None = None
+    weekly_cost_pence: int = 0
+
+
+@dataclass(frozen=True)
+class PayRow:
+    """One stretch of a shift at one pay rate (a shift splits where the rate changes)."""
+
+    start: int
+    end: int
+    hourly_gbp: float
+    multiplier: float
+    on_cost_rate: float
+    pay_type: str
+
+
+@dataclass(frozen=True)
+class ShiftOption:
+    """A shift a person could work: a template on a day, with its pay and its cost bound."""
+
+    index: int
+    person: str
+    role: str
+    day: int
+    template_id: str
+    start: int
+    end: int
+    break_minutes: int
+    worked_minutes: int
+    paid_minutes: int
+    cost_pence: int
+    rows: tuple[PayRow, ...]
+    funding: str
+    night: bool
+    weekend: bool
+
+
+@dataclass(frozen=True)
+class CrewGroup:
+    """Crews that share base, day and template: the roster decides how many of them go out.
+
+    ``roles`` is the crew's make-up (``("officer", "officer")`` for double crewing).
+    """
+
+    key: str
+    project: str
+    team: str
+    base_id: str
+    base_location: int
+    day: int
+    template_id: str
+    roles: tuple[str, ...]
+    start: int
+    end: int
+    break_minutes: int
+    profile: str
+    hotspots: tuple[int, ...]
+    options_by_role: dict[str, tuple[int, ...]]
+    max_crews: int
+
+
+@dataclass
+class ProblemData:
+    """Everything the roster and routing solvers need, in integers."""
+
+    scenario: Scenario
+    clock: Clock
+    hotspots: list[HotspotData]
+    location_ids: list[str]
+    matrices: dict[str, np.ndarray]
+    travel: dict[str, TravelMatrix]
+    people: dict[str, Person]
+    options: list[ShiftOption]
+    groups: list[CrewGroup]
+    windows: dict[str, list[Window]]
+    budgets_pence: dict[str, int]
+    committed_asb_pence: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def week_start(self) -> date:
+        """The Monday the week starts on."""
+        return self.clock.week_start
+
+    def policy(self, project: str) -> DosagePolicy:
+        """The dosage policy of a project."""
+        return self.scenario.projects.get(project).dosage
+
+    def weight_at(self, project: str, minute: int) -> float:
+        """Weight of the project's window containing ``minute`` (0 outside every window)."""
+        return max((w.weight for w in self.windows[project] if w.start <= minute < w.end), default=0.0)
+
+
+def _pay_rate(pay: Sequence[object], on: date) -> float:
+    """Annual pay in force on ``on`` (the latest entry starting on or before it)."""
+    entries = sorted(pay, key=lambda p: p.from_date)  # type: ignore[attr-defined]
+    annual = entries[0].annual_gbp  # type: ignore[attr-defined]
+    for entry in entries:
+        if entry.from_date <= on:  # type: ignore[attr-defined]
+            annual = entry.annual_gbp  # type: ignore[attr-defined]
+    return float(annual)
+
+
+def _duty_spans(clock: Clock, duty: Sequence[DutyShift]) -> tuple[tuple[int, int], ...]:
+    """Duty shifts of the week (and the Sunday before, whose night may run into Monday)."""
+    spans = []
+    for offset in range(-1, 7):
+        day = clock.week_start + timedelta(days=offset)
+        for shift in duty:
+            if DAYS[day.weekday()] == shift.day:
+                spans.append(_span(clock, day, shift.start, shift.end))
+    return tuple(sorted(spans))
+
+
+def break_minutes_for(template: ShiftTemplate, rules: WorkingTime) -> int:
+    """Break owed on a shift: the template's own, else the rule's when the shift is long enough."""
+    if template.break_minutes is not None:
+        return template.break_minutes
+    return rules.break_minutes if template.length_minutes() > rules.break_after_hours * 60 else 0
+
+
+def _split_rows(
+    clock: Clock, start: int, end: int, rate_of: object, *, boundaries: Sequence[int]
+) -> list[tuple[int, int, tuple[float, float, str]]]:
+    """Split [start, end) at local midnights where the (hourly, multiplier, type) rate changes."""
+    cuts = [start] + [b for b in boundaries if start < b < end] + [end]
+    rows: list[tuple[int, int, tuple[float, float, str]]] = []
+    for a, b in pairwise(cuts):
+        rate = rate_of(a)  # type: ignore[operator]
+        if rows and rows[-1][2] == rate:
+            rows[-1] = (rows[-1][0], b, rate)
+        else:
+            rows.append((a, b, rate))
+    return rows
+
+
+def row_cost_pence(paid_minutes: float, row: PayRow) -> int:
+    """Cost of a row in pence, by the contract's formula rounded to the penny."""
+    gbp = paid_minutes / 60 * row.hourly_gbp * row.multiplier * (1 + row.on_cost_rate)
+    return round(gbp * 100 + 1e-9)
+
+
+def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = None) -> ProblemData:
+    """Build the integer problem for one week.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    week_start : date
+        Monday starting the week (checked by the caller).
+    """
+    clock = Clock(week_start, scenario.timezone)
+    active = set(scenario.active_projects)
+    hotspot_specs = [h for h in scenario.hotspots if any(h.serves(p) for p in active)]
+    location_points = [(h.id, h.lat, h.lon) for h in hotspot_specs] + [(b.id, b.lat, b.lon) for b in scenario.bases]
+    location_ids = [p[0] for p in location_points]
+    loc_index = {lid: i for i, lid in enumerate(location_ids)}
+    hotspots = [
+        HotspotData(h.id, i, i, h.project, h.district, h.harm_weight, h) for i, h in enumerate(hotspot_specs)
+    ]
+    profiles = sorted(set(scenario.travel.profiles.values()))
+    travel = {p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles}
+    matrices = {p: np.asarray(t.minutes(), dtype=np.int64) for p, t in travel.items()}
+
+    windows: dict[str, list[Window]] = {}
+    for name in ("asb", "sv"):
+        spans = []
+        for offset in range(-1, HORIZON_DAYS):
+            day = week_start + timedelta(days=offset)
+            for window in scenario.projects.get(name).windows:
+                if DAYS[day.weekday()] in window.days:
+                    start, end = _span(clock, day, window.start, window.end)
+                    spans.append(Window(start, end, window.weight))
+        windows[name] = sorted(spans, key=lambda w: w.start)
+
+    holidays = set(scenario.public_holidays)
+    midnights = [clock.at(week_start + timedelta(days=i), "00:00") for i in range(HORIZON_DAYS + 1)]
+    people: dict[str, Person] = {}
+    options: list[ShiftOption] = []
+    week_days = [week_start + timedelta(days=i) for i in range(7)]
+
+    def in_week_days(first: date, last: date) -> list[date]:
+        return [d for d in week_days if first <= d <= last]
+
+    if "asb" in active:
+        for warden in scenario.warden_list():
+            rules = scenario.rules_for("warden")
+            contract_days = in_week_days(warden.contract_start, warden.contract_end)
+            leave = [d for d in contract_days if d in set(warden.leave)]
+            required_hours = (
+                warden.contracted_hours_per_week * len(contract_days) / 7
+                - len(leave) * warden.contracted_hours_per_week / 5
+            )
+            people[warden.id] = Person(
+                id=warden.id,
+                role="warden",
+                base_id=warden.base,
+                district=warden.district,
+                rules=rules,
+                required_paid_minutes=round(max(required_hours, 0) * 60),
+                weekly_cost_pence=round(warden.annual_cost_gbp * len(contract_days) / 365 * 100),
+            )
+    if "sv" in active:
+        for officer in scenario.officer_list():
+            people[officer.id] = Person(
+                id=officer.id,
+                role="officer",
+                base_id=officer.station,
+                district=scenario.base(officer.station).district,
+                rules=scenario.rules_for("officer"),
+                duty=_duty_spans(clock, officer.duty),
+            )
+        for pcso in scenario.pcso_list():
+            people[pcso.id] = Person(
+                id=pcso.id,
+                role="pcso",
+                base_id=pcso.station,
+                district=scenario.base(pcso.station).district,
+                rules=scenario.rules_for("pcso"),
+                duty=_duty_spans(clock, pcso.duty),
+            )
+
+    wardens = {w.id: w for w in scenario.warden_list()}
+    officers = {o.id: o for o in scenario.officer_list()}
+    pcsos = {p.id: p for p in scenario.pcso_list()}
+    overtime = scenario.overtime
+    for person in people.values():
+        rules = person.rules
+        for day_index, day in enumerate(week_days):
+            weekday = DAYS[day.weekday()]
+            for template in scenario.shift_templates:
+                if person.role not in template.roles or weekday not in template.days:
+                    continue
+                start, end = _span(clock, day, template.start, template.end)
+                brk = break_minutes_for(template, rules)
+                worked = end - start - (0 if rules.breaks_paid else brk)
+                if person.role == "warden":
+                    warden = wardens[person.id]
+                    if not warden.contract_start <= day <= warden.contract_end or day in set(warden.leave):
+                        continue
+                    hourly = warden.annual_cost_gbp * 7 / 365 / warden.contracted_hours_per_week
+                    raw = [(start, end, (hourly, 1.0, "contract"))]
+                    on_cost, funding = 0.0, "grant-asb"
+                elif person.role == "pcso":
+                    if not any(a <= start and end <= b for a, b in person.duty):
+                        continue  # PCSOs patrol only inside their own duty shifts
+                    raw = [(start, end, (pcsos[person.id].hourly_cost_gbp, 1.0, "duty"))]
+                    on_cost, funding = scenario.on_costs.pcso_rate, "force"
+                else:
+                    if any(a < end and start < b for a, b in person.duty):
+                        continue  # overtime never overlaps normal duty
+                    if not _fits_around_duty(start, end, person.duty, rules):
+                        continue  # daily rest or shift length broken against the fixed duty
+                    duty_today = any(clock.local_date(a) == day for a, _ in person.duty)
+                    officer = officers[person.id]
+
+                    def rate_of(minute: int, *, _duty_today: bool = duty_today, _officer: object = officer) -> tuple:
+                        on = clock.local_date(minute)
+                        hourly = _pay_rate(_officer.pay, on) * 7 / 365 / overtime.pay_week_hours  # type: ignore[attr-defined]
+                        if on in holidays:
+                            return (hourly, overtime.public_holiday_multiplier, "public_holiday")
+                        if not _duty_today:
+                            return (hourly, overtime.rest_day_multiplier, "rest_day")
+                        return (hourly, overtime.ordinary_multiplier, "ordinary")
+
+                    raw = _split_rows(clock, start, end, rate_of, boundaries=midnights)
+                    on_cost, funding = scenario.on_costs.officer_overtime_rate, "grant-sv"
+                rows = tuple(PayRow(a, b, r[0], r[1], on_cost, r[2]) for a, b, r in raw)
+                paid = end - start - (0 if rules.breaks_paid else brk)
+                cost = _shift_cost_bound(rows, brk if not rules.breaks_paid else 0, overtime.rest_day_min_paid_hours)
+                if any(r.pay_type == "rest_day" for r in rows):
+                    paid = max(paid, round(overtime.rest_day_min_paid_hours * 60))
+                local_start = clock.datetime(start)
+                options.append(
+                    ShiftOption(
+                        index=len(options),
+                        person=person.id,
+                        role=person.role,
+                        day=day_index,
+                        template_id=template.id,
+                        start=start,
+                        end=end,
+                        break_minutes=brk,
+                        worked_minutes=worked,
+                        paid_minutes=paid,
+                        cost_pence=cost,
+                        rows=rows,
+                        funding=funding,
+                        night=clock.local_date(end - 1) != local_start.date(),
+                        weekend=local_start.weekday() >= 5,
+                    )
+                )
+
+    groups = _crew_groups(scenario, people, options, hotspots, loc_index)
+    budgets = {p: round(scenario.weekly_budget_gbp(p, week_start) * 100) for p in ("asb", "sv")}
+    committed = sum(p.weekly_cost_pence for p in people.values() if p.role == "warden")
+    return ProblemData(
+        scenario=scenario,
+        clock=clock,
+        hotspots=hotspots,
+        location_ids=location_ids,
+        matrices=matrices,
+        travel=travel,
+        people=people,
+        options=options,
+        groups=groups,
+        windows=windows,
+        budgets_pence=budgets,
+        committed_asb_pence=committed,
+    )
+
+
+def paid_minutes_by_row(
+    rows: Sequence[PayRow], unpaid_break: int, break_row: int | None, rest_day_min_hours: float
+) -> list[float]:
+    """Paid minutes of each row: its length less the unpaid break inside it; rest-day top-up on the last row."""
+    paid = [float(r.end - r.start - (unpaid_break if i == break_row else 0)) for i, r in enumerate(rows)]
+    if any(r.pay_type == "rest_day" for r in rows):
+        paid[-1] += max(0.0, rest_day_min_hours * 60 - sum(paid))
+    return paid
+
+
+def _shift_cost_bound(rows: Sequence[PayRow], unpaid_break: int, rest_day_min_hours: float) -> int:
+    """Largest cost the shift can have wherever its unpaid break falls (so budgets hold after routing)."""
+    placements: list[int | None] = [None] if unpaid_break == 0 else list(range(len(rows)))
+    return max(
+        sum(
+            row_cost_pence(paid, row)
+            for paid, row in zip(paid_minutes_by_row(rows, unpaid_break, where, rest_day_min_hours), rows, strict=True)
+        )
+        for where in placements
+    )
+
+
+def _fits_around_duty(start: int, end: int, duty: Sequence[tuple[int, int]], rules: WorkingTime) -> bool:
+    """Whether overtime [start, end) keeps daily rest and shift length against fixed duty shifts.
+
+    Overtime touching a duty shift merges with it into one work period (an extension); otherwise it
+    must leave the daily rest on both sides.
+    """
+    rest = round(rules.daily_rest_hours * 60)
+    period_start, period_end = start, end
+    for a, b in duty:
+        if b == start:
+            period_start = min(period_start, a)
+        elif a == end:
+            period_end = max(period_end, b)
+        elif 0 < start - b < rest or 0 < a - end < rest:
+            return False
+    return period_end - period_start <= rules.max_shift_hours * 60
+
+
+def crew_profile(scenario: Scenario, roles: Sequence[str]) -> str:
+    """A crew walks if any member walks (a PCSO on foot slows a car crew to walking pace)."""
+    profiles = {scenario.travel.profiles.get(r, "walk") for r in roles}  # type: ignore[call-overload]
+    return "walk" if "walk" in profiles else "drive"
+
+
+def crew_make_ups(crewing: str) -> list[tuple[str, ...]]:
+    """Crew make-ups allowed for SV patrols by the crewing rule."""
+    if crewing == "single":
+        return [("officer",), ("pcso",)]
+    if crewing == "double":
+        return [("officer", "officer"), ("pcso", "pcso")]
+    return [("officer", "pcso")]
+
+
+def _crew_groups(
+    scenario: Scenario,
+    people: dict[str, Person],
+    options: list[ShiftOption],
+    hotspots: list[HotspotData],
+    loc_index: dict[str, int],
+) -> list[CrewGroup]:
+    by_key: dict[tuple[str, int, str], list[ShiftOption]] = {}
+    for option in options:
+        base = people[option.person].base_id
+        by_key.setdefault((base, option.day, option.template_id), []).append(option)
+    groups: list[CrewGroup] = []
+    sv_roles = set(scenario.projects.sv.roles)
+    for (base_id, day, template_id), members in sorted(by_key.items()):
+        roles_here = {o.role for o in members}
+        make_ups: list[tuple[str, ...]] = []
+        if "warden" in roles_here:
+            make_ups.append(("warden",))
+        make_ups += [m for m in crew_make_ups(scenario.sv_crewing) if set(m) <= roles_here & sv_roles]
+        for roles in make_ups:
+            project = "asb" if roles == ("warden",) else "sv"
+            relevant = [o for o in members if o.role in roles]
+            if project == "asb":
+                district = people[relevant[0].person].district
+                eligible = tuple(h.index for h in hotspots if h.spec.serves("asb") and h.district == district)
+                team = f"asb:{district}"
+            else:
+                eligible = tuple(h.index for h in hotspots if h.spec.serves("sv"))
+                team = "sv"
+            if not eligible:
+                continue
+            counts = {r: roles.count(r) for r in set(roles)}
+            max_crews = min(sum(1 for o in relevant if o.role == r) // n for r, n in counts.items())
+            if max_crews == 0:
+                continue
+            first = relevant[0]
+            groups.append(
+                CrewGroup(
+                    key=f"{base_id}/{day}/{template_id}/{'+'.join(roles)}",
+                    project=project,
+                    team=team,
+                    base_id=base_id,
+                    base_location=loc_index[base_id],
+                    day=day,
+                    template_id=template_id,
+                    roles=roles,
+                    start=first.start,
+                    end=first.end,
+                    break_minutes=max(o.break_minutes for o in relevant),
+                    profile=crew_profile(scenario, roles),
+                    hotspots=eligible,
+                    options_by_role={r: tuple(o.index for o in relevant if o.role == r) for r in counts},
+                    max_crews=max_crews,
+                )
+            )
+    return groups
+
+
+def min_leg(matrix: np.ndarray, location: int, others: Sequence[int]) -> int:
+    """Shortest leg from ``location`` to any of ``others`` (0 when there are none)."""
+    candidates = [int(matrix[location, o]) for o in others if o != location]
+    return min(candidates) if candidates else 0
+
+
+def ceil_to(value: int, step: int) -> int:
+    """Round ``value`` up to a multiple of ``step``."""
+    return int(math.ceil(value / step) * step)

@@ -1,0 +1,494 @@
+"""The conductor: plan_week(scenario, week) runs every stage in order and returns a checked Plan.
+
+Stages: scenario check -> ProblemData (instance) -> presolve checks (budget against committed
+contracts) -> CP-SAT roster (shifts, crews, visit buckets; its bound is the week's best bound) ->
+route stage (exact times per team and day, across crews) -> plan rows -> summary -> independent
+validation. The CLI, finance and batch all call it; nothing is written unless the caller asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import statistics
+import time as clock_time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from optimiser.errors import DataError, InfeasibleError, ScenarioError
+from optimiser.instance import (
+    CrewGroup,
+    ProblemData,
+    ShiftOption,
+    build,
+    paid_minutes_by_row,
+    row_cost_pence,
+)
+from optimiser.plan import HotspotRow, Plan, RosterRow, VisitRow, read_plan, write_plan
+from optimiser.roster.model import (
+    BUCKET_MINUTES,
+    RosterSolution,
+    SolverParams,
+    bucket_span,
+    bucket_weight,
+    hotspot_policy_gap,
+)
+from optimiser.roster.model import solve as solve_roster
+from optimiser.routing.weekly import RoutedCrew, VisitSlot, WeeklyCrew, route_team_day
+from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
+from optimiser.validate import check, recompute_summary
+
+log = logging.getLogger(__name__)
+
+#: Share of the time limit given to the roster model; the rest goes to the route stage.
+ROSTER_SHARE = 0.5
+#: Minutes a visit may move either side of the half-hour the roster chose.
+SLOT_SLACK_MINUTES = 60
+
+
+@dataclass
+class Crew:
+    """A crew on shift after pairing: its members' shift options and the group it came from."""
+
+    crew_id: str
+    group: CrewGroup
+    members: list[ShiftOption]
+
+
+@dataclass
+class PlanResult:
+    """A planned week: the plan (contract tables + summary) and how it was made."""
+
+    plan: Plan
+    roster: RosterSolution | None = None
+    out_dir: Path | None = None
+    violations: list[Any] = field(default_factory=list)
+
+    def headline(self) -> str:
+        """One line for people: status, dosage, gap, cost against budget, time."""
+        s = self.plan.summary
+        if s["status"] in ("infeasible", "no-plan"):
+            return f"{s['scenario']} week {s['week_start']}: {s['status']} - {s['explanation']}"
+        cost = s["cost_gbp"]
+        budget = s["budget_gbp"]
+        gap = s.get("gap")
+        gap_text = f"{gap * 100:.2f}%" if isinstance(gap, int | float) else "n/a"
+        visits = sum(s["visits_by_hotspot"].values())
+        return (
+            f"{s['scenario']} week {s['week_start']}: {s['status']}, harm-weighted dosage "
+            f"{s['harm_weighted_dosage']:.2f}, objective {s['objective']:.2f} (bound {s['best_bound']:.2f}, gap {gap_text}), "
+            f"{visits} visits; ASB £{cost['grant-asb']:,.2f} of £{budget['asb']:,.2f}, "
+            f"SV £{cost['grant-sv']:,.2f} of £{budget['sv']:,.2f}, force £{cost['force']:,.2f}; "
+            f"travel {s['travel_model']}; {s['solve_seconds']:.1f} s; check {'passed' if s['validation']['ok'] else 'FAILED'}"
+        )
+
+
+def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) -> dict[str, Any]:
+    scenario = loaded.scenario
+    travel = scenario.travel
+    model_text = (
+        travel.model
+    )
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": loaded.sha256,
+        "overrides": list(loaded.overrides),
+        "week_start": week.isoformat(),
+        "status": "no-plan",
+        "explanation": "",
+        "objective": None,
+        "best_bound": None,
+        "gap": None,
+        "harm_weighted_dosage": 0.0,
+        "soft_terms": {},
+        "dosage_minutes_by_hotspot": {},
+        "visits_by_hotspot": {},
+        "predictability_by_hotspot": {},
+        "cost_gbp": {"grant-asb": 0.0, "grant-sv": 0.0, "force": 0.0},
+        "budget_gbp": {p: round(scenario.weekly_budget_gbp(p, week), 2) for p in ("asb", "sv")},
+        "travel_model": model_text,
+        "solve_seconds": 0.0,
+        "validation": {"ok": True, "violations": []},
+    }
+
+
+def presolve_checks(data: ProblemData) -> list[str]:
+    """Conflicts visible before solving, in planner terms (money first: it is the usual cause)."""
+    conflicts = []
+    asb_budget = data.budgets_pence["asb"]
+    if "asb" in data.scenario.active_projects and data.committed_asb_pence > asb_budget:
+        conflicts.append(
+            f"budget: ASB weekly budget £{asb_budget / 100:,.2f} < committed warden contracts "
+            f"£{data.committed_asb_pence / 100:,.2f}: cut posts in the annual plan (patrol budget plan)"
+        )
+    for person in data.people.values():
+        if person.required_paid_minutes:
+            options = [o for o in data.options if o.person == person.id]
+            if not options:
+                conflicts.append(
+                    f"contracted-hours: {person.id} must work {person.required_paid_minutes / 60:g} h but no shift "
+                    "template fits their role, contract and leave this week"
+                )
+    return conflicts
+
+
+def plan_week(
+    loaded: LoadedScenario,
+    *,
+    week_start: date | None = None,
+    pin_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> PlanResult:
+    """Plan one week: roster, routes, costs; validated before it is returned.
+
+    Returns a :class:`PlanResult` whose summary status is ``optimal``, ``feasible``, ``infeasible``
+    (with the conflicting rules named in ``explanation``) or ``no-plan``. It never writes files.
+    """
+    scenario = loaded.scenario
+    week = week_start or scenario.default_week_start
+    problem = week_is_valid(scenario, week)
+    if problem:
+        raise ScenarioError(problem)
+    started = clock_time.perf_counter()
+    data = build(scenario, week, cache_dir=cache_dir)
+    summary = _summary_base(loaded, week, data)
+    plan = Plan(scenario_yaml=loaded.resolved_yaml(), hotspots=_hotspot_rows(data))
+
+    conflicts = presolve_checks(data)
+    if conflicts:
+        return _infeasible(plan, summary, conflicts, started)
+    params = SolverParams(
+        time_limit_seconds=scenario.solver.time_limit_seconds * ROSTER_SHARE,
+        seed=scenario.solver.seed,
+        workers=scenario.solver.workers,
+    )
+    fixed = _pinned_options(data, pin_dir) if pin_dir is not None else None
+    roster = solve_roster(data, params, fixed_shifts=fixed)
+    if roster.status == "infeasible":
+        return _infeasible(plan, summary, roster.conflicts or ["the rules cannot all hold"], started)
+    if roster.status == "no-plan":
+        summary["explanation"] = (
+            f"no roster found within {params.time_limit_seconds:.0f} s; raise --time-limit"
+        )
+        summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
+        plan.summary = summary
+        return PlanResult(plan, roster)
+
+    crews = _form_crews(data, roster)
+    routes_budget = max(1.0, scenario.solver.time_limit_seconds - (clock_time.perf_counter() - started))
+    routed = _route_all(data, roster, crews, time_budget=routes_budget)
+    plan.roster, plan.visits = _plan_rows(data, crews, routed)
+
+    figures = recompute_summary(plan, scenario, week)
+    summary.update(figures)
+    summary["best_bound"] = round(max(roster.best_bound, figures["objective"]), 6)
+    objective = figures["objective"]
+    bound = summary["best_bound"]
+    summary["gap"] = round((bound - objective) / bound, 6) if bound > 0 else 0.0
+    summary["status"] = "optimal" if summary["gap"] <= 1e-9 else "feasible"
+    summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
+    summary["roster_objective"] = round(roster.objective, 6)
+    summary["roster_status"] = roster.status
+    summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
+    plan.summary = summary
+    violations = check(plan, scenario, week_start=week)
+    summary["validation"] = {"ok": not violations, "violations": [v.message for v in violations]}
+    if violations:
+        log.error("the plan failed its independent check: %s", violations[0].message)
+    return PlanResult(plan, roster, violations=violations)
+
+
+def _infeasible(plan: Plan, summary: dict[str, Any], conflicts: list[str], started: float) -> PlanResult:
+    summary["status"] = "infeasible"
+    summary["explanation"] = "; ".join(conflicts)
+    summary["conflicts"] = conflicts
+    summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
+    plan.summary = summary
+    return PlanResult(plan)
+
+
+def _hotspot_rows(data: ProblemData) -> list[HotspotRow]:
+    return [
+        HotspotRow(h.id, h.spec.name, h.district, h.project, h.spec.lat, h.spec.lon, h.harm_weight)
+        for h in data.hotspots
+    ]
+
+
+def _pinned_options(data: ProblemData, pin_dir: Path) -> list[int]:
+    """Shift options of a published plan, matched by person, start and end (must all still be possible)."""
+    pinned = read_plan(pin_dir)
+    by_key = {(o.person, o.start, o.end): o.index for o in data.options}
+    chosen = []
+    seen = set()
+    for row in pinned.roster:
+        if row.shift_id in seen:
+            continue
+        seen.add(row.shift_id)
+        rows = [r for r in pinned.roster if r.shift_id == row.shift_id]
+        start = data.clock.minutes(min(r.shift_start for r in rows))
+        end = data.clock.minutes(max(r.shift_end for r in rows))
+        index = by_key.get((row.staff_id, start, end))
+        if index is None:
+            raise DataError(
+                f"{pin_dir}/roster.csv: shift {row.shift_id} of {row.staff_id} is not possible in this scenario "
+                "(template, contract, leave or duty changed); re-plan without --pin or edit the plan"
+            )
+        chosen.append(index)
+    return chosen
+
+
+def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
+    """Pair the chosen shift options of each group into its crews (members share base and times)."""
+    chosen = set(roster.shifts)
+    crews = []
+    for g, count in sorted(roster.crews.items()):
+        group = data.groups[g]
+        by_role = {r: sorted((data.options[i] for i in idx if i in chosen), key=lambda o: o.person)
+                   for r, idx in group.options_by_role.items()}
+        day_name = DAYS[(data.week_start + timedelta(days=group.day)).weekday()].capitalize()
+        for k in range(count):
+            members = []
+            for role in group.roles:
+                members.append(by_role[role].pop(0))
+            label = "W" if group.project == "asb" else "SV"
+            crew_id = f"{label}-{group.base_id}-{day_name}-{group.template_id}-{k + 1}"
+            crews.append(Crew(crew_id, group, members))
+    return crews
+
+
+def _slot_windows(data: ProblemData, project: str, bucket: int, offset: int) -> tuple[int, int]:
+    """Arrival window for a roster bucket: the bucket +- slack (seeded shift), inside its day and windows."""
+    lo, hi = bucket_span(bucket)
+    day_start = data.clock.at(data.clock.local_date(lo), "00:00")
+    day_end = data.clock.at(data.clock.local_date(lo), "00:00", next_day=True)
+    earliest = max(day_start, lo - SLOT_SLACK_MINUTES + offset)
+    latest = min(day_end - 1, hi - 1 + SLOT_SLACK_MINUTES + offset)
+    window = next((w for w in data.windows[project] if w.start <= lo < w.end), None)
+    if window is not None:
+        earliest, latest = max(earliest, window.start), min(latest, window.end - 1)
+    return earliest, max(earliest, latest)
+
+
+def _route_all(
+    data: ProblemData, roster: RosterSolution, crews: list[Crew], *, time_budget: float
+) -> dict[str, RoutedCrew]:
+    """Route every team's crews day by day (SV first, so joint hotspots block the wardens' times)."""
+    rng = random.Random(data.scenario.solver.seed)
+    visits_by_team: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for crew_class, h, b in roster.visits:
+        visits_by_team[crew_class.split("|")[0]].append((h, b))
+    calls: list[tuple[str, int, list[Crew]]] = []
+    teams = sorted({c.group.team for c in crews}, key=lambda t: (t != "sv", t))
+    for team in teams:
+        for day in range(7):
+            day_crews = [c for c in crews if c.group.team == team and c.group.day == day]
+            if day_crews:
+                calls.append((team, day, day_crews))
+    sizes = [
+        len(day_crews) * sum(1 for h, b in visits_by_team[team] if day_crews[0].group.start <= b * BUCKET_MINUTES)
+        for team, _day, day_crews in calls
+    ]
+    routed: dict[str, RoutedCrew] = {}
+    arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
+    day_counts: dict[tuple[int, int], int] = defaultdict(int)  # (hotspot, day of arrival) -> visits so far
+    started = clock_time.perf_counter()
+    for index, (team, _day, day_crews) in enumerate(calls):
+        lo = min(c.group.start for c in day_crews)
+        hi = max(c.group.end for c in day_crews)
+        project = day_crews[0].group.project
+        policy = data.policy(project)
+        wanted = sorted((h, b) for h, b in visits_by_team[team] if lo <= b * BUCKET_MINUTES < hi)
+        offsets = {h: rng.randint(-10, 10) for h in {h for h, _ in wanted}}
+        slots = []
+        order: dict[tuple[int, int], int] = defaultdict(int)
+        for h, b in wanted:
+            day_of = data.clock.day_index(bucket_span(b)[0])
+            rank = day_counts[(h, day_of)] + order[(h, day_of)] + 1
+            order[(h, day_of)] += 1
+            weight = bucket_weight(data, project, *bucket_span(b))
+            earliest, latest = _slot_windows(data, project, b, offsets[h])
+            slots.append(
+                VisitSlot(
+                    slot_id=f"{data.hotspots[h].id}@{b}",
+                    hotspot=h,
+                    location=data.hotspots[h].location,
+                    value=data.hotspots[h].harm_weight * weight * policy.repeat_visit_factor ** (rank - 1),
+                    dwell=policy.dwell_target_minutes,
+                    earliest=earliest,
+                    latest=latest,
+                    order=b,
+                )
+            )
+        weekly_crews = [
+            WeeklyCrew(
+                crew_id=c.crew_id,
+                base_location=c.group.base_location,
+                start=c.group.start,
+                end=c.group.end,
+                profile=c.group.profile,
+                break_minutes=c.group.break_minutes,
+                hotspots=frozenset(c.group.hotspots),
+            )
+            for c in day_crews
+        ]
+        remaining = max(0.2, time_budget - (clock_time.perf_counter() - started))
+        share = (sizes[index] + 1) / (sum(sizes[index:]) + len(sizes) - index)
+        limit = max(0.2, remaining * share)
+        result = route_team_day(
+            weekly_crews,
+            slots,
+            data.matrices,
+            revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in {s.hotspot for s in slots}},
+            blocked={h: list(arrivals[h]) for h in {s.hotspot for s in slots}},
+            time_limit_seconds=limit,
+            seed=data.scenario.solver.seed + index,
+            workers=data.scenario.solver.workers,
+        )
+        slot_by_id = {s.slot_id: s for s in slots}
+        for crew_id, route in result.routes.items():
+            routed[crew_id] = route
+            for stop in route.stops:
+                slot = slot_by_id[stop.visit_id]
+                arrivals[slot.hotspot].append(stop.arrive)
+                day_counts[(slot.hotspot, data.clock.day_index(stop.arrive))] += 1
+        if result.dropped:
+            log.info("route stage %s day %d: %d of %d visits could not be routed", team, _day, len(result.dropped), len(slots))
+    return routed
+
+
+def _plan_rows(
+    data: ProblemData, crews: list[Crew], routed: dict[str, RoutedCrew]
+) -> tuple[list[RosterRow], list[VisitRow]]:
+    clock = data.clock
+    scenario = data.scenario
+    roster_rows: list[RosterRow] = []
+    visit_rows: list[VisitRow] = []
+    hotspot_by_location = {h.location: h for h in data.hotspots}
+    for crew in crews:
+        route = routed.get(crew.crew_id, RoutedCrew(crew.crew_id))
+        group = crew.group
+        break_start = route.break_start if group.break_minutes else None
+        for option in crew.members:
+            person = data.people[option.person]
+            unpaid = 0 if person.rules.breaks_paid else option.break_minutes
+            break_row = None
+            if break_start is not None:
+                break_row = next(
+                    (i for i, r in enumerate(option.rows) if r.start <= break_start < r.end), len(option.rows) - 1
+                )
+            paid = paid_minutes_by_row(option.rows, unpaid, break_row, scenario.overtime.rest_day_min_paid_hours)
+            shift_id = f"{option.person}-{clock.local_date(option.start):%a}-{option.template_id}"
+            for row, minutes in zip(option.rows, paid, strict=True):
+                roster_rows.append(
+                    RosterRow(
+                        shift_id=shift_id,
+                        crew_id=crew.crew_id,
+                        staff_id=option.person,
+                        role=option.role,
+                        district=person.district or "",
+                        base_id=group.base_id,
+                        shift_start=clock.datetime(row.start),
+                        shift_end=clock.datetime(row.end),
+                        break_start=clock.datetime(break_start) if break_start is not None else None,
+                        break_minutes=option.break_minutes if break_start is not None else 0,
+                        paid_hours=round(minutes / 60, 6),
+                        pay_multiplier=row.multiplier,
+                        cost_gbp=row_cost_pence(round(minutes / 60, 6) * 60, row) / 100,
+                        funding=option.funding,
+                        project=group.project,
+                        pay_type=row.pay_type,
+                        template_id=option.template_id,
+                    )
+                )
+        matrix = data.matrices[group.profile]
+        previous = group.base_location
+        for stop in route.stops:
+            hotspot_id = stop.visit_id.split("@")[0]
+            hotspot = next(h for h in data.hotspots if h.id == hotspot_id)
+            visit_rows.append(
+                VisitRow(
+                    visit_id="",
+                    crew_id=crew.crew_id,
+                    hotspot_id=hotspot.id,
+                    arrive=clock.datetime(stop.arrive),
+                    depart=clock.datetime(stop.depart),
+                    dwell_minutes=stop.depart - stop.arrive,
+                    travel_minutes_from_prev=int(matrix[previous, hotspot.location]),
+                    prev_location=data.location_ids[previous],
+                    project=group.project,
+                )
+            )
+            previous = hotspot.location
+        del hotspot_by_location
+        hotspot_by_location = {}
+    visit_rows.sort(key=lambda v: (v.arrive, v.crew_id))
+    numbered = [
+        VisitRow(**{**v.__dict__, "visit_id": f"V{i:04d}"}) for i, v in enumerate(visit_rows, start=1)
+    ]
+    return roster_rows, numbered
+
+
+def _predictability(data: ProblemData, visits: list[VisitRow]) -> dict[str, float]:
+    """Spread (standard deviation, minutes) of a hotspot's arrival clock times over the week.
+
+    Clock times are measured from noon so evening and after-midnight visits are neighbours; a higher
+    figure means less predictable presence (Koper: random, intermittent visits).
+    """
+    out: dict[str, float] = {}
+    for hotspot in data.hotspots:
+        times = []
+        for visit in visits:
+            if visit.hotspot_id == hotspot.id:
+                local = visit.arrive
+                times.append(((local.hour * 60 + local.minute) - 720) % 1440)
+        out[hotspot.id] = round(statistics.pstdev(times), 1) if len(times) > 1 else 0.0
+    return out
+
+
+def default_out_dir(loaded: LoadedScenario, week: date) -> Path:
+    """``plans/<scenario>-<week>`` under the current directory."""
+    return Path("plans") / f"{loaded.scenario.name}-{week.isoformat()}"
+
+
+def plan_to_folder(
+    loaded: LoadedScenario,
+    *,
+    week_start: date | None = None,
+    out_dir: Path | None = None,
+    pin_dir: Path | None = None,
+    formats: tuple[str, ...] = (),
+) -> PlanResult:
+    """Plan a week and write its folder (contract files plus the planner views) atomically.
+
+    A plan that fails its independent check is still written (so it can be inspected) but its summary
+    says so and the CLI exits non-zero; an infeasible week writes ``summary.json`` with the explanation.
+    """
+    week = week_start or loaded.scenario.default_week_start
+    result = plan_week(loaded, week_start=week, pin_dir=pin_dir)
+    target = Path(out_dir) if out_dir is not None else default_out_dir(loaded, week)
+    writers = {}
+    if formats and result.plan.summary["status"] in ("optimal", "feasible"):
+        from optimiser.reports import write_reports
+
+        def _reports(folder: Path) -> None:
+            write_reports(result.plan, folder, formats=formats, scenario=loaded.scenario)
+
+        writers["reports"] = _reports
+    result.out_dir = write_plan(result.plan, target, extra_files=writers)
+    return result
+
+
+def require_feasible(result: PlanResult) -> PlanResult:
+    """Raise :class:`InfeasibleError` for an infeasible week (for callers that want an exception)."""
+    if result.plan.summary["status"] == "infeasible":
+        raise InfeasibleError(result.plan.summary["explanation"], conflicts=result.plan.summary.get("conflicts"))
+    return result
+
+
+def ceil_minutes(value: float) -> int:
+    """Whole minutes, rounded up."""
+    return math.ceil(value - 1e-9)

@@ -1,0 +1,658 @@
+"""CP-SAT weekly roster: shifts, crews and half-hour visit buckets, one define_<rule>() per rule family.
+
+The model is a *relaxation* of the full plan: every feasible plan (with visits of the target dwell)
+maps onto a feasible assignment here with at least the same objective, so the solver's best bound is
+a valid upper bound for the week. Times are bucketed into half hours: a hotspot is visited at most
+once in any run of ``revisit_gap // 30`` buckets; a crew's visits in a run of buckets fit the run's
+minutes by shortest legs. The route stage then turns buckets into exact, feasible times.
+
+Soft rules return penalty terms; only :func:`define_objective` combines them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time as clock_time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from optimiser.instance import CrewGroup, ProblemData
+
+log = logging.getLogger(__name__)
+
+BUCKET_MINUTES = 30
+VALUE_SCALE = 10_000  # objective units per dosage unit (coefficients rounded so the bound stays valid)
+WEEK_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class SolverParams:
+    """CP-SAT parameters; results are deterministic for a given seed and worker count."""
+
+    time_limit_seconds: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    log_search: bool = False
+
+
+@dataclass
+class RosterVars:
+    """The model's decision variables, by meaning."""
+
+    shift: dict[int, cp_model.IntVar] = field(default_factory=dict)  # option index -> works it
+    crews: dict[int, cp_model.IntVar] = field(default_factory=dict)  # group index -> number of crews
+    team_visit: dict[tuple[str, int, int], cp_model.IntVar] = field(default_factory=dict)  # (team, hotspot, bucket)
+    class_visit: dict[tuple[str, int, int], cp_model.IntVar] = field(default_factory=dict)  # (crew class, ...)
+    day_visits: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)  # (hotspot, day)
+    assumptions: dict[str, cp_model.IntVar] = field(default_factory=dict)  # rule label -> enforcement literal
+
+
+@dataclass
+class RosterModel:
+    """A built model with its variables, soft terms and the metadata the route stage needs."""
+
+    model: cp_model.CpModel
+    vars: RosterVars
+    soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]]
+    value_terms: list[tuple[cp_model.IntVar, float]]
+    buckets: dict[tuple[int, int], list[int]]  # (group, hotspot) -> allowed buckets
+
+
+@dataclass
+class RosterSolution:
+    """What the roster stage decided, plus the solver's figures."""
+
+    status: str
+    objective: float
+    best_bound: float
+    seconds: float
+    shifts: list[int]
+    crews: dict[int, int]
+    visits: list[tuple[str, int, int]]  # (crew class, hotspot, bucket)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def bucket_span(bucket: int) -> tuple[int, int]:
+    """Minutes [start, end) of a bucket."""
+    return bucket * BUCKET_MINUTES, (bucket + 1) * BUCKET_MINUTES
+
+
+def gap_buckets(gap_minutes: int) -> int:
+    """Consecutive buckets that can hold at most one visit to a hotspot (two visits gap apart skip floor(gap/30))."""
+    return max(1, gap_minutes // BUCKET_MINUTES)
+
+
+def hotspot_policy_gap(data: ProblemData, hotspot: int) -> tuple[int, int]:
+    """Revisit gap and daily presence cap of a hotspot: the stricter of the projects it serves."""
+    spec = data.hotspots[hotspot].spec
+    projects = [p for p in ("asb", "sv") if spec.serves(p) and p in data.scenario.active_projects]
+    gap = max(data.policy(p).revisit_gap_minutes for p in projects)
+    cap = min(data.policy(p).max_presence_minutes_per_day for p in projects)
+    return gap, cap
+
+
+def arrival_range(data: ProblemData, group: CrewGroup, hotspot: int) -> tuple[int, int]:
+    """Earliest and latest arrival of a crew of ``group`` at a hotspot, from base legs and the dwell."""
+    matrix = data.matrices[group.profile]
+    location = data.hotspots[hotspot].location
+    dwell = data.policy(group.project).dwell_target_minutes
+    earliest = group.start + int(matrix[group.base_location, location])
+    latest = group.end - dwell - int(matrix[location, group.base_location])
+    return earliest, latest
+
+
+def bucket_weight(data: ProblemData, project: str, lo: int, hi: int) -> float:
+    """Largest window weight of the project over arrivals in [lo, hi] (a relaxation of the weight at arrival)."""
+    best = 0.0
+    for window in data.windows[project]:
+        if window.start <= hi and lo < window.end:
+            best = max(best, window.weight)
+    return best
+
+
+# ---- rule families ------------------------------------------------------------------------------
+
+
+def define_shift_overlap(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """double-booking: a person works at most one of any set of overlapping shifts."""
+    by_person: dict[str, list[int]] = {}
+    for option in data.options:
+        by_person.setdefault(option.person, []).append(option.index)
+    for person, indices in by_person.items():
+        for i, a in enumerate(indices):
+            oa = data.options[a]
+            for b in indices[i + 1 :]:
+                ob = data.options[b]
+                if oa.start < ob.end and ob.start < oa.end:
+                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(f"overlap[{person},{a},{b}]")
+
+
+def define_daily_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """daily-rest and shift-length between two chosen shifts of one person (duty was checked in instance)."""
+    by_person: dict[str, list[int]] = {}
+    for option in data.options:
+        by_person.setdefault(option.person, []).append(option.index)
+    for person, indices in by_person.items():
+        rules = data.people[person].rules
+        rest = round(rules.daily_rest_hours * 60)
+        longest = rules.max_shift_hours * 60
+        for a in indices:
+            for b in indices:
+                oa, ob = data.options[a], data.options[b]
+                if a == b or ob.start < oa.end:
+                    continue
+                gap = ob.start - oa.end
+                if (0 < gap < rest) or (gap == 0 and ob.end - oa.start > longest):
+                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(f"daily_rest[{person},{a},{b}]")
+
+
+def _work_spans(data: ProblemData, person: str) -> list[tuple[int, int]]:
+    return [(a, b) for a, b in data.people[person].duty if b > 0 and a < WEEK_MINUTES]
+
+
+def define_weekly_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """weekly-rest: some rest of weekly_rest_hours inside the week, between work periods or at its ends."""
+    for person_id, person in data.people.items():
+        options = [o for o in data.options if o.person == person_id]
+        if not options:
+            continue
+        need = round(person.rules.weekly_rest_hours * 60)
+        duty = _work_spans(data, person_id)
+        starts = sorted({0, WEEK_MINUTES - need} | {b for _, b in duty} | {o.end for o in options})
+        literals = []
+        for start in starts:
+            end = start + need
+            if start < 0 or end > WEEK_MINUTES or any(a < end and start < b for a, b in duty):
+                continue
+            rest = model.NewBoolVar(f"weekly_rest[{person_id},{start}]")
+            for option in options:
+                if option.start < end and start < option.end:
+                    model.AddImplication(rest, v.shift[option.index].Not())
+            literals.append(rest)
+        label = f"weekly-rest: {person_id} needs {person.rules.weekly_rest_hours:g} h of rest in the week"
+        enforce = _assumption(model, v, label)
+        model.AddBoolOr(literals or [model.NewConstant(0)]).OnlyEnforceIf(enforce)
+
+
+def define_weekly_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """weekly-hours: duty plus patrol shifts (less unpaid breaks) within max_weekly_hours."""
+    for person_id, person in data.people.items():
+        options = [o for o in data.options if o.person == person_id]
+        if not options:
+            continue
+        duty_minutes = 0
+        for a, b in _work_spans(data, person_id):
+            length = min(b, WEEK_MINUTES) - max(a, 0)
+            brk = person.rules.break_minutes if (b - a) > person.rules.break_after_hours * 60 else 0
+            duty_minutes += length - (0 if person.rules.breaks_paid else brk)
+        cap = round(person.rules.max_weekly_hours * 60) - duty_minutes
+        # a PCSO's patrol shift lies inside their duty: it adds no hours
+        extra = [(v.shift[o.index], 0 if o.role == "pcso" else o.worked_minutes) for o in options]
+        label = f"weekly-hours: {person_id} over {person.rules.max_weekly_hours:g} h"
+        enforce = _assumption(model, v, label)
+        model.Add(sum(var * minutes for var, minutes in extra) <= cap).OnlyEnforceIf(enforce)
+
+
+def define_consecutive_days(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """max-consecutive-days: no more than max_consecutive_days worked in a row within the week."""
+    for person_id, person in data.people.items():
+        options = [o for o in data.options if o.person == person_id]
+        if not options:
+            continue
+        limit = person.rules.max_consecutive_days
+        if limit >= 7:
+            continue
+        duty_days = {data.clock.day_index(a) for a, _ in _work_spans(data, person_id) if a >= 0}
+        worked = []
+        for day in range(7):
+            if day in duty_days:
+                worked.append(1)
+            else:
+                worked.append(sum(v.shift[o.index] for o in options if o.day == day))
+        for first in range(0, 7 - limit):
+            model.Add(sum(worked[first : first + limit + 1]) <= limit).WithName(f"consecutive[{person_id},{first}]")
+
+
+def define_contracted_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """contracted-hours: each warden works exactly their contracted paid hours in the week."""
+    for person_id, person in data.people.items():
+        if person.required_paid_minutes is None:
+            continue
+        options = [o for o in data.options if o.person == person_id]
+        label = (
+            f"contracted-hours: {person_id} must work exactly {person.required_paid_minutes / 60:g} paid hours "
+            f"from shifts of {sorted({round(o.paid_minutes / 60, 2) for o in options})} h"
+        )
+        enforce = _assumption(model, v, label)
+        model.Add(sum(v.shift[o.index] * o.paid_minutes for o in options) == person.required_paid_minutes).OnlyEnforceIf(
+            enforce
+        )
+
+
+def define_budget(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """budget: officer overtime (cost bound per shift) within the SV weekly budget."""
+    overtime = [o for o in data.options if o.funding == "grant-sv"]
+    if not overtime:
+        return
+    label = f"budget: SV weekly budget £{data.budgets_pence['sv'] / 100:,.2f}"
+    enforce = _assumption(model, v, label)
+    model.Add(sum(v.shift[o.index] * o.cost_pence for o in overtime) <= data.budgets_pence["sv"]).OnlyEnforceIf(enforce)
+
+
+def define_crewing(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """crewing: a crew group's members come in whole crews of its make-up; nobody patrols outside a crew."""
+    member_of: dict[int, int] = {}
+    for g, group in enumerate(data.groups):
+        for role, indices in group.options_by_role.items():
+            per_crew = group.roles.count(role)
+            model.Add(sum(v.shift[i] for i in indices) == per_crew * v.crews[g]).WithName(f"crewing[{group.key},{role}]")
+            for i in indices:
+                member_of[i] = g
+    for option in data.options:
+        if option.index not in member_of:
+            model.Add(v.shift[option.index] == 0)
+
+
+def crew_class(group: CrewGroup) -> str:
+    """Crews that share team, travel profile and base: their capacity is modelled together."""
+    return f"{group.team}|{group.profile}|{group.base_id}"
+
+
+def _class_legs(data: ProblemData, members: Sequence[CrewGroup]) -> dict[int, int]:
+    """Each class hotspot's shortest leg (class profile) to another class hotspot or the class base."""
+    matrix = data.matrices[members[0].profile]
+    spots = sorted({h for g in members for h in g.hotspots})
+    locations = [data.hotspots[h].location for h in spots] + [members[0].base_location]
+    return {
+        h: min(
+            [int(matrix[data.hotspots[h].location, o]) for o in locations if o != data.hotspots[h].location] or [0]
+        )
+        for h in spots
+    }
+
+
+def define_visit_capacity(
+    model: cp_model.CpModel, data: ProblemData, v: RosterVars, buckets: dict[tuple[int, int], list[int]]
+) -> None:
+    """Route time: a crew class's visits in any run of buckets fit its crews' minutes by shortest legs.
+
+    For one crew, arrivals in a run of buckets lie within the minutes the crew can arrive in it, and
+    consecutive visits are at least dwell + the hotspot's shortest leg apart; summing over visits and
+    crews gives a bound that every real set of routes keeps (so the model stays a relaxation).
+    """
+    classes: dict[str, list[tuple[int, CrewGroup]]] = {}
+    for g, group in enumerate(data.groups):
+        classes.setdefault(crew_class(group), []).append((g, group))
+    for name, groups in classes.items():
+        project = groups[0][1].project
+        dwell = data.policy(project).dwell_target_minutes
+        legs = _class_legs(data, [group for _, group in groups])
+        cost = {h: dwell + leg for h, leg in legs.items()}
+        slack = dwell + max(legs.values())
+        keys = [(h, b) for (c, h, b) in v.class_visit if c == name]
+        if not keys:
+            continue
+        by_bucket: dict[int, list[int]] = {}
+        for h, b in keys:
+            by_bucket.setdefault(b, []).append(h)
+        reach = {g: _arrival_envelope(data, group) for g, group in groups}
+        for run in (1, 2, 4, 8):
+            for first in sorted(by_bucket):
+                lo, hi = first * BUCKET_MINUTES, (first + run) * BUCKET_MINUTES - 1
+                terms = [
+                    (v.class_visit[(name, h, b)], cost[h]) for b in range(first, first + run) for h in by_bucket.get(b, [])
+                ]
+                if len(terms) < 2:
+                    continue
+                crew_terms = []
+                for g, _group in groups:
+                    earliest, latest = reach[g]
+                    overlap = min(hi, latest) - max(lo, earliest) + 1
+                    if overlap > 0:
+                        crew_terms.append((v.crews[g], overlap - 1 + slack))
+                model.Add(sum(var * c for var, c in terms) <= sum(var * c for var, c in crew_terms)).WithName(
+                    f"capacity[{name},{first},{run}]"
+                )
+        # whole shifts: a crew's visits fit between leaving base and returning, less the break
+        by_day: dict[int, list[tuple[int, CrewGroup]]] = {}
+        for g, group in groups:
+            by_day.setdefault(group.day, []).append((g, group))
+        for day, members in by_day.items():
+            lo = min(group.start for _, group in members)
+            hi = max(group.end for _, group in members)
+            terms = [(v.class_visit[(name, h, b)], cost[h]) for (h, b) in keys if lo <= b * BUCKET_MINUTES < hi]
+            room = []
+            for g, group in members:
+                matrix = data.matrices[group.profile]
+                out_leg = min(int(matrix[group.base_location, data.hotspots[h].location]) for h in group.hotspots)
+                room.append((v.crews[g], group.end - group.start - group.break_minutes - out_leg))
+            if terms:
+                model.Add(sum(var * c for var, c in terms) <= sum(var * c for var, c in room)).WithName(
+                    f"shift_room[{name},{day}]"
+                )
+
+
+def _arrival_envelope(data: ProblemData, group: CrewGroup) -> tuple[int, int]:
+    ranges = [arrival_range(data, group, h) for h in group.hotspots]
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
+def define_coverage(
+    model: cp_model.CpModel, data: ProblemData, v: RosterVars, buckets: dict[tuple[int, int], list[int]]
+) -> None:
+    """A crew class visits a hotspot in a bucket only when one of its crews on shift could arrive there then."""
+    reach: dict[tuple[str, int, int], list[int]] = {}
+    for (g, h), allowed in buckets.items():
+        for b in allowed:
+            reach.setdefault((crew_class(data.groups[g]), h, b), []).append(g)
+    for (name, h, b), groups in reach.items():
+        model.Add(v.class_visit[(name, h, b)] <= sum(v.crews[g] for g in groups))
+
+
+def define_revisit_gap(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """revisit-gap: at most one visit (by any team) to a hotspot in any run of gap // 30 buckets."""
+    per_hotspot: dict[int, dict[int, list[cp_model.IntVar]]] = {}
+    for (_team, h, b), var in v.team_visit.items():
+        per_hotspot.setdefault(h, {}).setdefault(b, []).append(var)
+    for h, by_bucket in per_hotspot.items():
+        gap, _cap = hotspot_policy_gap(data, h)
+        run = gap_buckets(gap)
+        for b in sorted(by_bucket):
+            window = [var for bb in range(b, b + run) for var in by_bucket.get(bb, [])]
+            if len(window) > 1:
+                model.AddAtMostOne(window).WithName(f"revisit[{data.hotspots[h].id},{b}]")
+
+
+def _day_counts(data: ProblemData, v: RosterVars) -> dict[tuple[int, int], dict[int, list[cp_model.IntVar]]]:
+    """Visit variables by (hotspot, day of arrival) then bucket."""
+    out: dict[tuple[int, int], dict[int, list[cp_model.IntVar]]] = {}
+    for (_team, h, b), var in v.team_visit.items():
+        day = data.clock.day_index(bucket_span(b)[0])
+        out.setdefault((h, day), {}).setdefault(b, []).append(var)
+    return out
+
+
+def define_presence_cap(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
+    """presence-cap: target-dwell visits to a hotspot on one day of arrival within max_presence_minutes_per_day."""
+    for (h, day), by_bucket in _day_counts(data, v).items():
+        _gap, cap = hotspot_policy_gap(data, h)
+        dwell = max(
+            data.policy(p).dwell_target_minutes for p in data.scenario.active_projects if data.hotspots[h].spec.serves(p)
+        )
+        variables = [var for vs in by_bucket.values() for var in vs]
+        v.day_visits[(h, day)] = sum(variables)
+        if len(variables) * dwell > cap:
+            model.Add(sum(variables) * dwell <= cap).WithName(f"presence[{data.hotspots[h].id},{day}]")
+
+
+def repeat_value(factor: float, count: int) -> float:
+    """G(n): worth of n visits on one day at weight 1 (1 + factor + ... + factor^(n-1))."""
+    return sum(factor**k for k in range(count))
+
+
+def define_dosage_value(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> list[tuple[cp_model.LinearExprT, float]]:
+    """Harm-weighted dosage per hotspot and day, exact for one weight and a valid bound otherwise.
+
+    With weights w_1..w_S over a day's segments in time order and N_s visits up to segment s, the
+    day's worth is harm x sum_s (w_s - w_{s+1}) G(N_s), G concave. Terms with w_s >= w_{s+1} use
+    prefix indicators (exact, LP-tight); the others use G's chord (an upper bound), so the model
+    never understates a plan's worth.
+    """
+    terms: list[tuple[cp_model.LinearExprT, float]] = []
+    for (h, day), by_bucket in sorted(_day_counts(data, v).items()):
+        spec = data.hotspots[h].spec
+        projects = [p for p in data.scenario.active_projects if spec.serves(p)]
+        factor = max(data.policy(p).repeat_visit_factor for p in projects)
+        harm = data.hotspots[h].harm_weight
+        gap, _ = hotspot_policy_gap(data, h)
+        segments: list[tuple[float, list[int]]] = []
+        for b in sorted(by_bucket):
+            lo, hi = bucket_span(b)
+            weight = max(bucket_weight(data, p, lo, hi - 1) for p in projects)
+            if segments and segments[-1][0] == weight:
+                segments[-1][1].append(b)
+            else:
+                segments.append((weight, [b]))
+        seen: list[int] = []
+        for index, (weight, members) in enumerate(segments):
+            seen += members
+            upto = [var for b in seen for var in by_bucket[b]]
+            most = min(len(upto), math.ceil(len(seen) / gap_buckets(gap)))
+            next_weight = segments[index + 1][0] if index + 1 < len(segments) else 0.0
+            kappa = weight - next_weight
+            if kappa == 0:
+                continue
+            if kappa > 0:
+                prefix = [model.NewBoolVar(f"dose[{spec.id},{day},{index},{k}]") for k in range(1, most + 1)]
+                model.Add(sum(prefix) == sum(upto))
+                for k, literal in enumerate(prefix):
+                    terms.append((literal, harm * kappa * factor**k))
+            else:
+                chord = repeat_value(factor, most) / most if most else 0.0
+                for var in upto:
+                    terms.append((var, harm * kappa * chord))
+    return terms
+
+
+def define_visit_shortfall(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> list[tuple[cp_model.LinearExprT, float]]:
+    """Soft: visits short of visits_wanted_per_day, per hotspot and day of the week, times harm."""
+    weight = data.scenario.soft_weights.visit_shortfall
+    if weight <= 0:
+        return []
+    terms = []
+    for h, hotspot in enumerate(data.hotspots):
+        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+        wanted = max(data.policy(p).visits_wanted_per_day for p in projects)
+        if wanted == 0:
+            continue
+        for day in range(7):
+            visits = v.day_visits.get((h, day), 0)
+            short = model.NewIntVar(0, wanted, f"shortfall[{hotspot.id},{day}]")
+            model.Add(short >= wanted - visits)
+            terms.append((short, weight * hotspot.harm_weight))
+    return terms
+
+
+def _spread(model: cp_model.CpModel, values: Sequence[cp_model.LinearExprT], name: str, upper: int) -> cp_model.IntVar:
+    high = model.NewIntVar(0, upper, f"{name}_max")
+    low = model.NewIntVar(0, upper, f"{name}_min")
+    for value in values:
+        model.Add(high >= value)
+        model.Add(low <= value)
+    spread = model.NewIntVar(0, upper, name)
+    model.Add(spread == high - low)
+    return spread
+
+
+def define_fairness(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> dict[str, list[tuple[cp_model.LinearExprT, float]]]:
+    """Soft: spread (max - min) of paid hours, nights and weekend shifts within each role."""
+    weights = data.scenario.soft_weights
+    out: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {"hours_spread": [], "nights_spread": [], "weekends_spread": []}
+    for role in ("warden", "officer", "pcso"):
+        people = [p for p, person in data.people.items() if person.role == role]
+        if len(people) < 2:
+            continue
+        options = {p: [o for o in data.options if o.person == p] for p in people}
+        if weights.hours_spread > 0:
+            hours = [sum(v.shift[o.index] * o.paid_minutes for o in options[p]) for p in people]
+            spread = _spread(model, hours, f"hours_spread[{role}]", 7 * 24 * 60)
+            out["hours_spread"].append((spread, weights.hours_spread / 60))
+        if weights.nights_spread > 0:
+            nights = [sum(v.shift[o.index] for o in options[p] if o.night) for p in people]
+            out["nights_spread"].append((_spread(model, nights, f"nights_spread[{role}]", 7), weights.nights_spread))
+        if weights.weekends_spread > 0:
+            weekends = [sum(v.shift[o.index] for o in options[p] if o.weekend) for p in people]
+            out["weekends_spread"].append((_spread(model, weekends, f"weekends_spread[{role}]", 7), weights.weekends_spread))
+    return out
+
+
+def define_objective(
+    model: cp_model.CpModel,
+    value_terms: Sequence[tuple[cp_model.IntVar, float]],
+    soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]],
+) -> None:
+    """Objective assembled once: dosage minus soft penalties; value rounded up, penalties down (valid bound)."""
+    objective = sum(var * math.ceil(value * VALUE_SCALE) for var, value in value_terms)
+    for terms in soft_terms.values():
+        objective -= sum(expr * math.floor(weight * VALUE_SCALE) for expr, weight in terms)
+    model.Maximize(objective)
+
+
+RULES: dict[str, Callable[..., object]] = {
+    "double-booking": define_shift_overlap,
+    "daily-rest": define_daily_rest,
+    "weekly-rest": define_weekly_rest,
+    "weekly-hours": define_weekly_hours,
+    "max-consecutive-days": define_consecutive_days,
+    "contracted-hours": define_contracted_hours,
+    "budget": define_budget,
+    "crewing": define_crewing,
+    "visit-capacity": define_visit_capacity,
+    "coverage": define_coverage,
+    "revisit-gap": define_revisit_gap,
+    "presence-cap": define_presence_cap,
+}
+
+
+def _assumption(model: cp_model.CpModel, v: RosterVars, label: str) -> cp_model.IntVar:
+    literal = model.NewBoolVar(f"assume[{len(v.assumptions)}]")
+    v.assumptions[label] = literal
+    return literal
+
+
+def allowed_buckets(data: ProblemData) -> dict[tuple[int, int], list[int]]:
+    """Buckets in which a crew of each group could arrive at each eligible hotspot inside a patrol window."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for g, group in enumerate(data.groups):
+        for h in group.hotspots:
+            earliest, latest = arrival_range(data, group, h)
+            if latest < earliest:
+                continue
+            found = []
+            for b in range(earliest // BUCKET_MINUTES, latest // BUCKET_MINUTES + 1):
+                lo, hi = bucket_span(b)
+                lo, hi = max(lo, earliest), min(hi - 1, latest)
+                if lo <= hi and bucket_weight(data, group.project, lo, hi) > 0:
+                    found.append(b)
+            if found:
+                out[(g, h)] = found
+    return out
+
+
+def build_model(
+    data: ProblemData, *, fixed_shifts: Sequence[int] | None = None, with_visits: bool = True
+) -> RosterModel:
+    """Build the weekly roster model (see the module docstring).
+
+    ``with_visits=False`` builds the staffing rules alone: small and quick, used to explain an
+    infeasible week with CP-SAT assumptions.
+    """
+    model = cp_model.CpModel()
+    v = RosterVars()
+    for option in data.options:
+        v.shift[option.index] = model.NewBoolVar(f"shift[{option.person},d={option.day},{option.template_id}]")
+    for g, group in enumerate(data.groups):
+        v.crews[g] = model.NewIntVar(0, group.max_crews, f"crews[{group.key}]")
+    buckets = allowed_buckets(data) if with_visits else {}
+    for (g, h), allowed in buckets.items():
+        name = crew_class(data.groups[g])
+        for b in allowed:
+            if (name, h, b) not in v.class_visit:
+                v.class_visit[(name, h, b)] = model.NewBoolVar(f"visit[{name},{data.hotspots[h].id},b={b}]")
+    by_team: dict[tuple[str, int, int], list[cp_model.IntVar]] = {}
+    for (name, h, b), var in v.class_visit.items():
+        by_team.setdefault((name.split("|")[0], h, b), []).append(var)
+    for key, members in by_team.items():
+        if len(members) == 1:
+            v.team_visit[key] = members[0]
+        else:
+            team_var = model.NewBoolVar(f"visit[{key[0]},{data.hotspots[key[1]].id},b={key[2]}]")
+            model.Add(sum(members) == team_var)
+            v.team_visit[key] = team_var
+    for name, rule in RULES.items():
+        if name in ("visit-capacity", "coverage"):
+            rule(model, data, v, buckets)
+        else:
+            rule(model, data, v)
+    value_terms = define_dosage_value(model, data, v)
+    soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {"visit_shortfall": define_visit_shortfall(model, data, v)}
+    soft_terms.update(define_fairness(model, data, v))
+    define_objective(model, value_terms, soft_terms)
+    if fixed_shifts is not None:
+        chosen = set(fixed_shifts)
+        for index, var in v.shift.items():
+            model.Add(var == (1 if index in chosen else 0))
+    return RosterModel(model, v, soft_terms, value_terms, buckets)
+
+
+def _solver(params: SolverParams) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = params.time_limit_seconds
+    solver.parameters.random_seed = params.seed
+    solver.parameters.num_workers = params.workers
+    solver.parameters.log_search_progress = params.log_search
+    if params.workers == 1:
+        solver.parameters.interleave_search = False
+    return solver
+
+
+def solve(data: ProblemData, params: SolverParams, *, hint: RosterSolution | None = None,
+          fixed_shifts: Sequence[int] | None = None) -> RosterSolution:
+    """Build and solve the roster; on infeasibility, name the rule families in conflict."""
+    started = clock_time.perf_counter()
+    built = build_model(data, fixed_shifts=fixed_shifts)
+    model, v = built.model, built.vars
+    # every rule holds in the real solve; assumptions are only used to explain an infeasible week
+    # (CP-SAT searches with a single worker under assumptions)
+    for literal in v.assumptions.values():
+        model.Add(literal == 1)
+    if hint is not None:
+        chosen = set(hint.shifts)
+        for index, var in v.shift.items():
+            model.AddHint(var, 1 if index in chosen else 0)
+    solver = _solver(params)
+    status = solver.Solve(model)
+    seconds = clock_time.perf_counter() - started
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        shifts = [i for i, var in v.shift.items() if solver.Value(var)]
+        crews = {g: int(solver.Value(var)) for g, var in v.crews.items() if solver.Value(var)}
+        visits = [key for key, var in v.class_visit.items() if solver.Value(var)]
+        return RosterSolution(
+            status="optimal" if status == cp_model.OPTIMAL else "feasible",
+            objective=solver.ObjectiveValue() / VALUE_SCALE,
+            best_bound=solver.BestObjectiveBound() / VALUE_SCALE,
+            seconds=seconds,
+            shifts=shifts,
+            crews=crews,
+            visits=visits,
+        )
+    if status == cp_model.INFEASIBLE:
+        conflicts = explain_infeasible(data, params, fixed_shifts=fixed_shifts)
+        return RosterSolution("infeasible", 0.0, 0.0, clock_time.perf_counter() - started, [], {}, [], conflicts=conflicts)
+    return RosterSolution("no-plan", 0.0, 0.0, seconds, [], {}, [], conflicts=["no solution found within the time limit"])
+
+
+def explain_infeasible(
+    data: ProblemData, params: SolverParams, *, fixed_shifts: Sequence[int] | None = None
+) -> list[str]:
+    """Name the staffing rules in conflict: a core of rule assumptions that cannot all hold."""
+    built = build_model(data, fixed_shifts=fixed_shifts, with_visits=False)
+    model, v = built.model, built.vars
+    for literal in v.assumptions.values():
+        model.AddAssumption(literal)
+    solver = _solver(SolverParams(time_limit_seconds=min(30.0, params.time_limit_seconds), seed=params.seed, workers=1))
+    status = solver.Solve(model)
+    if status != cp_model.INFEASIBLE:
+        return ["the visit rules (revisit gap, presence cap, travel) conflict with the staffing rules"]
+    labels = {literal.Index(): label for label, literal in v.assumptions.items()}
+    core = [labels[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in labels]
+    return core or ["the staffing rules conflict (no single rule family identified)"]
+
+
+def values_array(values: Sequence[float]) -> np.ndarray:
+    """Values as a float array (helper for tests and reports)."""
+    return np.asarray(values, dtype=float)

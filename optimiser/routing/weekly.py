@@ -1,0 +1,428 @@
+"""The route stage of the weekly plan: exact visit times for a team's crews, across routes.
+
+The roster fixes who is on shift and, per hotspot and day, how many visits to make and roughly when
+(half-hour buckets). Here, for one team and one day's shifts, a CP-SAT model assigns those visits to
+crews and sequences each crew's route with circuit constraints over optional visits, so that legs,
+shift ends, breaks, revisit gaps and day counts hold *across* routes — the rules a per-route
+orienteering solver cannot see. Every route is then re-checked with :func:`check_routes`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from optimiser.routing.model import CandidateVisit, RoutingCrew, RoutingResult, Stop
+from optimiser.routing.schedule import check_routes
+
+log = logging.getLogger(__name__)
+
+VALUE_SCALE = 10_000
+
+
+@dataclass(frozen=True)
+class VisitSlot:
+    """One visit the roster asked for: a hotspot, its rank that day, and when it may arrive.
+
+    ``earliest``/``latest`` bound the arrival (minutes); ``day_start``/``day_end`` keep it on its day
+    of arrival so the day's counts, ranks and presence cap stay as the roster set them.
+    """
+
+    slot_id: str
+    hotspot: int
+    location: int
+    value: float
+    dwell: int
+    earliest: int
+    latest: int
+    order: int
+
+
+@dataclass(frozen=True)
+class WeeklyCrew:
+    """A crew on shift: members share base, times and break."""
+
+    crew_id: str
+    base_location: int
+    start: int
+    end: int
+    profile: str
+    break_minutes: int
+    hotspots: frozenset[int]
+
+
+@dataclass
+class RoutedCrew:
+    """A crew's route: stops in order, and where its break falls (minute it starts, or None)."""
+
+    crew_id: str
+    stops: list[Stop] = field(default_factory=list)
+    break_start: int | None = None
+
+
+@dataclass
+class RouteStageResult:
+    """Routes for all crews of the call, the value collected and the solver status."""
+
+    routes: dict[str, RoutedCrew]
+    value: float
+    status: str
+    dropped: list[str]
+
+
+def route_team_day(
+    crews: Sequence[WeeklyCrew],
+    slots: Sequence[VisitSlot],
+    matrices: Mapping[str, np.ndarray],
+    *,
+    revisit_gap: Mapping[int, int],
+    blocked: Mapping[int, Sequence[int]] | None = None,
+    time_limit_seconds: float = 2.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> RouteStageResult:
+    """Assign and sequence the slots over the crews; maximise the value of the slots served.
+
+    Parameters
+    ----------
+    crews : sequence of WeeklyCrew
+        Crews on shift (times in minutes from the week start).
+    slots : sequence of VisitSlot
+        Visits wanted; slots of one hotspot are served in ``order`` (a later slot only if the earlier
+        one is), at least ``revisit_gap[hotspot]`` minutes apart.
+    matrices : mapping
+        Travel minutes by profile (``walk``/``drive``), indexed by location.
+    blocked : mapping, optional
+        Arrival minutes of visits other teams already made at a hotspot (joint hotspots): this team's
+        visits keep the revisit gap from them too.
+    """
+    blocked = blocked or {}
+    model = cp_model.CpModel()
+    horizon = max([c.end for c in crews] + [s.latest for s in slots] + [1]) + 1
+    arrive = {}
+    present = {}
+    for slot in slots:
+        domain = _domain_without(slot.earliest, slot.latest, blocked.get(slot.hotspot, ()), revisit_gap[slot.hotspot])
+        if domain is None:
+            continue
+        arrive[slot.slot_id] = model.NewIntVarFromDomain(domain, f"arrive[{slot.slot_id}]")
+        present[slot.slot_id] = model.NewBoolVar(f"present[{slot.slot_id}]")
+    usable = [s for s in slots if s.slot_id in arrive]
+    by_hotspot: dict[int, list[VisitSlot]] = {}
+    for slot in usable:
+        by_hotspot.setdefault(slot.hotspot, []).append(slot)
+    for hotspot, members in by_hotspot.items():
+        members.sort(key=lambda s: s.order)
+        gap = revisit_gap[hotspot]
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                model.Add(arrive[second.slot_id] >= arrive[first.slot_id] + gap).OnlyEnforceIf(
+                    [present[first.slot_id], present[second.slot_id]]
+                )
+        for first, second in zip(members, members[1:], strict=False):
+            model.AddImplication(present[second.slot_id], present[first.slot_id])
+
+    serve: dict[tuple[str, str], cp_model.IntVar] = {}
+    break_after: dict[tuple[str, str], cp_model.IntVar] = {}
+    break_ends: dict[str, tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+    arcs_of: dict[str, dict[tuple[int, int], cp_model.IntVar]] = {}
+    node_index: dict[str, dict[str, int]] = {}
+    for crew in crews:
+        matrix = matrices[crew.profile]
+        reachable = []
+        for slot in usable:
+            if slot.hotspot not in crew.hotspots:
+                continue
+            lo = max(slot.earliest, crew.start + int(matrix[crew.base_location, slot.location]))
+            hi = min(slot.latest, crew.end - slot.dwell - int(matrix[slot.location, crew.base_location]))
+            if lo <= hi:
+                reachable.append((slot, lo, hi))
+        arcs: list[tuple[int, int, cp_model.IntVar]] = []
+        idle = model.NewBoolVar(f"idle[{crew.crew_id}]")
+        arcs.append((0, 0, idle))
+        brk_start = model.NewBoolVar(f"break_at_start[{crew.crew_id}]")
+        brk_end = model.NewBoolVar(f"break_at_end[{crew.crew_id}]")
+        break_ends[crew.crew_id] = (brk_start, brk_end)
+        brk = crew.break_minutes
+        node_of = {}
+        crew_arcs: dict[tuple[int, int], cp_model.IntVar] = {}
+        for index, (slot, lo, hi) in enumerate(reachable, start=1):
+            node_of[slot.slot_id] = index
+            served = model.NewBoolVar(f"serve[{crew.crew_id},{slot.slot_id}]")
+            serve[(crew.crew_id, slot.slot_id)] = served
+            arcs.append((index, index, served.Not()))
+            model.Add(arrive[slot.slot_id] >= lo).OnlyEnforceIf(served)
+            model.Add(arrive[slot.slot_id] <= hi).OnlyEnforceIf(served)
+            after = model.NewBoolVar(f"break_after[{crew.crew_id},{slot.slot_id}]")
+            break_after[(crew.crew_id, slot.slot_id)] = after
+            model.AddImplication(after, served)
+            if brk == 0:
+                model.Add(after == 0)
+            # from base
+            out_arc = model.NewBoolVar(f"arc[{crew.crew_id},base,{slot.slot_id}]")
+            arcs.append((0, index, out_arc))
+            crew_arcs[(0, index)] = out_arc
+            model.Add(
+                arrive[slot.slot_id] >= crew.start + int(matrix[crew.base_location, slot.location]) + brk * brk_start
+            ).OnlyEnforceIf(out_arc)
+            # back to base
+            back_arc = model.NewBoolVar(f"arc[{crew.crew_id},{slot.slot_id},base]")
+            arcs.append((index, 0, back_arc))
+            crew_arcs[(index, 0)] = back_arc
+            model.Add(
+                arrive[slot.slot_id] + slot.dwell + int(matrix[slot.location, crew.base_location]) + brk * after
+                + brk * brk_end
+                <= crew.end
+            ).OnlyEnforceIf(back_arc)
+        for slot_u, lo_u, _hi_u in reachable:
+            for slot_v, _lo_v, hi_v in reachable:
+                if slot_u.slot_id == slot_v.slot_id:
+                    continue
+                travel = int(matrix[slot_u.location, slot_v.location])
+                if lo_u + slot_u.dwell + travel > hi_v:
+                    continue
+                if slot_u.hotspot == slot_v.hotspot and slot_v.order < slot_u.order:
+                    continue
+                literal = model.NewBoolVar(f"arc[{crew.crew_id},{slot_u.slot_id},{slot_v.slot_id}]")
+                u, w = node_of[slot_u.slot_id], node_of[slot_v.slot_id]
+                arcs.append((u, w, literal))
+                crew_arcs[(u, w)] = literal
+                model.Add(
+                    arrive[slot_v.slot_id]
+                    >= arrive[slot_u.slot_id] + slot_u.dwell + travel + brk * break_after[(crew.crew_id, slot_u.slot_id)]
+                ).OnlyEnforceIf(literal)
+        crew_arcs[(-1, -1)] = idle
+        for slot_id, node in node_of.items():
+            crew_arcs[(-2, node)] = model.NewConstant(0)  # placeholder keeps the slot -> node map
+            crew_arcs[(-3, node)] = serve[(crew.crew_id, slot_id)]
+        node_index[crew.crew_id] = dict(node_of)
+        arcs_of[crew.crew_id] = crew_arcs
+        model.AddCircuit(arcs)
+        if brk > 0:
+            model.Add(
+                sum(break_after[(crew.crew_id, s.slot_id)] for s, _, _ in reachable) + brk_start + brk_end == 1
+            )
+            # an idle crew takes its break at base; its shift is long enough by the working-time rules
+        else:
+            model.Add(brk_start == 0)
+            model.Add(brk_end == 0)
+    for slot in usable:
+        servers = [serve[(c.crew_id, slot.slot_id)] for c in crews if (c.crew_id, slot.slot_id) in serve]
+        model.Add(sum(servers) == present[slot.slot_id])
+    greedy = greedy_routes(crews, usable, matrices, revisit_gap=revisit_gap, blocked=blocked)
+    _hint(model, greedy, crews, usable, arrive, present, serve, break_after, break_ends, arcs_of, node_index)
+    objective = sum(present[s.slot_id] * math.floor(s.value * VALUE_SCALE) for s in usable)
+    # a small nudge to take breaks between visits rather than at either end of a shift
+    objective -= sum(b[0] + b[1] for b in break_ends.values())
+    model.Maximize(objective)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers
+    status = solver.Solve(model)
+    greedy_value = sum(s.value for r in greedy.values() for s in _served(r, usable))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.ObjectiveValue() < greedy_value * VALUE_SCALE - 10:
+        log.info("route stage kept the insertion routes (%s)", solver.StatusName(status))
+        _verify(crews, usable, greedy, matrices)
+        served_ids = {stop.visit_id for r in greedy.values() for stop in r.stops}
+        return RouteStageResult(greedy, greedy_value, "greedy", [s.slot_id for s in slots if s.slot_id not in served_ids])
+
+    routes: dict[str, RoutedCrew] = {}
+    value = 0.0
+    for crew in crews:
+        visits = [s for s in usable if (crew.crew_id, s.slot_id) in serve and solver.Value(serve[(crew.crew_id, s.slot_id)])]
+        visits.sort(key=lambda s: solver.Value(arrive[s.slot_id]))
+        stops = [Stop(s.slot_id, solver.Value(arrive[s.slot_id]), solver.Value(arrive[s.slot_id]) + s.dwell) for s in visits]
+        value += sum(s.value for s in visits)
+        break_start = None
+        if crew.break_minutes > 0:
+            start_lit, end_lit = break_ends[crew.crew_id]
+            if solver.Value(start_lit):
+                break_start = crew.start
+            elif solver.Value(end_lit) or not stops:
+                break_start = crew.end - crew.break_minutes
+            else:
+                for slot, stop in zip(visits, stops, strict=True):
+                    if solver.Value(break_after[(crew.crew_id, slot.slot_id)]):
+                        break_start = stop.depart
+        routes[crew.crew_id] = RoutedCrew(crew.crew_id, stops, break_start)
+    dropped = [s.slot_id for s in slots if s.slot_id not in present or not solver.Value(present[s.slot_id])]
+    _verify(crews, usable, routes, matrices)
+    return RouteStageResult(routes, value, solver.StatusName(status).lower(), dropped)
+
+
+def _idle_break(crew: WeeklyCrew) -> int | None:
+    return crew.start + (crew.end - crew.start - crew.break_minutes) // 2 if crew.break_minutes else None
+
+
+def _served(route: RoutedCrew, slots: Sequence[VisitSlot]) -> list[VisitSlot]:
+    by_id = {s.slot_id: s for s in slots}
+    return [by_id[stop.visit_id] for stop in route.stops]
+
+
+def greedy_routes(
+    crews: Sequence[WeeklyCrew],
+    slots: Sequence[VisitSlot],
+    matrices: Mapping[str, np.ndarray],
+    *,
+    revisit_gap: Mapping[int, int],
+    blocked: Mapping[int, Sequence[int]],
+) -> dict[str, RoutedCrew]:
+    """Time-ordered insertion: each slot goes to the crew that can arrive earliest; breaks at the end.
+
+    Always feasible by construction; it warm-starts the exact model and is the fallback when the
+    model finds nothing better within its time.
+    """
+    routes = {c.crew_id: RoutedCrew(c.crew_id) for c in crews}
+    ready = {c.crew_id: (c.start, c.base_location) for c in crews}
+    taken: dict[int, list[int]] = {h: list(v) for h, v in blocked.items()}
+    served_order: dict[int, int] = {}
+    for slot in sorted(slots, key=lambda s: (s.earliest, s.order, -s.value)):
+        if served_order.get(slot.hotspot, -1) > slot.order:
+            continue
+        gap = revisit_gap[slot.hotspot]
+        best: tuple[int, str] | None = None
+        for crew in crews:
+            if slot.hotspot not in crew.hotspots:
+                continue
+            matrix = matrices[crew.profile]
+            free, location = ready[crew.crew_id]
+            arrival = max(free + int(matrix[location, slot.location]), slot.earliest)
+            for other in sorted(taken.get(slot.hotspot, [])):
+                if abs(arrival - other) < gap:
+                    arrival = other + gap
+            if any(abs(arrival - other) < gap for other in taken.get(slot.hotspot, [])):
+                continue
+            back = arrival + slot.dwell + int(matrix[slot.location, crew.base_location]) + crew.break_minutes
+            if arrival > slot.latest or back > crew.end:
+                continue
+            if best is None or arrival < best[0]:
+                best = (arrival, crew.crew_id)
+        if best is None:
+            continue
+        arrival, crew_id = best
+        routes[crew_id].stops.append(Stop(slot.slot_id, arrival, arrival + slot.dwell))
+        ready[crew_id] = (arrival + slot.dwell, slot.location)
+        taken.setdefault(slot.hotspot, []).append(arrival)
+        served_order[slot.hotspot] = slot.order
+    for crew in crews:
+        if crew.break_minutes:
+            routes[crew.crew_id].break_start = crew.end - crew.break_minutes
+    return routes
+
+
+def _hint(
+    model: cp_model.CpModel,
+    greedy: Mapping[str, RoutedCrew],
+    crews: Sequence[WeeklyCrew],
+    slots: Sequence[VisitSlot],
+    arrive: Mapping[str, cp_model.IntVar],
+    present: Mapping[str, cp_model.IntVar],
+    serve: Mapping[tuple[str, str], cp_model.IntVar],
+    break_after: Mapping[tuple[str, str], cp_model.IntVar],
+    break_ends: Mapping[str, tuple[cp_model.IntVar, cp_model.IntVar]],
+    arcs_of: Mapping[str, Mapping[tuple[int, int], cp_model.IntVar]],
+    node_index: Mapping[str, Mapping[str, int]],
+) -> None:
+    """Hint the insertion routes so CP-SAT starts from a complete feasible solution."""
+    served_by = {stop.visit_id: (crew_id, stop) for crew_id, r in greedy.items() for stop in r.stops}
+    for slot in slots:
+        model.AddHint(present[slot.slot_id], slot.slot_id in served_by)
+        if slot.slot_id in served_by:
+            model.AddHint(arrive[slot.slot_id], served_by[slot.slot_id][1].arrive)
+    for (crew_id, slot_id), var in serve.items():
+        model.AddHint(var, served_by.get(slot_id, ("", None))[0] == crew_id)
+    for var in break_after.values():
+        model.AddHint(var, 0)
+    for crew in crews:
+        start_lit, end_lit = break_ends[crew.crew_id]
+        model.AddHint(start_lit, 0)
+        model.AddHint(end_lit, 1 if crew.break_minutes else 0)
+        nodes = node_index[crew.crew_id]
+        path = [0] + [nodes[stop.visit_id] for stop in greedy[crew.crew_id].stops] + [0]
+        used = set(zip(path, path[1:], strict=False)) if len(path) > 2 else set()
+        for (u, w), literal in arcs_of[crew.crew_id].items():
+            if u >= 0 and u != w:
+                model.AddHint(literal, (u, w) in used)
+        model.AddHint(arcs_of[crew.crew_id][(-1, -1)], len(path) == 2)
+
+
+def _domain_without(lo: int, hi: int, blocked: Sequence[int], gap: int) -> cp_model.Domain | None:
+    """Arrival minutes in [lo, hi] that keep ``gap`` from every blocked arrival."""
+    intervals = [(lo, hi)]
+    for moment in blocked:
+        cut_lo, cut_hi = moment - gap + 1, moment + gap - 1
+        next_intervals = []
+        for a, b in intervals:
+            if b < cut_lo or a > cut_hi:
+                next_intervals.append((a, b))
+                continue
+            if a < cut_lo:
+                next_intervals.append((a, cut_lo - 1))
+            if b > cut_hi:
+                next_intervals.append((cut_hi + 1, b))
+        intervals = next_intervals
+    if not intervals:
+        return None
+    return cp_model.Domain.FromIntervals([list(i) for i in intervals])
+
+
+def _verify(
+    crews: Sequence[WeeklyCrew],
+    slots: Sequence[VisitSlot],
+    routes: Mapping[str, RoutedCrew],
+    matrices: Mapping[str, np.ndarray],
+) -> None:
+    """Re-check every route with the routing package's own checker (legs, shift, break)."""
+    by_id = {s.slot_id: s for s in slots}
+    routing_crews = [
+        RoutingCrew(
+            crew_id=c.crew_id,
+            start_location=c.base_location,
+            end_location=c.base_location,
+            shift_start=c.start,
+            shift_end=c.end,
+            profile=c.profile,
+            break_minutes=c.break_minutes,
+        )
+        for c in crews
+    ]
+    visits = [
+        CandidateVisit(
+            visit_id=s.slot_id,
+            location=s.location,
+            value=s.value,
+            dwell_minutes=s.dwell,
+            earliest_arrival=s.earliest,
+            latest_arrival=s.latest,
+        )
+        for s in slots
+    ]
+    result = RoutingResult(
+        routes={c: r.stops for c, r in routes.items()},
+        break_start={c: r.break_start for c, r in routes.items()},
+        end_time={c.crew_id: c.end for c in crews},
+        value=sum(by_id[s.visit_id].value for r in routes.values() for s in r.stops),
+        engine="cpsat",
+        status="feasible",
+        bound=None,
+        seconds=0.0,
+        unserved=[],
+    )
+    problems = check_routes(routing_crews, visits, matrices, result)
+    if problems:
+        raise AssertionError(f"route stage produced an infeasible route: {problems[:3]}")
+
+
+def shuffled(items: Sequence[str], seed: int) -> list[str]:
+    """A seeded shuffle (visit orders vary between days, yet repeat for a seed)."""
+    out = list(items)
+    random.Random(seed).shuffle(out)
+    return out
