@@ -38,7 +38,14 @@ from optimiser.roster.model import (
     hotspot_policy_gap,
 )
 from optimiser.roster.model import solve as solve_roster
-from optimiser.routing.weekly import RoutedCrew, VisitSlot, WeeklyCrew, route_team_day
+from optimiser.routing.weekly import (
+    DispatchHotspot,
+    RoutedCrew,
+    VisitSlot,
+    WeeklyCrew,
+    dispatch_routes,
+    route_team_day,
+)
 from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
 from optimiser.validate import check, recompute_summary
 
@@ -294,7 +301,6 @@ def _route_all(
     ]
     routed: dict[str, RoutedCrew] = {}
     arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
-    day_counts: dict[tuple[int, int], int] = defaultdict(int)  # (hotspot, day of arrival) -> visits so far
     started = clock_time.perf_counter()
     for index, (team, _day, day_crews) in enumerate(calls):
         lo = min(c.group.start for c in day_crews)
@@ -307,7 +313,7 @@ def _route_all(
         order: dict[tuple[int, int], int] = defaultdict(int)
         for h, b in wanted:
             day_of = data.clock.day_index(bucket_span(b)[0])
-            rank = day_counts[(h, day_of)] + order[(h, day_of)] + 1
+            rank = sum(1 for t in arrivals[h] if data.clock.day_index(t) == day_of) + order[(h, day_of)] + 1
             order[(h, day_of)] += 1
             weight = bucket_weight(data, project, *bucket_span(b))
             earliest, latest = _slot_windows(data, project, b, offsets[h])
@@ -348,16 +354,59 @@ def _route_all(
             seed=data.scenario.solver.seed + index,
             workers=data.scenario.solver.workers,
         )
-        slot_by_id = {s.slot_id: s for s in slots}
-        for crew_id, route in result.routes.items():
+        hotspot_index = {h.id: h.index for h in data.hotspots}
+        dispatched = dispatch_routes(
+            weekly_crews,
+            [
+                DispatchHotspot(
+                    hotspot=h,
+                    hotspot_id=data.hotspots[h].id,
+                    location=data.hotspots[h].location,
+                    harm=data.hotspots[h].harm_weight,
+                    dwell=policy.dwell_target_minutes,
+                    gap=hotspot_policy_gap(data, h)[0],
+                    cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
+                    factor=policy.repeat_visit_factor,
+                )
+                for h in sorted({h for c in day_crews for h in c.group.hotspots})
+            ],
+            data.matrices,
+            weight_at=lambda minute, _p=project: data.weight_at(_p, minute),
+            day_of=data.clock.day_index,
+            arrivals=arrivals,
+            seed=data.scenario.solver.seed + index,
+        )
+        chosen = result.routes
+        if _routes_value(data, project, dispatched, arrivals) > _routes_value(data, project, result.routes, arrivals):
+            chosen = dispatched
+        for crew_id, route in chosen.items():
             routed[crew_id] = route
             for stop in route.stops:
-                slot = slot_by_id[stop.visit_id]
-                arrivals[slot.hotspot].append(stop.arrive)
-                day_counts[(slot.hotspot, data.clock.day_index(stop.arrive))] += 1
-        if result.dropped:
-            log.info("route stage %s day %d: %d of %d visits could not be routed", team, _day, len(result.dropped), len(slots))
+                h = hotspot_index[stop.visit_id.split("@")[0]]
+                arrivals[h].append(stop.arrive)
     return routed
+
+
+def _routes_value(
+    data: ProblemData, project: str, routes: dict[str, RoutedCrew], arrivals: dict[int, list[int]]
+) -> float:
+    """Contract value of a team-day's routes given the visits already made (ranks count those too)."""
+    index = {h.id: h for h in data.hotspots}
+    policy = data.policy(project)
+    stops = sorted(
+        ((stop.arrive, index[stop.visit_id.split("@")[0]]) for route in routes.values() for stop in route.stops),
+        key=lambda item: (item[0], item[1].index),
+    )
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for h, times in arrivals.items():
+        for moment in times:
+            counts[(h, data.clock.day_index(moment))] += 1
+    total = 0.0
+    for arrive, hotspot in stops:
+        key = (hotspot.index, data.clock.day_index(arrive))
+        total += hotspot.harm_weight * data.weight_at(project, arrive) * policy.repeat_visit_factor ** counts[key]
+        counts[key] += 1
+    return total
 
 
 def _plan_rows(

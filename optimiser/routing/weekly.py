@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -426,3 +426,103 @@ def shuffled(items: Sequence[str], seed: int) -> list[str]:
     out = list(items)
     random.Random(seed).shuffle(out)
     return out
+
+
+@dataclass(frozen=True)
+class DispatchHotspot:
+    """What the dispatcher needs of a hotspot: where it is, its worth, and its limits."""
+
+    hotspot: int
+    hotspot_id: str
+    location: int
+    harm: float
+    dwell: int
+    gap: int
+    cap_visits: int
+    factor: float
+
+
+def dispatch_routes(
+    crews: Sequence[WeeklyCrew],
+    hotspots: Sequence[DispatchHotspot],
+    matrices: Mapping[str, np.ndarray],
+    *,
+    weight_at: Callable[[int], float],
+    day_of: Callable[[int], int],
+    arrivals: Mapping[int, Sequence[int]],
+    seed: int = 0,
+) -> dict[str, RoutedCrew]:
+    """Greedy dispatch: whichever crew is free first goes where value per minute is highest.
+
+    Value is the contract's (harm x window weight at arrival x factor^(k-1) for the k-th visit of the
+    day), the revisit gap and daily visit cap are kept against every visit already made (``arrivals``
+    holds other crews' and teams' visits), and each crew keeps its break for the end of its shift. A
+    seeded jitter on near-ties varies visit orders from day to day (unpredictable presence).
+    """
+    rng = random.Random(seed)
+    taken: dict[int, list[int]] = {h.hotspot: sorted(arrivals.get(h.hotspot, ())) for h in hotspots}
+    routes = {c.crew_id: RoutedCrew(c.crew_id) for c in crews}
+    state = {c.crew_id: (c.start, c.base_location) for c in crews}
+    active = {c.crew_id for c in crews}
+    by_id = {c.crew_id: c for c in crews}
+    while active:
+        crew_id = min(active, key=lambda c: (state[c][0], c))
+        crew = by_id[crew_id]
+        free, location = state[crew_id]
+        matrix = matrices[crew.profile]
+        best: tuple[float, int, DispatchHotspot] | None = None
+        for spot in hotspots:
+            if spot.hotspot not in crew.hotspots:
+                continue
+            arrival = free + int(matrix[location, spot.location])
+            arrival = _first_allowed(arrival, taken[spot.hotspot], spot.gap)
+            arrival = _next_weighted(arrival, weight_at, limit=crew.end)
+            if arrival is None:
+                continue
+            arrival = _first_allowed(arrival, taken[spot.hotspot], spot.gap)
+            weight = weight_at(arrival)
+            back = arrival + spot.dwell + int(matrix[spot.location, crew.base_location]) + crew.break_minutes
+            if weight <= 0 or back > crew.end:
+                continue
+            day = day_of(arrival)
+            count = sum(1 for t in taken[spot.hotspot] if day_of(t) == day)
+            if count >= spot.cap_visits:
+                continue
+            value = spot.harm * weight * spot.factor**count
+            rate = value / (arrival - free + spot.dwell) * (1 + 0.02 * rng.random())
+            if best is None or rate > best[0]:
+                best = (rate, arrival, spot)
+        if best is None:
+            active.discard(crew_id)
+            continue
+        _rate, arrival, spot = best
+        slot_id = f"{spot.hotspot_id}@{arrival}"
+        routes[crew_id].stops.append(Stop(slot_id, arrival, arrival + spot.dwell))
+        taken[spot.hotspot] = sorted([*taken[spot.hotspot], arrival])
+        state[crew_id] = (arrival + spot.dwell, spot.location)
+    for crew in crews:
+        if crew.break_minutes:
+            routes[crew.crew_id].break_start = crew.end - crew.break_minutes
+    return routes
+
+
+def _first_allowed(arrival: int, taken: Sequence[int], gap: int) -> int:
+    """Earliest time at or after ``arrival`` that keeps ``gap`` from every taken arrival."""
+    moved = True
+    while moved:
+        moved = False
+        for other in taken:
+            if abs(arrival - other) < gap:
+                arrival = other + gap
+                moved = True
+    return arrival
+
+
+def _next_weighted(arrival: int, weight_at: Callable[[int], float], *, limit: int) -> int | None:
+    """Earliest minute at or after ``arrival`` inside a patrol window (weight > 0), before ``limit``."""
+    moment = arrival
+    while moment < limit:
+        if weight_at(moment) > 0:
+            return moment
+        moment += 5
+    return None
