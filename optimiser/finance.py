@@ -36,6 +36,7 @@ import pulp
 from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
 from optimiser.network import haversine_m
+from optimiser.plan import Plan
 from optimiser.scenario import LoadedScenario, Scenario, TravelSettings
 
 log = logging.getLogger(__name__)
@@ -1211,3 +1212,365 @@ def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
     (folder / "summary.json").write_text(json.dumps(plan.summary, indent=2) + "\n", encoding="utf-8")
     (folder / "summary.txt").write_text(plan.text() + "\n", encoding="utf-8")
     return folder
+
+
+# ---- figures of a weekly plan ------------------------------------------------------------------
+
+
+def plan_figures(plan: Plan) -> dict[str, Any]:
+    """Key figures of a planned week, from its summary and roster (for sweeps, comparisons and batches).
+
+    Person-hours are shift lengths less breaks (time on a patrol shift), by role; costs by funding are
+    the summary's (ASB is the committed warden cost), costs by project and district are roster rows
+    (wardens: asb; officers: sv; PCSOs are force-funded and kept apart).
+    """
+    summary = plan.summary
+    shifts: dict[str, list[Any]] = {}
+    for row in plan.roster:
+        shifts.setdefault(row.shift_id, []).append(row)
+    hours = {"warden": 0.0, "officer": 0.0, "pcso": 0.0}
+    for rows in shifts.values():
+        start = min(r.shift_start for r in rows)
+        end = max(r.shift_end for r in rows)
+        worked = (end - start).total_seconds() / 3600 - rows[0].break_minutes / 60
+        hours[rows[0].role] = hours.get(rows[0].role, 0.0) + worked
+    by_district: dict[str, float] = {}
+    for row in plan.roster:
+        project = {"warden": "asb", "officer": "sv"}.get(row.role)
+        if project is not None:
+            key = f"cost_{project}_{row.district}_gbp"
+            by_district[key] = by_district.get(key, 0.0) + row.cost_gbp
+    cost = summary.get("cost_gbp") or {}
+    budget = summary.get("budget_gbp") or {}
+    visits = summary.get("visits_by_hotspot") or {}
+    return {
+        "status": summary.get("status"),
+        "objective": summary.get("objective"),
+        "best_bound": summary.get("best_bound"),
+        "gap": summary.get("gap"),
+        "harm_weighted_dosage": summary.get("harm_weighted_dosage"),
+        "visits": int(sum(visits.values())),
+        "hotspots_visited": sum(1 for n in visits.values() if n > 0),
+        "shifts": len(shifts),
+        "warden_posts": len({r.staff_id for r in plan.roster if r.role == "warden"}),
+        "patrol_hours": round(hours["warden"] + hours["officer"], 2),
+        "officer_overtime_hours": round(hours["officer"], 2),
+        "pcso_hours": round(hours["pcso"], 2),
+        "cost_grant_asb_gbp": cost.get("grant-asb"),
+        "cost_grant_sv_gbp": cost.get("grant-sv"),
+        "cost_force_gbp": cost.get("force"),
+        "budget_asb_gbp": budget.get("asb"),
+        "budget_sv_gbp": budget.get("sv"),
+        "validation_ok": (summary.get("validation") or {}).get("ok"),
+        "solve_seconds": summary.get("solve_seconds"),
+        **{k: round(v, 2) for k, v in sorted(by_district.items())},
+    }
+
+
+# ---- budget sweep ------------------------------------------------------------------------------
+
+SWEEP_COLUMNS: tuple[str, ...] = (
+    "factor", "asb_budget_gbp", "sv_budget_gbp", "status", "warden_posts", "officer_overtime_hours",
+    "harm_weighted_dosage", "patrol_hours", "visits", "cost_gbp", "marginal_dosage_per_1000_gbp",
+)  # fmt: skip
+
+
+def _yaml_value(value: Any) -> str:
+    """A ``--set`` value: JSON is YAML, so lists of mappings and dates (as strings) pass unchanged."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def staffing_overrides(scenario: Scenario, annual: AnnualPlan, week_start: date) -> list[str]:
+    """``--set`` overrides that give the week the annual plan's staffing and money.
+
+    - ``staff.wardens``: one pool per district and hiring month (contract from the 1st of that month to
+      the period end, cost and hours as the annual plan priced them: the mean of the district's
+      wardens, whose base the pool uses); posts starting after the week are left out. Individual leave
+      days of the scenario's wardens do not carry over (the posts are new people).
+    - ``projects.asb.weekly_budget_gbp``: the posts' committed cost that week (the plan rules' formula),
+      which the annual plan has already fitted into the allocation.
+    - ``projects.sv.weekly_budget_gbp``: the annual plan's overtime spend of each day of the week (its
+      month's spend spread evenly over the month's days).
+    """
+    week_end = week_start + timedelta(days=6)
+    months = annual.inputs.months
+    entries: list[dict[str, Any]] = []
+    committed_pence = 0
+    wardens = scenario.warden_list()
+    for district, hires in sorted(annual.hires().items()):
+        here = [w for w in scenario.staff.wardens if w.district == district]
+        pool_of = [w for w in wardens if w.district == district] or wardens
+        annual_cost = float(np.mean([w.annual_cost_gbp for w in pool_of]))
+        weekly_hours = float(np.mean([w.contracted_hours_per_week for w in pool_of]))
+        if here:
+            base, prefix = here[0].base, here[0].id_prefix or here[0].id or f"W-{district}"
+        else:
+            bases = [b.id for b in scenario.bases if b.kind == "warden_base" and b.district == district]
+            if not bases:
+                raise DataError(
+                    f"district {district}: the annual plan hires wardens there but the scenario has no warden "
+                    "entry nor warden_base in it; add a base with kind: warden_base and district: " + district
+                )
+            base, prefix = bases[0], f"W-{district}"
+        for month_key, count in hires:
+            month = months[_month_index(months, month_key) or 0]
+            start = month.first
+            if start > week_end:
+                continue
+            end = scenario.period.end
+            entries.append(
+                {
+                    "id_prefix": f"{prefix}-{month_key.replace('-', '')}",
+                    "count": count,
+                    "district": district,
+                    "base": base,
+                    "contract_start": start.isoformat(),
+                    "contract_end": end.isoformat(),
+                    "contracted_hours_per_week": round(weekly_hours, 4),
+                    "annual_cost_gbp": round(annual_cost, 2),
+                }
+            )
+            days = sum(1 for i in range(7) if start <= week_start + timedelta(days=i) <= end)
+            committed_pence += count * round(round(annual_cost, 2) * days / 365 * 100)
+    sv_budget = 0.0
+    for i in range(7):
+        day = week_start + timedelta(days=i)
+        for month in months:
+            if month.first <= day <= month.last:
+                sv_budget += annual.spend_in(month.key, "sv") / month.days
+                break
+    return [
+        f"staff.wardens={_yaml_value(entries)}",
+        f"projects.asb.weekly_budget_gbp={committed_pence / 100:.2f}",
+        f"projects.sv.weekly_budget_gbp={math.floor(sv_budget * 100) / 100:.2f}",
+    ]
+
+
+def budget_sweep(
+    loaded: LoadedScenario,
+    *,
+    factors: Sequence[float],
+    out_dir: str | Path,
+    solver: SolverName = "cbc",
+    seasonality: Seasonality | Literal["incidents", "flat"] = "incidents",
+    street_dir: str | Path | None = None,
+    target_hours: float = DEFAULT_TARGET_HOURS,
+    ceiling_hours: float = DEFAULT_CEILING_HOURS,
+    week_start: date | None = None,
+) -> pd.DataFrame:
+    """Scale both allocations by each factor, plan the year, then roster the week with that staffing.
+
+    Levels are solved in increasing order of factor; each level's annual model starts from the previous
+    level's plan (a MIP start: a smaller budget's plan is feasible at a larger one). The weekly roster is
+    solved afresh at each level (the pipeline's ``pin_dir`` freezes a published roster, which would tie
+    each level to the last one's shifts rather than start from them). Results are not smoothed: a level
+    that is infeasible keeps its row with its status and explanation.
+
+    Writes ``sweep.csv`` (:data:`SWEEP_COLUMNS`, then annual figures, costs by funding and by project and
+    district), ``sweep.png`` (the frontier) and, per level, ``factor-<f>/annual`` and ``factor-<f>/week``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor, increasing. ``marginal_dosage_per_1000_gbp`` is the change in the week's
+        harm-weighted dosage per £1,000 more annual allocation (both projects) than the previous level.
+    """
+    from optimiser.pipeline import plan_to_folder
+    from optimiser.scenario import load_scenario
+
+    levels = sorted({float(f) for f in factors})
+    if not levels:
+        raise DataError("give at least one budget factor, e.g. --factors 0.5,0.75,1,1.25")
+    if levels[0] < 0:
+        raise DataError(f"budget factors must be >= 0 (got {levels[0]:g})")
+    scenario = loaded.scenario
+    week = week_start or scenario.default_week_start
+    if isinstance(seasonality, str):
+        seasons = (
+            seasonal_weights(scenario, street_dir=street_dir) if seasonality == "incidents" else Seasonality.flat()
+        )
+    else:
+        seasons = seasonality
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    asb, sv = scenario.projects.asb.allocation_gbp, scenario.projects.sv.allocation_gbp
+    rows: list[dict[str, Any]] = []
+    previous: AnnualPlan | None = None
+    for factor in levels:
+        level_dir = folder / f"factor-{factor:g}"
+        scaled_overrides = [
+            *loaded.overrides,
+            f"projects.asb.allocation_gbp={asb * factor:.2f}",
+            f"projects.sv.allocation_gbp={sv * factor:.2f}",
+        ]
+        row: dict[str, Any] = {
+            "factor": factor,
+            "asb_budget_gbp": round(asb * factor, 2),
+            "sv_budget_gbp": round(sv * factor, 2),
+        }
+        scaled = load_scenario(loaded.path, scaled_overrides)
+        annual = annual_plan(
+            scaled, out_dir=level_dir / "annual", solver=solver, seasonality=seasons, target_hours=target_hours,
+            ceiling_hours=ceiling_hours, warm_start=previous,
+        )  # fmt: skip
+        row.update(
+            annual_status=annual.status,
+            annual_objective=annual.summary["objective"],
+            annual_patrol_person_hours=annual.summary["patrol_person_hours"],
+            annual_officer_overtime_hours=annual.summary["officer_overtime_hours"],
+            annual_spend_gbp=round(sum(annual.summary["projects"][p]["spend_gbp"] for p in PROJECTS), 2),
+            annual_headroom_gbp=round(sum(annual.summary["projects"][p]["headroom_gbp"] for p in PROJECTS), 2),
+            annual_warm_start=annual.summary["warm_start"],
+        )
+        if annual.status not in ("optimal", "feasible"):
+            row.update(status=f"annual-{annual.status}", explanation=annual.summary["explanation"])
+            rows.append(row)
+            continue
+        previous = annual
+        try:
+            staffed = load_scenario(loaded.path, scaled_overrides + staffing_overrides(scaled.scenario, annual, week))
+            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week")
+        except PatrolError as exc:
+            row.update(status="error", explanation=str(exc))
+            rows.append(row)
+            continue
+        figures = plan_figures(result.plan)
+        row.update(figures)
+        row["explanation"] = result.plan.summary.get("explanation", "")
+        if figures["status"] in ("optimal", "feasible"):
+            row["cost_gbp"] = round((figures["cost_grant_asb_gbp"] or 0.0) + (figures["cost_grant_sv_gbp"] or 0.0), 2)
+        rows.append(row)
+        log.info("sweep factor %g: %s", factor, result.headline())
+    frame = pd.DataFrame.from_records(rows)
+    for column in SWEEP_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan
+    planned = frame["status"].isin(["optimal", "feasible"])
+    for column in [c for c in frame.columns if c.startswith("cost_") and c.endswith("_gbp")]:
+        frame.loc[planned, column] = frame.loc[planned, column].fillna(0.0)
+    frame["marginal_dosage_per_1000_gbp"] = _marginal(frame)
+    frame = frame[list(SWEEP_COLUMNS) + [c for c in frame.columns if c not in SWEEP_COLUMNS]]
+    frame.to_csv(folder / "sweep.csv", index=False)
+    _plot_frontier(frame, folder / "sweep.png", title=f"{scenario.name}: week {week} by budget factor")
+    return frame
+
+
+def _marginal(frame: pd.DataFrame) -> list[float]:
+    """Dosage gained per £1,000 of annual allocation since the previous level with a weekly plan."""
+    out: list[float] = []
+    last: tuple[float, float] | None = None
+    for row in frame.itertuples():
+        money = float(row.asb_budget_gbp) + float(row.sv_budget_gbp)
+        dosage = row.harm_weighted_dosage
+        planned = row.status in ("optimal", "feasible") and isinstance(dosage, int | float) and math.isfinite(dosage)
+        if planned and last is not None and money > last[0]:
+            out.append(round((float(dosage) - last[1]) / ((money - last[0]) / 1000), 6))
+        else:
+            out.append(float("nan"))
+        if planned:
+            last = (money, float(dosage))
+    return out
+
+
+def _plot_frontier(frame: pd.DataFrame, path: Path, *, title: str) -> None:
+    """The frontier: the week's harm-weighted dosage against the annual allocation; failed levels marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    money = (frame["asb_budget_gbp"] + frame["sv_budget_gbp"]) / 1000
+    ok = frame["status"].isin(["optimal", "feasible"])
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    ax.plot(money[ok], frame.loc[ok, "harm_weighted_dosage"], "o-", color="tab:blue", label="weekly plan")
+    for x, y, f, status in zip(
+        money[ok], frame.loc[ok, "harm_weighted_dosage"], frame.loc[ok, "factor"], frame.loc[ok, "status"], strict=True
+    ):
+        ax.annotate(
+            f"x{f:g}" + ("" if status == "optimal" else " (feasible)"),
+            (x, y),
+            textcoords="offset points",
+            xytext=(4, 6),
+            fontsize=8,
+        )
+    if (~ok).any():
+        ax.plot(money[~ok], [0.0] * int((~ok).sum()), "x", color="tab:red", markersize=9, label="no plan (see status)")
+    ax.set_xlabel("annual allocation, ASB + SV (£ thousand)")
+    ax.set_ylabel("harm-weighted dosage in the week")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+# ---- compare -----------------------------------------------------------------------------------
+
+COMPARE_FIGURES: tuple[str, ...] = (
+    "status", "harm_weighted_dosage", "objective", "best_bound", "gap", "visits", "hotspots_visited", "shifts",
+    "warden_posts", "patrol_hours", "officer_overtime_hours", "pcso_hours", "cost_grant_asb_gbp", "cost_grant_sv_gbp",
+    "cost_force_gbp", "budget_asb_gbp", "budget_sv_gbp", "solve_seconds",
+)  # fmt: skip
+
+
+def _plan_of(source: str | Path, *, week_start: date | None, overrides: Sequence[str]) -> tuple[str, Plan]:
+    from optimiser.plan import read_plan
+
+    path = Path(source)
+    if path.is_dir():
+        return str(path), read_plan(path)
+    from optimiser.pipeline import plan_week
+    from optimiser.scenario import load_scenario
+
+    loaded = load_scenario(path, overrides)
+    return str(path), plan_week(loaded, week_start=week_start).plan
+
+
+def compare_table(
+    a: str | Path, b: str | Path, *, week: date | None = None, overrides: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Key figures of two plans side by side: ``figure, a, b, delta`` (delta = b - a where numeric).
+
+    ``a`` and ``b`` are scenario YAML files (planned here for ``week``, default each scenario's own) or
+    plan folders (read as written).
+    """
+    _name_a, plan_a = _plan_of(a, week_start=week, overrides=overrides)
+    _name_b, plan_b = _plan_of(b, week_start=week, overrides=overrides)
+    fig_a, fig_b = plan_figures(plan_a), plan_figures(plan_b)
+    extra = sorted((set(fig_a) | set(fig_b)) - set(COMPARE_FIGURES) - {"validation_ok"})
+    records = []
+    for name in (*COMPARE_FIGURES, *extra):
+        va, vb = fig_a.get(name, 0.0 if name in extra else None), fig_b.get(name, 0.0 if name in extra else None)
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb))
+        delta = (vb - va) if numeric else ("same" if va == vb else "differs")  # type: ignore[operator]
+        records.append({"figure": name, "a": va, "b": vb, "delta": delta})
+    frame = pd.DataFrame.from_records(records, columns=["figure", "a", "b", "delta"])
+    frame.attrs["a"], frame.attrs["b"] = str(a), str(b)
+    frame.attrs["week"] = (plan_a.summary.get("week_start"), plan_b.summary.get("week_start"))
+    return frame
+
+
+def _fmt(value: Any, *, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:+,d}" if signed else f"{value:,d}"
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def compare(a: str | Path, b: str | Path, *, week: date | None = None, overrides: Sequence[str] = ()) -> str:
+    """Plan (or read) two weeks and return their key figures side by side with deltas, as text."""
+    frame = compare_table(a, b, week=week, overrides=overrides)
+    weeks = frame.attrs["week"]
+    header = ("figure", f"A ({weeks[0]})", f"B ({weeks[1]})", "B - A")
+    lines = [(str(r.figure), _fmt(r.a), _fmt(r.b), _fmt(r.delta, signed=True)) for r in frame.itertuples()]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    out = [f"A: {frame.attrs['a']}", f"B: {frame.attrs['b']}", ""]
+    out.append("  ".join(h.ljust(widths[0]) if i == 0 else h.rjust(widths[i]) for i, h in enumerate(header)))
+    out.append("  ".join("-" * w for w in widths))
+    for line in lines:
+        out.append("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(line)))
+    return "\n".join(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,16 +13,21 @@ import pytest
 from optimiser.errors import DataError, ScenarioError
 from optimiser.finance import (
     MONTHLY_COLUMNS,
+    SWEEP_COLUMNS,
     AnnualInputs,
     Month,
     Seasonality,
     Zone,
     annual_plan,
+    budget_sweep,
     build_zones,
+    compare,
+    compare_table,
     period_months,
     read_actuals,
     seasonal_weights,
     solve_annual,
+    staffing_overrides,
 )
 from optimiser.scenario import load_scenario
 
@@ -343,3 +349,77 @@ def test_default_scenario_plan_within_limits() -> None:
     assert plan.summary["patrol_person_hours"] <= 20_000 + 1e-6
     for project in ("asb", "sv"):
         assert plan.summary["projects"][project]["headroom_gbp"] >= -0.01
+
+
+# ---- budget sweep and compare (they plan weeks: tiny scenario, well under a second per week) ---------
+
+
+def test_sweep_frontier_is_monotone_at_proven_optima(tmp_path: Path) -> None:
+    """Tiny scenario, factors 0.25..2: every level's week is solved to proven optimum (gap 0) and more
+    money never gives less dosage. At x0.5 the annual plan has 1 warden post in May, at x1 two (N and
+    S), and one more per half factor after that; overtime stops at 3 shifts (the SV hotspot's 2 visits a
+    night on Fri-Sun need no more), so the frontier flattens."""
+    frame = budget_sweep(
+        load_scenario(TINY), factors=[1, 0.5, 2, 0.25, 1.5], out_dir=tmp_path, seasonality="flat", target_hours=0
+    )
+    assert list(frame.columns[: len(SWEEP_COLUMNS)]) == list(SWEEP_COLUMNS)
+    assert frame["factor"].tolist() == [0.25, 0.5, 1.0, 1.5, 2.0]
+    assert (frame["status"] == "optimal").all()
+    assert (frame["gap"] == 0).all()
+    dosage = frame["harm_weighted_dosage"].to_numpy()
+    assert (dosage[1:] >= dosage[:-1] - 1e-9).all(), dosage
+    assert frame["warden_posts"].tolist() == [0, 1, 2, 3, 4]
+    assert frame["annual_warm_start"].tolist() == [False, True, True, True, True]
+    assert frame["asb_budget_gbp"].tolist() == pytest.approx([3250, 6500, 13000, 19500, 26000])
+    assert {"cost_asb_N_gbp", "cost_asb_S_gbp", "cost_sv_N_gbp", "cost_grant_asb_gbp"} <= set(frame.columns)
+    written = pd.read_csv(tmp_path / "sweep.csv")
+    assert written["status"].tolist() == frame["status"].tolist()
+    assert (tmp_path / "sweep.png").stat().st_size > 0
+    assert (tmp_path / "factor-1" / "week" / "roster.csv").exists()
+    assert (tmp_path / "factor-1" / "annual" / "monthly_plan.csv").exists()
+
+
+def test_sweep_keeps_an_infeasible_level(tmp_path: Path) -> None:
+    """Contracts of 22 h a week cannot be met with 5-hour shifts: a level whose week has a warden post is
+    infeasible (and says why); the level without one (x0.25) is planned. Both rows are kept."""
+    loaded = load_scenario(
+        TINY, ["staff.wardens.0.contracted_hours_per_week=22", "staff.wardens.1.contracted_hours_per_week=22"]
+    )
+    frame = budget_sweep(loaded, factors=[0.25, 1], out_dir=tmp_path, seasonality="flat", target_hours=0)
+    assert frame["status"].tolist() == ["optimal", "infeasible"]
+    assert "contracted-hours" in frame.loc[1, "explanation"]
+    assert math.isnan(frame.loc[1, "marginal_dosage_per_1000_gbp"])
+
+
+def test_staffing_overrides_price_the_week(tmp_path: Path) -> None:
+    """x1 plan of the tiny scenario: posts N and S from April; the week of 13 May costs 2 x round(26,000 x 7 /
+    365, 2) = £997.26 of ASB, and the SV budget is the May overtime spend x 7 / 31."""
+    loaded = load_scenario(TINY)
+    plan = annual_plan(loaded, seasonality="flat", target_hours=0)
+    week = date(2024, 5, 13)
+    overrides = staffing_overrides(loaded.scenario, plan, week)
+    wardens = json.loads(overrides[0].split("=", 1)[1])
+    assert sum(w["count"] for w in wardens) == sum(plan.posts_in("2024-05").values())
+    assert overrides[1] == "projects.asb.weekly_budget_gbp=997.26"
+    sv = float(overrides[2].split("=", 1)[1])
+    assert sv == pytest.approx(plan.spend_in("2024-05", "sv") * 7 / 31, abs=0.01)
+
+
+def test_compare_two_scenarios_and_a_folder(tmp_path: Path) -> None:
+    """tiny-b has half the SV money: one overtime shift (£136.56) instead of three (£409.68)."""
+    table = compare_table(TINY, DATA / "tiny-b.yaml")
+    figures = table.set_index("figure")
+    assert figures.loc["cost_grant_sv_gbp", "a"] == pytest.approx(409.68)
+    assert figures.loc["cost_grant_sv_gbp", "b"] == pytest.approx(136.56)
+    assert figures.loc["cost_grant_sv_gbp", "delta"] == pytest.approx(-273.12)
+    assert figures.loc["harm_weighted_dosage", "delta"] < 0
+    assert figures.loc["status", "delta"] == "same"
+    text = compare(TINY, DATA / "tiny-b.yaml")
+    assert "cost_grant_sv_gbp" in text and "-273.12" in text
+    # a plan folder compared with the scenario it came from: the same figures
+    from optimiser.pipeline import plan_to_folder
+
+    plan_to_folder(load_scenario(TINY), out_dir=tmp_path / "plan")
+    same = compare_table(tmp_path / "plan", TINY).set_index("figure")
+    numeric = same.drop(index=["status", "solve_seconds"])
+    assert (numeric["delta"].astype(float).abs() < 1e-9).all()

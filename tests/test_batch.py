@@ -1,0 +1,89 @@
+"""Tests of optimiser.batch: folders and summary, failures reported, local processes vs a Dask cluster.
+
+Fixtures: tests/data/finance/tiny.yaml and tiny-b.yaml (each week solves to optimum in well under a
+second), a broken YAML and a missing file written per test.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from optimiser.batch import SUMMARY_COLUMNS, TIMING_COLUMNS, batch, expand
+from optimiser.errors import DataError
+from optimiser.plan import read_plan
+
+DATA = Path(__file__).parent / "data" / "finance"
+
+
+@pytest.fixture
+def scenarios(tmp_path: Path) -> list[str]:
+    """tiny + tiny-b copied in, a broken YAML, a missing file and a pattern matching nothing."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name in ("tiny.yaml", "tiny-b.yaml"):
+        shutil.copy(DATA / name, folder / name)
+    (folder / "broken.yaml").write_text("name: [unclosed\n")
+    return [
+        str(folder / "tiny*.yaml"),
+        str(folder / "broken.yaml"),
+        str(folder / "missing.yaml"),
+        str(tmp_path / "none" / "*.yaml"),
+    ]
+
+
+def _stable(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=list(TIMING_COLUMNS)).reset_index(drop=True)
+
+
+def test_batch_writes_folders_and_reports_failures(scenarios: list[str], tmp_path: Path) -> None:
+    """2 scenarios plan (optimal), 3 fail with a reason, in input order; one folder per planned scenario."""
+    seen: list[tuple[int, int]] = []
+    out = tmp_path / "out"
+    frame = batch(scenarios, out_dir=out, workers=1, progress=lambda done, total, row: seen.append((done, total)))
+    assert list(frame.columns[: len(SUMMARY_COLUMNS)]) == list(SUMMARY_COLUMNS)
+    assert frame["scenario"].tolist()[:2] == ["tiny-finance-b", "tiny-finance"]  # sorted file names: tiny-b, tiny
+    assert frame["status"].tolist() == ["optimal", "optimal", "error", "error", "error"]
+    errors = frame["error"].tolist()
+    assert "broken YAML" in errors[2]
+    assert "file not found" in errors[3]
+    assert "no file matches" in errors[4]
+    assert frame.loc[0, "cost_grant_sv_gbp"] == pytest.approx(136.56)
+    assert frame.loc[1, "cost_grant_sv_gbp"] == pytest.approx(409.68)
+    assert sorted(seen) == [(i, 5) for i in range(1, 6)]
+    plan = read_plan(out / "tiny")
+    assert plan.summary["status"] == "optimal" and plan.roster
+    written = pd.read_csv(out / "summary.csv")
+    assert written["status"].tolist() == frame["status"].tolist()
+
+
+def test_local_processes_and_dask_give_identical_summaries(scenarios: list[str], tmp_path: Path) -> None:
+    """The same batch on 2 spawned processes and on a 2-worker local Dask cluster: identical apart from timings."""
+    from dask.distributed import LocalCluster
+
+    local = batch(scenarios, out_dir=tmp_path / "local", workers=2, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = batch(scenarios, out_dir=tmp_path / "dask", dask_scheduler=cluster.scheduler_address, progress=False)
+    pd.testing.assert_frame_equal(_stable(local), _stable(remote))
+    assert (tmp_path / "dask" / "tiny-b" / "visits.csv").read_text() == (
+        tmp_path / "local" / "tiny-b" / "visits.csv"
+    ).read_text()
+
+
+def test_expand_and_name_clashes(tmp_path: Path) -> None:
+    """Files with the same stem in two folders get folder-qualified names; repeats are planned once."""
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        shutil.copy(DATA / "tiny.yaml", tmp_path / sub / "tiny.yaml")
+    files, unmatched = expand([str(tmp_path / "*" / "tiny.yaml"), str(tmp_path / "a" / "tiny.yaml")])
+    assert len(files) == 2 and unmatched == []
+    frame = batch([str(f) for f in files], out_dir=tmp_path / "out", progress=False)
+    assert frame["folder"].tolist() == ["a-tiny", "b-tiny"]
+
+
+def test_batch_needs_scenarios(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no scenario files"):
+        batch([], out_dir=tmp_path)
