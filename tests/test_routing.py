@@ -225,6 +225,7 @@ def test_cpsat_proves_and_pyvrp_reaches_the_hand_computed_optimum(case, expected
         res = solve(crews, visits, mats, params=replace(FAST, engine=engine))
         assert res.value == pytest.approx(expected), engine
         assert check_routes(crews, visits, mats, res) == []
+        assert res.status == ("optimal" if engine == "auto" else "feasible")  # auto adds the CP-SAT proof
 
 
 def test_windows_case_route_and_teams_case_assignment():

@@ -95,7 +95,7 @@ def solve(
     best_routes: list[list[int]] | None = None
     best_value = -1.0
     best_engine = engine
-    status, bound = "feasible", None
+    bound: float | None = None
     for out in outputs:
         if out.bound is not None:
             bound = out.bound if bound is None else min(bound, out.bound)
@@ -103,10 +103,8 @@ def solve(
         value = _value(inst, routes)
         if value > best_value + 1e-9:
             best_routes, best_value, best_engine = routes, value, out.engine
-        if out.status == "optimal" and value >= best_value - 1e-9:
-            status = "optimal"
     if initial is not None:
-        warm = sanitise(inst, [initial.get(k, []) for k in range(inst.num_crews)])
+        warm = [initial.get(k, []) for k in range(inst.num_crews)]
         if all(time_route(inst, k, r) is not None for k, r in enumerate(warm)):
             value = _value(inst, warm)
             if value > best_value + 1e-9:
@@ -114,8 +112,9 @@ def solve(
     if best_routes is None:
         best_routes = [[] for _ in range(inst.num_crews)]
         best_value = 0.0
-    if status == "optimal" and bound is not None and best_value < bound - 1e-6 * max(1.0, abs(bound)):
-        status = "feasible"
+    # Optimal when the value reaches CP-SAT's proven bound (whichever engine found the routes).
+    proven = bound is not None and best_value >= bound - 1e-6 * max(1.0, abs(bound))
+    status = "optimal" if proven else "feasible"
     result = _result(inst, best_routes, engine=best_engine, status=status, bound=bound, t0=t0)
     problems = check_routes(inst.crews, inst.visits, inst.matrices, result)
     if problems:  # a bug if it happens: never hand out an infeasible route
