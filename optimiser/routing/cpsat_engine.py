@@ -47,7 +47,7 @@ def solve_cpsat(
         v: m.new_int_var(inst.visits[v].earliest_arrival, inst.visits[v].latest_arrival, f"arrive[v={v}]")
         for v in visits
     }
-    served_by: dict[int, list[cp_model.LinearExprT]] = {v: [] for v in visits}
+    served_by: dict[int, list[cp_model.LiteralT]] = {v: [] for v in visits}
     arcs_of: list[dict[tuple[int, int], cp_model.IntVar]] = []
     crew_visits: list[list[int]] = []
     for k, c in enumerate(inst.crews):
@@ -62,7 +62,7 @@ def solve_cpsat(
         empty = m.new_bool_var(f"empty[k={k}]")
         arcs.append((0, 0, empty))
         arc_lit[(0, 0)] = empty
-        visited: dict[int, cp_model.LinearExprT] = {}
+        visited: dict[int, cp_model.LiteralT] = {}
         for v in mine:
             i = node_of[v]
             skip = m.new_bool_var(f"skip[k={k},v={v}]")

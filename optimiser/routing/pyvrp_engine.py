@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -108,7 +109,8 @@ class _Model:
                     )
                 )
         client_groups = [ClientGroup(multi[g], required=False) for g in sorted(multi)]
-        dist_mats, dur_mats = [], []
+        dist_mats: list[Any] = []
+        dur_mats: list[Any] = []
         # "This crew may not go there": longer than any shift, yet small enough that penalties times
         # violations stay far from int64 overflow (a huge sentinel made PyVRP's search cycle).
         longest = max(route_budget(inst, k) for k in range(inst.num_crews))
@@ -136,17 +138,30 @@ class _Model:
         for t, ks in enumerate(self.type_crews):
             c = inst.crews[ks[0]]
             budget = route_budget(inst, ks[0])
-            common = {
-                "num_available": len(ks),
-                "start_depot": self.depot_of[c.start_location],
-                "end_depot": self.depot_of[c.end_location],
-                "profile": self.type_profile[t],
-                "name": c.crew_id,
-            }
+            start, end = self.depot_of[c.start_location], self.depot_of[c.end_location]
             if self.distance_mode:
-                vehicle_types.append(VehicleType(max_distance=budget, **common))
+                vehicle_types.append(
+                    VehicleType(
+                        len(ks),
+                        start_depot=start,
+                        end_depot=end,
+                        max_distance=budget,
+                        profile=self.type_profile[t],
+                        name=c.crew_id,
+                    )
+                )
             else:
-                vehicle_types.append(VehicleType(tw_early=c.shift_start, tw_late=c.shift_start + budget, **common))
+                vehicle_types.append(
+                    VehicleType(
+                        len(ks),
+                        start_depot=start,
+                        end_depot=end,
+                        tw_early=c.shift_start,
+                        tw_late=c.shift_start + budget,
+                        profile=self.type_profile[t],
+                        name=c.crew_id,
+                    )
+                )
         return ProblemData(locations, clients, depots, vehicle_types, dist_mats, dur_mats, client_groups)
 
     def initial_penalty(self) -> float:
