@@ -299,36 +299,13 @@ def _route_all(
         len(day_crews) * sum(1 for h, b in visits_by_team[team] if day_crews[0].group.start <= b * BUCKET_MINUTES)
         for team, _day, day_crews in calls
     ]
+    hotspot_index = {h.id: h.index for h in data.hotspots}
     routed: dict[str, RoutedCrew] = {}
     arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
     started = clock_time.perf_counter()
     for index, (team, _day, day_crews) in enumerate(calls):
-        lo = min(c.group.start for c in day_crews)
-        hi = max(c.group.end for c in day_crews)
         project = day_crews[0].group.project
         policy = data.policy(project)
-        wanted = sorted((h, b) for h, b in visits_by_team[team] if lo <= b * BUCKET_MINUTES < hi)
-        offsets = {h: rng.randint(-10, 10) for h in {h for h, _ in wanted}}
-        slots = []
-        order: dict[tuple[int, int], int] = defaultdict(int)
-        for h, b in wanted:
-            day_of = data.clock.day_index(bucket_span(b)[0])
-            rank = sum(1 for t in arrivals[h] if data.clock.day_index(t) == day_of) + order[(h, day_of)] + 1
-            order[(h, day_of)] += 1
-            weight = bucket_weight(data, project, *bucket_span(b))
-            earliest, latest = _slot_windows(data, project, b, offsets[h])
-            slots.append(
-                VisitSlot(
-                    slot_id=f"{data.hotspots[h].id}@{b}",
-                    hotspot=h,
-                    location=data.hotspots[h].location,
-                    value=data.hotspots[h].harm_weight * weight * policy.repeat_visit_factor ** (rank - 1),
-                    dwell=policy.dwell_target_minutes,
-                    earliest=earliest,
-                    latest=latest,
-                    order=b,
-                )
-            )
         weekly_crews = [
             WeeklyCrew(
                 crew_id=c.crew_id,
@@ -341,20 +318,7 @@ def _route_all(
             )
             for c in day_crews
         ]
-        remaining = max(0.2, time_budget - (clock_time.perf_counter() - started))
-        share = (sizes[index] + 1) / (sum(sizes[index:]) + len(sizes) - index)
-        limit = max(0.2, remaining * share)
-        result = route_team_day(
-            weekly_crews,
-            slots,
-            data.matrices,
-            revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in {s.hotspot for s in slots}},
-            blocked={h: list(arrivals[h]) for h in {s.hotspot for s in slots}},
-            time_limit_seconds=limit,
-            seed=data.scenario.solver.seed + index,
-            workers=data.scenario.solver.workers,
-        )
-        hotspot_index = {h.id: h.index for h in data.hotspots}
+        spots = sorted({h for c in day_crews for h in c.group.hotspots})
         dispatched = dispatch_routes(
             weekly_crews,
             [
@@ -368,7 +332,7 @@ def _route_all(
                     cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
                     factor=policy.repeat_visit_factor,
                 )
-                for h in sorted({h for c in day_crews for h in c.group.hotspots})
+                for h in spots
             ],
             data.matrices,
             weight_at=lambda minute, _p=project: data.weight_at(_p, minute),
@@ -376,15 +340,103 @@ def _route_all(
             arrivals=arrivals,
             seed=data.scenario.solver.seed + index,
         )
-        chosen = result.routes
-        if _routes_value(data, project, dispatched, arrivals) > _routes_value(data, project, result.routes, arrivals):
-            chosen = dispatched
-        for crew_id, route in chosen.items():
+        slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
+        remaining = max(0.2, time_budget - (clock_time.perf_counter() - started))
+        share = (sizes[index] + 1) / (sum(sizes[index:]) + len(sizes) - index)
+        result = route_team_day(
+            weekly_crews,
+            slots,
+            data.matrices,
+            revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in spots},
+            blocked={h: list(arrivals[h]) for h in spots},
+            time_limit_seconds=max(0.2, remaining * share),
+            seed=data.scenario.solver.seed + index,
+            workers=data.scenario.solver.workers,
+            initial=initial,
+        )
+        for crew_id, route in result.routes.items():
             routed[crew_id] = route
             for stop in route.stops:
-                h = hotspot_index[stop.visit_id.split("@")[0]]
-                arrivals[h].append(stop.arrive)
+                arrivals[hotspot_index[stop.visit_id.split("@")[0]]].append(stop.arrive)
     return routed
+
+
+def _free_slots(
+    data: ProblemData,
+    project: str,
+    crews: list[Crew],
+    spots: list[int],
+    arrivals: dict[int, list[int]],
+    dispatched: dict[str, RoutedCrew],
+) -> tuple[list[VisitSlot], dict[str, RoutedCrew]]:
+    """Every visit the team's crews could still make, as ranked slots with exact values, plus the
+    dispatch routes expressed in those slots (the route model's starting solution).
+
+    A slot is the k-th visit of a hotspot on one day of arrival inside one patrol window; its worth is
+    harm x window weight x factor^(visits already made that day + k - 1), exactly as the contract counts.
+    """
+    policy = data.policy(project)
+    lo = min(c.group.start for c in crews)
+    hi = max(c.group.end for c in crews)
+    segments = []
+    for window in data.windows[project]:
+        start, end = max(window.start, lo), min(window.end, hi)
+        if start >= end:
+            continue
+        cut = start
+        while cut < end:
+            day_end = data.clock.at(data.clock.local_date(cut), "00:00", next_day=True)
+            segments.append((cut, min(end, day_end) - 1, window.weight))
+            cut = min(end, day_end)
+    slots: list[VisitSlot] = []
+    slot_ids: dict[tuple[int, int], list[VisitSlot]] = {}
+    for h in spots:
+        hotspot = data.hotspots[h]
+        gap, cap = hotspot_policy_gap(data, h)
+        for seg_lo, seg_hi, weight in segments:
+            day = data.clock.day_index(seg_lo)
+            before = sum(1 for t in arrivals[h] if data.clock.day_index(t) == day)
+            room = cap // policy.dwell_target_minutes - before
+            count = min(room, (seg_hi - seg_lo) // max(gap, 1) + 1)
+            for k in range(1, count + 1):
+                slot = VisitSlot(
+                    slot_id=f"{hotspot.id}@{seg_lo}#{k}",
+                    hotspot=h,
+                    location=hotspot.location,
+                    value=hotspot.harm_weight * weight * policy.repeat_visit_factor ** (before + k - 1),
+                    dwell=policy.dwell_target_minutes,
+                    earliest=seg_lo + (k - 1) * gap,
+                    latest=seg_hi,
+                    order=seg_lo + k,
+                )
+                slots.append(slot)
+                slot_ids.setdefault((h, seg_lo), []).append(slot)
+    index = {hs.id: hs.index for hs in data.hotspots}
+    used: dict[tuple[int, int], int] = defaultdict(int)
+    initial: dict[str, RoutedCrew] = {}
+    stops_in_order = sorted(
+        ((stop.arrive, crew_id, stop) for crew_id, route in dispatched.items() for stop in route.stops),
+        key=lambda item: (item[0], item[1]),
+    )
+    renamed: dict[tuple[str, int], str] = {}
+    for arrive, crew_id, stop in stops_in_order:
+        h = index[stop.visit_id.split("@")[0]]
+        seg = next((s for s in segments if s[0] <= arrive <= s[1]), None)
+        if seg is None:
+            continue
+        candidates = slot_ids.get((h, seg[0]), [])
+        k = used[(h, seg[0])]
+        if k < len(candidates) and candidates[k].earliest <= arrive <= candidates[k].latest:
+            renamed[(crew_id, arrive)] = candidates[k].slot_id
+            used[(h, seg[0])] += 1
+    for crew_id, route in dispatched.items():
+        stops = [
+            type(stop)(renamed[(crew_id, stop.arrive)], stop.arrive, stop.depart)
+            for stop in route.stops
+            if (crew_id, stop.arrive) in renamed
+        ]
+        initial[crew_id] = RoutedCrew(crew_id, stops, route.break_start)
+    return slots, initial
 
 
 def _routes_value(

@@ -86,6 +86,7 @@ def route_team_day(
     time_limit_seconds: float = 2.0,
     seed: int = 0,
     workers: int = 1,
+    initial: Mapping[str, RoutedCrew] | None = None,
 ) -> RouteStageResult:
     """Assign and sequence the slots over the crews; maximise the value of the slots served.
 
@@ -176,7 +177,10 @@ def route_team_day(
             arcs.append((index, 0, back_arc))
             crew_arcs[(index, 0)] = back_arc
             model.Add(
-                arrive[slot.slot_id] + slot.dwell + int(matrix[slot.location, crew.base_location]) + brk * after
+                arrive[slot.slot_id]
+                + slot.dwell
+                + int(matrix[slot.location, crew.base_location])
+                + brk * after
                 + brk * brk_end
                 <= crew.end
             ).OnlyEnforceIf(back_arc)
@@ -195,7 +199,10 @@ def route_team_day(
                 crew_arcs[(u, w)] = literal
                 model.Add(
                     arrive[slot_v.slot_id]
-                    >= arrive[slot_u.slot_id] + slot_u.dwell + travel + brk * break_after[(crew.crew_id, slot_u.slot_id)]
+                    >= arrive[slot_u.slot_id]
+                    + slot_u.dwell
+                    + travel
+                    + brk * break_after[(crew.crew_id, slot_u.slot_id)]
                 ).OnlyEnforceIf(literal)
         crew_arcs[(-1, -1)] = idle
         for slot_id, node in node_of.items():
@@ -205,9 +212,7 @@ def route_team_day(
         arcs_of[crew.crew_id] = crew_arcs
         model.AddCircuit(arcs)
         if brk > 0:
-            model.Add(
-                sum(break_after[(crew.crew_id, s.slot_id)] for s, _, _ in reachable) + brk_start + brk_end == 1
-            )
+            model.Add(sum(break_after[(crew.crew_id, s.slot_id)] for s, _, _ in reachable) + brk_start + brk_end == 1)
             # an idle crew takes its break at base; its shift is long enough by the working-time rules
         else:
             model.Add(brk_start == 0)
@@ -215,7 +220,11 @@ def route_team_day(
     for slot in usable:
         servers = [serve[(c.crew_id, slot.slot_id)] for c in crews if (c.crew_id, slot.slot_id) in serve]
         model.Add(sum(servers) == present[slot.slot_id])
-    greedy = greedy_routes(crews, usable, matrices, revisit_gap=revisit_gap, blocked=blocked)
+    greedy = (
+        {c: RoutedCrew(c, [st for st in r.stops if st.visit_id in arrive], r.break_start) for c, r in initial.items()}
+        if initial is not None
+        else greedy_routes(crews, usable, matrices, revisit_gap=revisit_gap, blocked=blocked)
+    )
     _hint(model, greedy, crews, usable, arrive, present, serve, break_after, break_ends, arcs_of, node_index)
     objective = sum(present[s.slot_id] * math.floor(s.value * VALUE_SCALE) for s in usable)
     # a small nudge to take breaks between visits rather than at either end of a shift
@@ -232,14 +241,20 @@ def route_team_day(
         log.info("route stage kept the insertion routes (%s)", solver.StatusName(status))
         _verify(crews, usable, greedy, matrices)
         served_ids = {stop.visit_id for r in greedy.values() for stop in r.stops}
-        return RouteStageResult(greedy, greedy_value, "greedy", [s.slot_id for s in slots if s.slot_id not in served_ids])
+        return RouteStageResult(
+            greedy, greedy_value, "greedy", [s.slot_id for s in slots if s.slot_id not in served_ids]
+        )
 
     routes: dict[str, RoutedCrew] = {}
     value = 0.0
     for crew in crews:
-        visits = [s for s in usable if (crew.crew_id, s.slot_id) in serve and solver.Value(serve[(crew.crew_id, s.slot_id)])]
+        visits = [
+            s for s in usable if (crew.crew_id, s.slot_id) in serve and solver.Value(serve[(crew.crew_id, s.slot_id)])
+        ]
         visits.sort(key=lambda s: solver.Value(arrive[s.slot_id]))
-        stops = [Stop(s.slot_id, solver.Value(arrive[s.slot_id]), solver.Value(arrive[s.slot_id]) + s.dwell) for s in visits]
+        stops = [
+            Stop(s.slot_id, solver.Value(arrive[s.slot_id]), solver.Value(arrive[s.slot_id]) + s.dwell) for s in visits
+        ]
         value += sum(s.value for s in visits)
         break_start = None
         if crew.break_minutes > 0:
@@ -345,6 +360,8 @@ def _hint(
         start_lit, end_lit = break_ends[crew.crew_id]
         model.AddHint(start_lit, 0)
         model.AddHint(end_lit, 1 if crew.break_minutes else 0)
+        if crew.crew_id not in node_index:
+            continue
         nodes = node_index[crew.crew_id]
         path = [0] + [nodes[stop.visit_id] for stop in greedy[crew.crew_id].stops] + [0]
         used = set(zip(path, path[1:], strict=False)) if len(path) > 2 else set()
