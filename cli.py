@@ -112,6 +112,87 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
+    """Re-detect hotspots from police.uk data and write hotspots.yaml, diff.csv and hotspots.geojson."""
+    from optimiser import hotspots, incidents
+    from optimiser.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set or []).scenario
+    window = incidents.parse_months(args.months) if args.months else incidents.default_window(scenario.default_week_start)
+    frame, report = incidents.load(incidents.street_files(months=window))
+    print(report.summary())
+    result = hotspots.refresh(
+        frame,
+        window=window,
+        out_dir=Path(args.out),
+        old_hotspots=scenario.hotspots,
+        crime_types={p: scenario.projects.get(p).crime_types for p in ("asb", "sv")},
+        force_area=incidents.load_force_area(),
+        title=scenario.name,
+        command="patrol " + " ".join(sys.argv[1:]),
+    )
+    counts: dict[str, int] = {}
+    for status in result.diff["status"]:
+        counts[status] = counts.get(status, 0) + 1
+    print(
+        f"{len(result.hotspots)} hotspots for {window}: "
+        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    )
+    for path in (result.yaml_path, result.diff_path, result.geojson_path):
+        print(path)
+    return 0
+
+
+def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
+    """Compare hotspot methods and K values by hit rate and PAI on a later window, with the baseline."""
+    from optimiser import hotspots, incidents
+    from optimiser.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set or []).scenario
+    train, test = incidents.parse_months(args.train), incidents.parse_months(args.test)
+    frame, report = incidents.load(incidents.street_files(months=incidents.MonthWindow(train.start, test.end)))
+    print(report.summary())
+    table = hotspots.evaluate(
+        frame,
+        train=train,
+        test=test,
+        force_area=incidents.load_force_area(),
+        crime_types={p: scenario.projects.get(p).crime_types for p in ("asb", "sv")},
+    )
+    print(hotspots.format_evaluation(table))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    print(f"written {out}")
+    return 0
+
+
+def _scenario_points(scenario) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
+    return [(h.id, h.lat, h.lon) for h in scenario.hotspots] + [(b.id, b.lat, b.lon) for b in scenario.bases]
+
+
+def cmd_network_inspect(args: argparse.Namespace) -> int:
+    """Load the scenario's street network; print nodes, edges, components, snap distances and travel times."""
+    from optimiser import network
+    from optimiser.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set or []).scenario
+    profiles = [args.profile] if args.profile else sorted(set(scenario.travel.profiles.values()))
+    for profile in profiles:
+        report = network.inspect(scenario.travel, _scenario_points(scenario), profile=profile)
+        print(report.to_text())
+    return 0
+
+
+def cmd_network_fetch(args: argparse.Namespace) -> int:
+    """Download a place's street network (the only command that uses the internet)."""
+    from optimiser import network
+
+    path = network.fetch(args.place, Path(args.out), timeout_s=args.timeout)
+    print(f"written {path}")
+    return 0
+
+
 # ---- parser --------------------------------------------------------------------------------------
 
 
@@ -162,6 +243,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--formats", default="xlsx,html,map,ics", help="comma list of xlsx,html,map,ics")
     sub.add_argument("--out", help="output folder (default: the plan folder)")
     sub.set_defaults(handler=cmd_report)
+
+    hot = commands.add_parser("hotspots", help="refresh or evaluate hotspots from police.uk data")
+    hot_commands = hot.add_subparsers(dest="hotspots_command", metavar="ACTION")
+    hot_commands.required = True
+    sub = hot_commands.add_parser("refresh", help="re-detect hotspots", description=cmd_hotspots_refresh.__doc__)
+    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    sub.add_argument("--months", help="window YYYY-MM:YYYY-MM (default: 12 months before default_week_start)")
+    sub.add_argument("--out", required=True, help="output folder")
+    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    sub.set_defaults(handler=cmd_hotspots_refresh)
+    sub = hot_commands.add_parser("evaluate", help="PAI of methods against the baseline", description=cmd_hotspots_evaluate.__doc__)
+    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    sub.add_argument("--train", default="2023-12:2024-11", help="training months (default 2023-12:2024-11)")
+    sub.add_argument("--test", default="2024-12:2025-08", help="test months (default 2024-12:2025-08)")
+    sub.add_argument("--out", default="hotspot-evaluation.csv", help="CSV to write (default hotspot-evaluation.csv)")
+    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    sub.set_defaults(handler=cmd_hotspots_evaluate)
+
+    net = commands.add_parser("network", help="inspect the street network or download one")
+    net_commands = net.add_subparsers(dest="network_command", metavar="ACTION")
+    net_commands.required = True
+    sub = net_commands.add_parser("inspect", help="graph, snaps and travel times", description=cmd_network_inspect.__doc__)
+    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    sub.add_argument("--profile", choices=("walk", "drive"), help="one profile (default: every profile used)")
+    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    sub.set_defaults(handler=cmd_network_inspect)
+    sub = net_commands.add_parser("fetch", help="download a place's streets (needs internet)", description=cmd_network_fetch.__doc__)
+    sub.add_argument("--place", required=True, help='place name, e.g. "Middlesbrough, UK"')
+    sub.add_argument("--out", required=True, help="GraphML file to write")
+    sub.add_argument("--timeout", type=float, default=10.0, help="seconds before giving up (default 10)")
+    sub.set_defaults(handler=cmd_network_fetch)
 
     for register in EXTRA_COMMANDS:
         register(commands)

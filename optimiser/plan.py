@@ -147,6 +147,7 @@ def write_plan(plan: Plan, out_dir: Path, *, extra_files: Mapping[str, Callable[
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a plan folder is shared with planners
     try:
         (staging / "scenario.resolved.yaml").write_text(plan.scenario_yaml, encoding="utf-8")
         _write_csv(staging / "hotspots.csv", plan.hotspots, HOTSPOT_COLUMNS, HotspotRow)
@@ -217,13 +218,17 @@ def _rows(path: Path, columns: Sequence[str], row_type: type, types: Mapping[str
     return out
 
 
-def read_plan(plan_dir: str | Path) -> Plan:
-    """Read a plan folder; raise :class:`DataError` naming the file, line and column when it is malformed."""
+def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
+    """Read a plan folder; raise :class:`DataError` naming the file, line and column when it is malformed.
+
+    ``require_scenario=False`` accepts a folder without ``scenario.resolved.yaml`` (the caller has the
+    scenario from elsewhere, e.g. ``patrol check --scenario FILE``).
+    """
     folder = Path(plan_dir)
     if not folder.is_dir():
         raise DataError(f"{folder}: not a plan folder (write one with `patrol plan --out DIR`)")
     scenario_file = folder / "scenario.resolved.yaml"
-    if not scenario_file.exists():
+    if not scenario_file.exists() and require_scenario:
         raise DataError(f"{scenario_file}: missing; give the scenario with --scenario FILE")
     summary_file = folder / "summary.json"
     try:
@@ -231,7 +236,7 @@ def read_plan(plan_dir: str | Path) -> Plan:
     except json.JSONDecodeError as exc:
         raise DataError(f"{summary_file}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
     return Plan(
-        scenario_yaml=scenario_file.read_text(encoding="utf-8"),
+        scenario_yaml=scenario_file.read_text(encoding="utf-8") if scenario_file.exists() else "",
         hotspots=_rows(folder / "hotspots.csv", HOTSPOT_COLUMNS, HotspotRow, _HOTSPOT_TYPES),
         roster=_rows(folder / "roster.csv", ROSTER_COLUMNS, RosterRow, _ROSTER_TYPES),
         visits=_rows(folder / "visits.csv", VISIT_COLUMNS, VisitRow, _VISIT_TYPES),

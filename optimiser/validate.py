@@ -1366,7 +1366,7 @@ def check_folder(plan_dir: Path, *, scenario_path: Path | None = None) -> tuple[
         The folder, a CSV, ``summary.json`` or the scenario cannot be read or is invalid.
     """
     folder = Path(plan_dir)
-    plan = read_plan(folder)
+    plan = read_plan(folder, require_scenario=scenario_path is None)
     source = Path(scenario_path) if scenario_path is not None else folder / "scenario.resolved.yaml"
     try:
         scenario = load_scenario(source).scenario
