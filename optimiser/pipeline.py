@@ -97,8 +97,11 @@ class PlanResult:
 def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) -> dict[str, Any]:
     scenario = loaded.scenario
     travel = scenario.travel
+    speeds = ", ".join(f"{p} {v:g} km/h" for p, v in sorted(travel.speeds_kmh.items()))
     model_text = (
-        travel.model
+        f"network ({Path(str(travel.extract)).name}; {speeds})"
+        if travel.model == "network"
+        else f"crowfly (great-circle x {travel.circuity:g}; {speeds})"
     )
     return {
         "scenario": scenario.name,
