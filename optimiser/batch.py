@@ -135,7 +135,7 @@ def batch(
     progress: bool | Progress = True,
     overrides: Sequence[str] = (),
     week_start: date | None = None,
-    solver_workers: int | None = 1,
+    solver_workers: int | None = None,
 ) -> pd.DataFrame:
     """Plan every scenario matching ``patterns``; write a plan folder each and ``summary.csv``.
 
@@ -156,9 +156,10 @@ def batch(
     week_start : date, optional
         The Monday to plan; default each scenario's own ``default_week_start``.
     solver_workers : int or None
-        CP-SAT threads per scenario, set through ``solver.workers`` (default 1: parallelism comes from
-        running scenarios side by side, and one thread with a fixed seed repeats exactly); None keeps
-        each scenario's setting.
+        CP-SAT threads per scenario, set through ``solver.workers``; None (default) keeps each scenario's
+        setting. 1 makes every solve that ends before its time limit repeat exactly (fixed seed, one
+        thread), so local and Dask summaries match; a solve stopped by the time limit depends on the
+        machine's speed whatever the setting.
 
     Returns
     -------

@@ -16,6 +16,7 @@ coarse one, costed with the weekly model's own pay functions (:func:`optimiser.i
 from __future__ import annotations
 
 import calendar
+import inspect
 import json
 import logging
 import math
@@ -593,10 +594,10 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
             continue
         spend[key] = value
         hours[key] = patrol
-    for key in keys[: last + 1]:
-        if not any(k[0] == key for k in spend):
+    for month_key in keys[: last + 1]:
+        if not any(k[0] == month_key for k in spend):
             raise DataError(
-                f"{path}: no actuals for {key} (up to --as-of {as_of}); add its rows (0 if nothing was spent)"
+                f"{path}: no actuals for {month_key} (up to --as-of {as_of}); add its rows (0 if nothing was spent)"
             )
     notes = []
     if after:
@@ -1361,10 +1362,11 @@ def budget_sweep(
     """Scale both allocations by each factor, plan the year, then roster the week with that staffing.
 
     Levels are solved in increasing order of factor; each level's annual model starts from the previous
-    level's plan (a MIP start: a smaller budget's plan is feasible at a larger one). The weekly roster is
-    solved afresh at each level (the pipeline's ``pin_dir`` freezes a published roster, which would tie
-    each level to the last one's shifts rather than start from them). Results are not smoothed: a level
-    that is infeasible keeps its row with its status and explanation.
+    level's plan (a MIP start: a smaller budget's plan is feasible at a larger one). The weekly roster
+    starts from the previous level's roster when the pipeline takes a solver hint (``hint_dir``: a plan
+    folder whose shifts seed CP-SAT); ``pin_dir`` is not used, as it freezes a published roster rather
+    than start from it, and a level with more posts has people the last roster lacks. Results are not
+    smoothed: a level that is infeasible keeps its row with its status and explanation.
 
     Writes ``sweep.csv`` (:data:`SWEEP_COLUMNS`, then annual figures, costs by funding and by project and
     district), ``sweep.png`` (the frontier) and, per level, ``factor-<f>/annual`` and ``factor-<f>/week``.
@@ -1396,6 +1398,8 @@ def budget_sweep(
     asb, sv = scenario.projects.asb.allocation_gbp, scenario.projects.sv.allocation_gbp
     rows: list[dict[str, Any]] = []
     previous: AnnualPlan | None = None
+    previous_week: Path | None = None
+    takes_hint = "hint_dir" in inspect.signature(plan_to_folder).parameters
     for factor in levels:
         level_dir = folder / f"factor-{factor:g}"
         scaled_overrides = [
@@ -1429,13 +1433,17 @@ def budget_sweep(
         previous = annual
         try:
             staffed = load_scenario(loaded.path, scaled_overrides + staffing_overrides(scaled.scenario, annual, week))
-            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week")
+            hint: dict[str, Any] = {"hint_dir": previous_week} if previous_week is not None and takes_hint else {}
+            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week", **hint)
         except PatrolError as exc:
             row.update(status="error", explanation=str(exc))
             rows.append(row)
             continue
         figures = plan_figures(result.plan)
         row.update(figures)
+        row["week_hinted"] = bool(hint)
+        if figures["status"] in ("optimal", "feasible"):
+            previous_week = level_dir / "week"
         row["explanation"] = result.plan.summary.get("explanation", "")
         if figures["status"] in ("optimal", "feasible"):
             row["cost_gbp"] = round((figures["cost_grant_asb_gbp"] or 0.0) + (figures["cost_grant_sv_gbp"] or 0.0), 2)
@@ -1483,16 +1491,13 @@ def _plot_frontier(frame: pd.DataFrame, path: Path, *, title: str) -> None:
     ok = frame["status"].isin(["optimal", "feasible"])
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     ax.plot(money[ok], frame.loc[ok, "harm_weighted_dosage"], "o-", color="tab:blue", label="weekly plan")
-    for x, y, f, status in zip(
-        money[ok], frame.loc[ok, "harm_weighted_dosage"], frame.loc[ok, "factor"], frame.loc[ok, "status"], strict=True
-    ):
-        ax.annotate(
-            f"x{f:g}" + ("" if status == "optimal" else " (feasible)"),
-            (x, y),
-            textcoords="offset points",
-            xytext=(4, 6),
-            fontsize=8,
-        )
+    gaps = frame["gap"] if "gap" in frame.columns else pd.Series([None] * len(frame))
+    for x, y, f, status, gap in zip(
+        money[ok], frame.loc[ok, "harm_weighted_dosage"], frame.loc[ok, "factor"], frame.loc[ok, "status"], gaps[ok],
+        strict=True,
+    ):  # fmt: skip
+        label = f"x{f:g}" if status == "optimal" else f"x{f:g} (feasible, gap {float(gap) * 100:.0f}%)"
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 6), fontsize=8)
     if (~ok).any():
         ax.plot(money[~ok], [0.0] * int((~ok).sum()), "x", color="tab:red", markersize=9, label="no plan (see status)")
     ax.set_xlabel("annual allocation, ASB + SV (£ thousand)")
