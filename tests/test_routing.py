@@ -313,6 +313,8 @@ def test_chao_file_is_parsed_and_solved_to_best_known():
     assert scale == 10**4 and crews[0].shift_end == 150000
     assert np.all(mats["euclid"] >= inst.distances() * scale)  # rounded up: never optimistic
     assert _windows_never_bind(build_instance(crews, visits, mats), range(len(visits)))
+    relaxed_crews, _, relaxed, _ = to_routing(inst, relax=True)  # bounds valid in true distance
+    assert np.all(relaxed["euclid"] <= inst.distances() * scale) and relaxed_crews[0].shift_end >= 150000
     res = solve(crews, visits, mats, params=replace(FAST, time_limit_seconds=1.0))
     routes = [[0, *(int(s.visit_id) for s in res.routes[c.crew_id]), 20] for c in crews]
     assert check_top_routes(inst, routes) == []

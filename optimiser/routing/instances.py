@@ -125,25 +125,29 @@ def parse_toptw(text: str, *, name: str = "", num_vehicles: int = 1, decimals: i
 
 
 def to_routing(
-    inst: TopInstance, *, scale: int | None = None
+    inst: TopInstance, *, scale: int | None = None, relax: bool = False
 ) -> tuple[list[RoutingCrew], list[CandidateVisit], dict[str, np.ndarray], int]:
     """Routing input for a TOP/TOPTW instance, in integer time units of ``1/scale``.
 
     Chao distances are irrational, so they are scaled (default 10^4) and rounded **up**, and Tmax rounded
-    **down**: a route feasible in integers is then feasible in true distance. TOPTW distances are already
-    truncated to ``decimals`` decimals, so scaling by ``10**decimals`` (the default) is exact.
+    **down**: a route feasible in integers is then feasible in true distance. With ``relax=True`` the
+    rounding goes the other way (distances down, Tmax up), so every route feasible in true distance stays
+    feasible: an exact solve of the relaxed input gives an upper bound valid in true distance. TOPTW
+    distances are already truncated to ``decimals`` decimals, so scaling by ``10**decimals`` (the default)
+    is exact and ``relax`` changes nothing.
 
     Returns crews, visits (``visit_id`` = point index as text), ``{"euclid": matrix}`` and the scale.
     """
     dist = inst.distances()
     if inst.decimals is None:
         scale = scale or 10**4
-        mat = np.ceil(dist * scale).astype(np.int64)  # never below the true distance
+        # Rounded up: never below the true distance (down when relaxing: never above).
+        mat = (np.maximum(np.floor(dist * scale - 1e-6), 0) if relax else np.ceil(dist * scale)).astype(np.int64)
     else:
         scale = scale or 10**inst.decimals
         mat = np.floor(dist * scale + 1e-6).astype(np.int64)
     np.fill_diagonal(mat, 0)
-    horizon = math.floor(inst.tmax * scale + 1e-9)
+    horizon = math.ceil(inst.tmax * scale + 1e-6) if relax else math.floor(inst.tmax * scale + 1e-9)
     t_open = 0 if inst.open is None else _exact(inst.open[inst.start] * scale)
     crews = [RoutingCrew(f"v{k}", inst.start, inst.end, t_open, horizon, "euclid") for k in range(inst.num_vehicles)]
     visits = []
