@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 #: Share of the time limit given to the roster model; the rest goes to the route stage.
 ROSTER_SHARE = 0.5
+#: CP-SAT deterministic time units per second of time limit (about half a second of solving on a
+#: 2-core machine): solves stop on this deterministic clock, so a seed repeats on any machine.
+DETERMINISTIC_PER_SECOND = 0.25
 #: Minutes a visit may move either side of the half-hour the roster chose.
 SLOT_SLACK_MINUTES = 60
 
@@ -175,6 +178,7 @@ def plan_week(
         time_limit_seconds=scenario.solver.time_limit_seconds * ROSTER_SHARE,
         seed=scenario.solver.seed,
         workers=scenario.solver.workers,
+        deterministic_time=scenario.solver.time_limit_seconds * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
     )
     fixed = _pinned_options(data, pin_dir) if pin_dir is not None else None
     roster = solve_roster(data, params, fixed_shifts=fixed)
@@ -189,7 +193,7 @@ def plan_week(
         return PlanResult(plan, roster)
 
     crews = _form_crews(data, roster)
-    routes_budget = max(1.0, scenario.solver.time_limit_seconds - (clock_time.perf_counter() - started))
+    routes_budget = scenario.solver.time_limit_seconds * (1 - ROSTER_SHARE)
     routed = _route_all(data, roster, crews, time_budget=routes_budget)
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
 
@@ -344,18 +348,21 @@ def _route_all(
             seed=data.scenario.solver.seed + index,
         )
         slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
-        remaining = max(0.2, time_budget - (clock_time.perf_counter() - started))
-        share = (sizes[index] + 1) / (sum(sizes[index:]) + len(sizes) - index)
+        # the budget is shared by problem size on the deterministic clock (not on what earlier calls
+        # happened to take), so the routes repeat for a seed
+        share = (sizes[index] + 1) / (sum(sizes) + len(sizes))
+        remaining = max(0.5, time_budget - (clock_time.perf_counter() - started))
         result = route_team_day(
             weekly_crews,
             slots,
             data.matrices,
             revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in spots},
             blocked={h: list(arrivals[h]) for h in spots},
-            time_limit_seconds=max(0.2, remaining * share),
+            time_limit_seconds=remaining,
             seed=data.scenario.solver.seed + index,
-            workers=data.scenario.solver.workers,
+            workers=1,
             initial=initial,
+            deterministic_time=max(0.05, time_budget * share * DETERMINISTIC_PER_SECOND),
         )
         for crew_id, route in result.routes.items():
             routed[crew_id] = route

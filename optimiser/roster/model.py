@@ -31,11 +31,17 @@ WEEK_MINUTES = 7 * 24 * 60
 
 @dataclass(frozen=True)
 class SolverParams:
-    """CP-SAT parameters; results are deterministic for a given seed and worker count."""
+    """CP-SAT parameters.
+
+    With ``deterministic_time`` set, the search stops on CP-SAT's deterministic clock and several
+    workers interleave on one schedule, so the same seed and worker count give the same answer on any
+    machine; ``time_limit_seconds`` stays as a wall-clock safety cap (if it triggers first, the run says so).
+    """
 
     time_limit_seconds: float = 60.0
     seed: int = 0
     workers: int = 2
+    deterministic_time: float | None = None
     log_search: bool = False
 
 
@@ -589,14 +595,16 @@ def build_model(
     return RosterModel(model, v, soft_terms, value_terms, buckets)
 
 
-def _solver(params: SolverParams) -> cp_model.CpSolver:
+def make_solver(params: SolverParams) -> cp_model.CpSolver:
+    """A CP-SAT solver set up from ``params`` (deterministic when ``deterministic_time`` is set)."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = params.time_limit_seconds
     solver.parameters.random_seed = params.seed
     solver.parameters.num_workers = params.workers
     solver.parameters.log_search_progress = params.log_search
-    if params.workers == 1:
-        solver.parameters.interleave_search = False
+    if params.deterministic_time is not None:
+        solver.parameters.max_deterministic_time = params.deterministic_time
+        solver.parameters.interleave_search = params.workers > 1
     return solver
 
 
@@ -614,9 +622,16 @@ def solve(data: ProblemData, params: SolverParams, *, hint: RosterSolution | Non
         chosen = set(hint.shifts)
         for index, var in v.shift.items():
             model.AddHint(var, 1 if index in chosen else 0)
-    solver = _solver(params)
+    solver = make_solver(params)
     status = solver.Solve(model)
     seconds = clock_time.perf_counter() - started
+    if params.deterministic_time is not None and solver.deterministic_time < params.deterministic_time * 0.99:
+        if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            log.warning(
+                "the roster stopped on the wall-clock limit (%.0f s) before its deterministic budget; "
+                "this run may not repeat exactly - raise --time-limit",
+                params.time_limit_seconds,
+            )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         shifts = [i for i, var in v.shift.items() if solver.Value(var)]
         crews = {g: int(solver.Value(var)) for g, var in v.crews.items() if solver.Value(var)}
@@ -644,7 +659,10 @@ def explain_infeasible(
     model, v = built.model, built.vars
     for literal in v.assumptions.values():
         model.AddAssumption(literal)
-    solver = _solver(SolverParams(time_limit_seconds=min(30.0, params.time_limit_seconds), seed=params.seed, workers=1))
+    solver = make_solver(
+        SolverParams(time_limit_seconds=min(30.0, params.time_limit_seconds), seed=params.seed, workers=1,
+                     deterministic_time=10.0)
+    )
     status = solver.Solve(model)
     if status != cp_model.INFEASIBLE:
         return ["the visit rules (revisit gap, presence cap, travel) conflict with the staffing rules"]

@@ -87,6 +87,7 @@ def route_team_day(
     seed: int = 0,
     workers: int = 1,
     initial: Mapping[str, RoutedCrew] | None = None,
+    deterministic_time: float | None = None,
 ) -> RouteStageResult:
     """Assign and sequence the slots over the crews; maximise the value of the slots served.
 
@@ -235,6 +236,9 @@ def route_team_day(
     solver.parameters.max_time_in_seconds = time_limit_seconds
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = deterministic_time
+        solver.parameters.interleave_search = workers > 1
     status = solver.Solve(model)
     greedy_value = sum(s.value for r in greedy.values() for s in _served(r, usable))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.ObjectiveValue() < greedy_value * VALUE_SCALE - 10:
