@@ -89,6 +89,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if summary["status"] == "infeasible":
         print(f"infeasible: {summary['explanation']}", file=sys.stderr)
         return 3
+    if summary["status"] == "no-plan":
+        print(f"no plan: {summary['explanation']}", file=sys.stderr)
+        return 1
     return 0 if summary["validation"]["ok"] else 1
 
 
@@ -193,6 +196,73 @@ def cmd_network_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_budget_plan(args: argparse.Namespace) -> int:
+    """Month-by-month annual plan against the grant: warden posts, officer overtime hours, spend, headroom."""
+    from optimiser.finance import annual_plan
+    from optimiser.scenario import load_scenario
+
+    loaded = load_scenario(args.scenario, args.set or [])
+    if bool(args.actuals) != bool(args.as_of):
+        raise ScenarioError("--actuals and --as-of go together: give the actuals CSV and the last month it covers")
+    plan = annual_plan(
+        loaded,
+        out_dir=Path(args.out),
+        actuals=Path(args.actuals) if args.actuals else None,
+        as_of=args.as_of,
+        solver=args.solver,
+        seasonality="flat" if args.flat_seasons else "incidents",
+    )
+    print(plan.text())
+    print(f"written to {args.out}")
+    return 3 if plan.status == "infeasible" else 0
+
+
+def cmd_budget_sweep(args: argparse.Namespace) -> int:
+    """Scale both allocations by each factor, plan staffing for the year and roster the default week."""
+    from optimiser.finance import budget_sweep
+    from optimiser.scenario import load_scenario
+
+    loaded = load_scenario(args.scenario, _solver_overrides(args))
+    try:
+        factors = [float(f) for f in args.factors.split(",") if f.strip()]
+    except ValueError as exc:
+        raise ScenarioError(f"--factors {args.factors!r}: give numbers separated by commas, e.g. 0.5,0.75,1,1.25") from exc
+    if not factors or any(f < 0 for f in factors):
+        raise ScenarioError("--factors needs at least one factor, none negative")
+    with _console().status("Sweeping budgets...", spinner="dots"):
+        table = budget_sweep(loaded, factors=factors, out_dir=Path(args.out), solver=args.solver)
+    print(table.to_string(index=False))
+    print(f"written {Path(args.out) / 'sweep.csv'} and {Path(args.out) / 'sweep.png'}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Plan two scenarios (or read two plan folders) and print key figures side by side with deltas."""
+    from optimiser.finance import compare
+
+    print(compare(args.a, args.b, week=args.week, overrides=_solver_overrides(args)))
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Plan many scenarios in parallel processes (or on a Dask cluster); one folder each plus summary.csv."""
+    from optimiser.batch import batch
+
+    names = _glob_all(args.patterns)
+    table = batch(
+        names,
+        out_dir=Path(args.out),
+        workers=args.workers,
+        dask_scheduler=args.dask_scheduler,
+        overrides=_solver_overrides(args),
+        week_start=args.week,
+    )
+    print(table.to_string(index=False))
+    failed = int((table["status"] == "error").sum()) if "status" in table else 0
+    print(f"{len(table)} scenario(s), {failed} failed; summary {Path(args.out) / 'summary.csv'}")
+    return 1 if failed else 0
+
+
 # ---- parser --------------------------------------------------------------------------------------
 
 
@@ -274,6 +344,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", required=True, help="GraphML file to write")
     sub.add_argument("--timeout", type=float, default=10.0, help="seconds before giving up (default 10)")
     sub.set_defaults(handler=cmd_network_fetch)
+
+    budget = commands.add_parser("budget", help="annual plan against the grant; budget sweeps")
+    budget_commands = budget.add_subparsers(dest="budget_command", metavar="ACTION")
+    budget_commands.required = True
+    sub = budget_commands.add_parser("plan", help="month-by-month annual plan", description=cmd_budget_plan.__doc__)
+    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    sub.add_argument("--actuals", help="CSV of month, project, district, spend_gbp, patrol_hours")
+    sub.add_argument("--as-of", help="last month the actuals cover, YYYY-MM")
+    sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
+    sub.add_argument("--flat-seasons", action="store_true", help="no seasonal weights from incident data")
+    sub.add_argument("--out", required=True, help="output folder")
+    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    sub.set_defaults(handler=cmd_budget_plan)
+    sub = budget_commands.add_parser("sweep", help="budget levels against dosage", description=cmd_budget_sweep.__doc__)
+    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    sub.add_argument("--factors", default="0.5,0.75,1,1.25", help="allocation factors (default 0.5,0.75,1,1.25)")
+    sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
+    sub.add_argument("--out", required=True, help="output folder")
+    _add_plan_options(sub)
+    sub.set_defaults(handler=cmd_budget_sweep)
+
+    sub = commands.add_parser("compare", help="two scenarios or plans side by side", description=cmd_compare.__doc__)
+    sub.add_argument("a", help="scenario YAML or plan folder")
+    sub.add_argument("b", help="scenario YAML or plan folder")
+    _add_plan_options(sub)
+    sub.set_defaults(handler=cmd_compare)
+
+    sub = commands.add_parser("batch", help="plan many scenarios in parallel", description=cmd_batch.__doc__)
+    sub.add_argument("patterns", nargs="+", metavar="GLOB", help="scenario files or patterns")
+    sub.add_argument("--out", required=True, help="output folder")
+    sub.add_argument("--dask-scheduler", metavar="tcp://HOST:PORT", help="run on a Dask distributed cluster")
+    _add_plan_options(sub)
+    sub.set_defaults(handler=cmd_batch)
 
     for register in EXTRA_COMMANDS:
         register(commands)

@@ -115,7 +115,6 @@ class Person:
     rules: WorkingTime
     duty: tuple[tuple[int, int], ...] = ()
     required_paid_minutes: int | None = None
-    weekly_cost_pence: int = 0
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,6 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
                 district=warden.district,
                 rules=rules,
                 required_paid_minutes=round(max(required_hours, 0) * 60),
-                weekly_cost_pence=round(warden.annual_cost_gbp * len(contract_days) / 365 * 100),
             )
     if "sv" in active:
         for officer in scenario.officer_list():
@@ -410,7 +408,14 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
 
     groups = _crew_groups(scenario, people, options, hotspots, loc_index)
     budgets = {p: round(scenario.weekly_budget_gbp(p, week_start) * 100) for p in ("asb", "sv")}
-    committed = sum(p.weekly_cost_pence for p in people.values() if p.role == "warden")
+    # summed before rounding, as the validator and the summary do
+    committed = round(
+        sum(
+            w.annual_cost_gbp * len(in_week_days(w.contract_start, w.contract_end)) / 365
+            for w in scenario.warden_list()
+        )
+        * 100
+    ) if "asb" in active else 0
     return ProblemData(
         scenario=scenario,
         clock=clock,

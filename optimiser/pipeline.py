@@ -14,7 +14,7 @@ import random
 import statistics
 import time as clock_time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ from optimiser.roster.model import (
     RosterSolution,
     SolverParams,
     bucket_span,
-    bucket_weight,
     hotspot_policy_gap,
 )
 from optimiser.roster.model import solve as solve_roster
@@ -47,7 +46,7 @@ from optimiser.routing.weekly import (
     route_team_day,
 )
 from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
-from optimiser.validate import check, recompute_summary
+from optimiser.validate import check, recompute_summary, visit_values
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +132,7 @@ def presolve_checks(data: ProblemData) -> list[str]:
     """Conflicts visible before solving, in planner terms (money first: it is the usual cause)."""
     conflicts = []
     asb_budget = data.budgets_pence["asb"]
-    if "asb" in data.scenario.active_projects and data.committed_asb_pence > asb_budget:
+    if "asb" in data.scenario.active_projects and data.committed_asb_pence > asb_budget + 1:
         conflicts.append(
             f"budget: ASB weekly budget £{asb_budget / 100:,.2f} < committed warden contracts "
             f"£{data.committed_asb_pence / 100:,.2f}: cut posts in the annual plan (patrol budget plan)"
@@ -186,7 +185,7 @@ def plan_week(
         return _infeasible(plan, summary, roster.conflicts or ["the rules cannot all hold"], started)
     if roster.status == "no-plan":
         summary["explanation"] = (
-            f"no roster found within {params.time_limit_seconds:.0f} s; raise --time-limit"
+            f"no roster found within {params.time_limit_seconds:g} s; raise --time-limit"
         )
         summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
         plan.summary = summary
@@ -196,6 +195,8 @@ def plan_week(
     routes_budget = scenario.solver.time_limit_seconds * (1 - ROSTER_SHARE)
     routed = _route_all(data, roster, crews, time_budget=routes_budget)
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
+    values = visit_values(plan, scenario, week)
+    plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
 
     figures = recompute_summary(plan, scenario, week)
     summary.update(figures)

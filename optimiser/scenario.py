@@ -776,7 +776,7 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
         origins.where[tuple(parts)] = (f"--set {text}", None)
     hotspots_file = data.get("hotspots_file")
     if hotspots_file:
-        file_hotspots = _read_hotspots_file(Path(str(hotspots_file)), origins)
+        file_hotspots = _read_hotspots_file(Path(str(hotspots_file)), origins, offset=len(data.get("hotspots") or []))
         # the resolved scenario embeds the file's hotspots, so it is self-contained (plans are checked anywhere)
         data = {**data, "hotspots": list(data.get("hotspots") or []) + file_hotspots, "hotspots_file": None}
     problems: list[Problem] = []
@@ -808,14 +808,19 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
     )
 
 
-def _read_hotspots_file(path: Path, origins: _Origins) -> list[Any]:
+def _read_hotspots_file(path: Path, origins: _Origins, *, offset: int = 0) -> list[Any]:
+    """Read a ``hotspots_file``; its problems are reported at its own lines (entries follow ``offset`` inline ones)."""
     source = _read_yaml(path)
     hotspots = source.data.get("hotspots")
     if not isinstance(hotspots, list):
         raise ScenarioError([Problem(str(path), 1, "hotspots", "a hotspots file must hold a list under 'hotspots:'")])
     unknown = sorted(set(source.data) - {"hotspots", "generated_by", "window", "method"})
     if unknown:
-        raise ScenarioError([Problem(str(path), source.lines.get((unknown[0],)), unknown[0], "unknown field in hotspots file")])
+        line = source.lines.get((unknown[0],))
+        raise ScenarioError([Problem(str(path), line, unknown[0], "unknown field in hotspots file")])
+    for key, line in source.lines.items():
+        if len(key) >= 2 and key[0] == "hotspots" and isinstance(key[1], int):
+            origins.where[("hotspots", key[1] + offset, *key[2:])] = (str(path), line)
     return hotspots
 
 

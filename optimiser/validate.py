@@ -510,7 +510,13 @@ class _Context:
         return changes
 
     def committed_warden_cost(self) -> float:
-        """Each warden's annual cost x contract days in the week / 365, summed (GBP)."""
+        """Each warden's annual cost x contract days in the week / 365, summed (GBP).
+
+        Zero when the scenario does not plan the ASB project (``active_projects``): its wardens are
+        then outside this plan and its budget.
+        """
+        if "asb" not in self.scenario.active_projects:
+            return 0.0
         total = 0.0
         for warden in self.scenario.warden_list():
             days = sum(1 for d in self.week_days if warden.contract_start <= d <= warden.contract_end)
@@ -949,6 +955,8 @@ def _true_paid_hours(ctx: _Context, shift: _Shift) -> float:
 
 def _rule_contracted_hours(ctx: _Context) -> Iterator[Violation]:
     rule = "contracted-hours"
+    if "asb" not in ctx.scenario.active_projects:
+        return  # wardens are outside a plan that does not cover the ASB project
     for warden in ctx.scenario.warden_list():
         contract_days = [d for d in ctx.week_days if warden.contract_start <= d <= warden.contract_end]
         leave_days = {d for d in warden.leave if d in contract_days}
@@ -1404,6 +1412,32 @@ def _shift_groups(plan: Plan) -> dict[str, list[RosterRow]]:
     return grouped
 
 
+def _visit_values(ctx: _Context) -> dict[str, float]:
+    """Each visit's value: rank k among all visits to the hotspot on the day of arrival (plan-rules.md)."""
+    ranked: dict[tuple[str, date], list[_Visit]] = defaultdict(list)
+    for visit in ctx.visits:
+        ranked[(visit.hotspot_id, ctx.day_of(visit.arrive))].append(visit)
+    values: dict[str, float] = {}
+    for (hotspot_id, _day), visits in sorted(ranked.items()):
+        spot = ctx.hotspots.get(hotspot_id)
+        visits.sort(key=lambda v: (v.arrive, v.row.crew_id, v.depart, v.visit_id))
+        for k, visit in enumerate(visits, start=1):
+            crew = ctx.crews.get(visit.row.crew_id)
+            if spot is None or crew is None:
+                continue
+            policy = ctx.policy(crew.project)
+            dwell = max(0.0, float(visit.row.dwell_minutes))
+            share = min(dwell, policy.dwell_target_minutes) / policy.dwell_target_minutes
+            weight = ctx.window_weight(crew.project, visit.arrive)
+            values[visit.visit_id] = spot.harm_weight * share * weight * policy.repeat_visit_factor ** (k - 1)
+    return values
+
+
+def visit_values(plan: Plan, scenario: Scenario, week_start: date) -> dict[str, float]:
+    """The value of each visit (by ``visit_id``), as the contract defines it, for the ``value`` column."""
+    return _visit_values(_Context(plan, scenario, week_start))
+
+
 def recompute_summary(
     plan: Plan, scenario: Scenario, week_start: date, *, _context: _Context | None = None
 ) -> dict[str, Any]:
@@ -1427,23 +1461,7 @@ def recompute_summary(
         The Monday of the planned week.
     """
     ctx = _context or _Context(plan, scenario, week_start)
-    # visit values: rank k among all visits to the hotspot on the day of arrival
-    ranked: dict[tuple[str, date], list[_Visit]] = defaultdict(list)
-    for visit in ctx.visits:
-        ranked[(visit.hotspot_id, ctx.day_of(visit.arrive))].append(visit)
-    dosage = 0.0
-    for (hotspot_id, _day), visits in sorted(ranked.items()):
-        spot = ctx.hotspots.get(hotspot_id)
-        visits.sort(key=lambda v: (v.arrive, v.row.crew_id, v.depart, v.visit_id))
-        for k, visit in enumerate(visits, start=1):
-            crew = ctx.crews.get(visit.row.crew_id)
-            if spot is None or crew is None:
-                continue
-            policy = ctx.policy(crew.project)
-            dwell = max(0.0, float(visit.row.dwell_minutes))
-            share = min(dwell, policy.dwell_target_minutes) / policy.dwell_target_minutes
-            weight = ctx.window_weight(crew.project, visit.arrive)
-            dosage += spot.harm_weight * share * weight * policy.repeat_visit_factor ** (k - 1)
+    dosage = sum(_visit_values(ctx).values())
     visits_by_hotspot: dict[str, int] = {h.id: 0 for h in scenario.hotspots}
     minutes_by_hotspot: dict[str, int] = {h.id: 0 for h in scenario.hotspots}
     for visit in ctx.visits:

@@ -301,12 +301,6 @@ def test_a_problem_in_the_base_file_is_located_in_the_base_file(tmp_path: Path) 
     assert _problems(child) == [f"{base}:{line}: travel.snap_max_m: Input should be greater than 0"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scenario.py: a problem in a hotspots_file is attributed to whichever YAML last wrote `hotspots:` "
-    "(here leeds-demo.yaml:57), or to the top file with no line: _read_hotspots_file does not record the "
-    "file's line numbers in the origins",
-)
 def test_a_problem_in_a_hotspots_file_names_that_file_and_line() -> None:
     """bad_hotspots.yaml line 3 holds a hotspot in district E06000099: the problem must point there."""
     with pytest.raises(ScenarioError) as caught:
