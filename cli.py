@@ -10,7 +10,7 @@ import glob
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -121,7 +121,9 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
     from optimiser.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.set or []).scenario
-    window = incidents.parse_months(args.months) if args.months else incidents.default_window(scenario.default_week_start)
+    window = (
+        incidents.parse_months(args.months) if args.months else incidents.default_window(scenario.default_week_start)
+    )
     frame, report = incidents.load(incidents.street_files(months=window))
     print(report.summary())
     result = hotspots.refresh(
@@ -226,7 +228,9 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
     try:
         factors = [float(f) for f in args.factors.split(",") if f.strip()]
     except ValueError as exc:
-        raise ScenarioError(f"--factors {args.factors!r}: give numbers separated by commas, e.g. 0.5,0.75,1,1.25") from exc
+        raise ScenarioError(
+            f"--factors {args.factors!r}: give numbers separated by commas, e.g. 0.5,0.75,1,1.25"
+        ) from exc
     if not factors or any(f < 0 for f in factors):
         raise ScenarioError("--factors needs at least one factor, none negative")
     with _console().status("Sweeping budgets...", spinner="dots"):
@@ -303,7 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-reports", action="store_true", help="write only the contract files")
     sub.set_defaults(handler=cmd_plan)
 
-    sub = commands.add_parser("check", help="re-check a plan folder against every hard rule", description=cmd_check.__doc__)
+    sub = commands.add_parser(
+        "check", help="re-check a plan folder against every hard rule", description=cmd_check.__doc__
+    )
     sub.add_argument("plan_dir", metavar="PLAN_DIR")
     sub.add_argument("--scenario", help="scenario YAML (default: the plan's scenario.resolved.yaml)")
     sub.set_defaults(handler=cmd_check)
@@ -323,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", required=True, help="output folder")
     sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
     sub.set_defaults(handler=cmd_hotspots_refresh)
-    sub = hot_commands.add_parser("evaluate", help="PAI of methods against the baseline", description=cmd_hotspots_evaluate.__doc__)
+    sub = hot_commands.add_parser(
+        "evaluate", help="PAI of methods against the baseline", description=cmd_hotspots_evaluate.__doc__
+    )
     sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
     sub.add_argument("--train", default="2023-12:2024-11", help="training months (default 2023-12:2024-11)")
     sub.add_argument("--test", default="2024-12:2025-08", help="test months (default 2024-12:2025-08)")
@@ -334,12 +342,16 @@ def build_parser() -> argparse.ArgumentParser:
     net = commands.add_parser("network", help="inspect the street network or download one")
     net_commands = net.add_subparsers(dest="network_command", metavar="ACTION")
     net_commands.required = True
-    sub = net_commands.add_parser("inspect", help="graph, snaps and travel times", description=cmd_network_inspect.__doc__)
+    sub = net_commands.add_parser(
+        "inspect", help="graph, snaps and travel times", description=cmd_network_inspect.__doc__
+    )
     sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
     sub.add_argument("--profile", choices=("walk", "drive"), help="one profile (default: every profile used)")
     sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
     sub.set_defaults(handler=cmd_network_inspect)
-    sub = net_commands.add_parser("fetch", help="download a place's streets (needs internet)", description=cmd_network_fetch.__doc__)
+    sub = net_commands.add_parser(
+        "fetch", help="download a place's streets (needs internet)", description=cmd_network_fetch.__doc__
+    )
     sub.add_argument("--place", required=True, help='place name, e.g. "Middlesbrough, UK"')
     sub.add_argument("--out", required=True, help="GraphML file to write")
     sub.add_argument("--timeout", type=float, default=10.0, help="seconds before giving up (default 10)")
@@ -378,12 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(sub)
     sub.set_defaults(handler=cmd_batch)
 
-    for register in EXTRA_COMMANDS:
-        register(commands)
     return parser
-
-
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,6 @@ datetimes so clock changes are exact; money is integer pence. Only this module c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -48,7 +47,9 @@ class Clock:
         """Minutes from the origin of local clock time ``hhmm`` on ``day`` (or the day after)."""
         from zoneinfo import ZoneInfo
 
-        moment = datetime.combine(day + timedelta(days=1 if next_day else 0), _time(hhmm), tzinfo=ZoneInfo(self.tz_name))
+        moment = datetime.combine(
+            day + timedelta(days=1 if next_day else 0), _time(hhmm), tzinfo=ZoneInfo(self.tz_name)
+        )
         return self.minutes(moment)
 
     def minutes(self, moment: datetime) -> int:
@@ -271,11 +272,11 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
     location_points = [(h.id, h.lat, h.lon) for h in hotspot_specs] + [(b.id, b.lat, b.lon) for b in scenario.bases]
     location_ids = [p[0] for p in location_points]
     loc_index = {lid: i for i, lid in enumerate(location_ids)}
-    hotspots = [
-        HotspotData(h.id, i, i, h.project, h.district, h.harm_weight, h) for i, h in enumerate(hotspot_specs)
-    ]
+    hotspots = [HotspotData(h.id, i, i, h.project, h.district, h.harm_weight, h) for i, h in enumerate(hotspot_specs)]
     profiles = sorted(set(scenario.travel.profiles.values()))
-    travel = {p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles}
+    travel = {
+        p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles
+    }
     matrices = {p: np.asarray(t.minutes(), dtype=np.int64) for p, t in travel.items()}
 
     windows: dict[str, list[Window]] = {}
@@ -409,13 +410,17 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
     groups = _crew_groups(scenario, people, options, hotspots, loc_index)
     budgets = {p: round(scenario.weekly_budget_gbp(p, week_start) * 100) for p in ("asb", "sv")}
     # summed before rounding, as the validator and the summary do
-    committed = round(
-        sum(
-            w.annual_cost_gbp * len(in_week_days(w.contract_start, w.contract_end)) / 365
-            for w in scenario.warden_list()
+    committed = (
+        round(
+            sum(
+                w.annual_cost_gbp * len(in_week_days(w.contract_start, w.contract_end)) / 365
+                for w in scenario.warden_list()
+            )
+            * 100
         )
-        * 100
-    ) if "asb" in active else 0
+        if "asb" in active
+        else 0
+    )
     return ProblemData(
         scenario=scenario,
         clock=clock,
@@ -543,14 +548,3 @@ def _crew_groups(
                 )
             )
     return groups
-
-
-def min_leg(matrix: np.ndarray, location: int, others: Sequence[int]) -> int:
-    """Shortest leg from ``location`` to any of ``others`` (0 when there are none)."""
-    candidates = [int(matrix[location, o]) for o in others if o != location]
-    return min(candidates) if candidates else 0
-
-
-def ceil_to(value: int, step: int) -> int:
-    """Round ``value`` up to a multiple of ``step``."""
-    return int(math.ceil(value / step) * step)

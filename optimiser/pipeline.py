@@ -9,8 +9,6 @@ validation. The CLI, finance and batch all call it; nothing is written unless th
 from __future__ import annotations
 
 import logging
-import math
-import random
 import statistics
 import time as clock_time
 from collections import defaultdict
@@ -33,7 +31,6 @@ from optimiser.roster.model import (
     BUCKET_MINUTES,
     RosterSolution,
     SolverParams,
-    bucket_span,
     hotspot_policy_gap,
 )
 from optimiser.roster.model import solve as solve_roster
@@ -55,8 +52,6 @@ ROSTER_SHARE = 0.5
 #: CP-SAT deterministic time units per second of time limit (about half a second of solving on a
 #: 2-core machine): solves stop on this deterministic clock, so a seed repeats on any machine.
 DETERMINISTIC_PER_SECOND = 0.25
-#: Minutes a visit may move either side of the half-hour the roster chose.
-SLOT_SLACK_MINUTES = 60
 
 
 @dataclass
@@ -87,12 +82,14 @@ class PlanResult:
         gap = s.get("gap")
         gap_text = f"{gap * 100:.2f}%" if isinstance(gap, int | float) else "n/a"
         visits = sum(s["visits_by_hotspot"].values())
+        check_text = "passed" if s["validation"]["ok"] else "FAILED"
         return (
             f"{s['scenario']} week {s['week_start']}: {s['status']}, harm-weighted dosage "
-            f"{s['harm_weighted_dosage']:.2f}, objective {s['objective']:.2f} (bound {s['best_bound']:.2f}, gap {gap_text}), "
-            f"{visits} visits; ASB £{cost['grant-asb']:,.2f} of £{budget['asb']:,.2f}, "
+            f"{s['harm_weighted_dosage']:.2f}, objective {s['objective']:.2f} "
+            f"(bound {s['best_bound']:.2f}, gap {gap_text}), {visits} visits; "
+            f"ASB £{cost['grant-asb']:,.2f} of £{budget['asb']:,.2f}, "
             f"SV £{cost['grant-sv']:,.2f} of £{budget['sv']:,.2f}, force £{cost['force']:,.2f}; "
-            f"travel {s['travel_model']}; {s['solve_seconds']:.1f} s; check {'passed' if s['validation']['ok'] else 'FAILED'}"
+            f"travel {s['travel_model']}; {s['solve_seconds']:.1f} s; check {check_text}"
         )
 
 
@@ -184,9 +181,7 @@ def plan_week(
     if roster.status == "infeasible":
         return _infeasible(plan, summary, roster.conflicts or ["the rules cannot all hold"], started)
     if roster.status == "no-plan":
-        summary["explanation"] = (
-            f"no roster found within {params.time_limit_seconds:g} s; raise --time-limit"
-        )
+        summary["explanation"] = f"no roster found within {params.time_limit_seconds:g} s; raise --time-limit"
         summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
         plan.summary = summary
         return PlanResult(plan, roster)
@@ -262,8 +257,10 @@ def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
     crews = []
     for g, count in sorted(roster.crews.items()):
         group = data.groups[g]
-        by_role = {r: sorted((data.options[i] for i in idx if i in chosen), key=lambda o: o.person)
-                   for r, idx in group.options_by_role.items()}
+        by_role = {
+            r: sorted((data.options[i] for i in idx if i in chosen), key=lambda o: o.person)
+            for r, idx in group.options_by_role.items()
+        }
         day_name = DAYS[(data.week_start + timedelta(days=group.day)).weekday()].capitalize()
         for k in range(count):
             members = []
@@ -275,24 +272,10 @@ def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
     return crews
 
 
-def _slot_windows(data: ProblemData, project: str, bucket: int, offset: int) -> tuple[int, int]:
-    """Arrival window for a roster bucket: the bucket +- slack (seeded shift), inside its day and windows."""
-    lo, hi = bucket_span(bucket)
-    day_start = data.clock.at(data.clock.local_date(lo), "00:00")
-    day_end = data.clock.at(data.clock.local_date(lo), "00:00", next_day=True)
-    earliest = max(day_start, lo - SLOT_SLACK_MINUTES + offset)
-    latest = min(day_end - 1, hi - 1 + SLOT_SLACK_MINUTES + offset)
-    window = next((w for w in data.windows[project] if w.start <= lo < w.end), None)
-    if window is not None:
-        earliest, latest = max(earliest, window.start), min(latest, window.end - 1)
-    return earliest, max(earliest, latest)
-
-
 def _route_all(
     data: ProblemData, roster: RosterSolution, crews: list[Crew], *, time_budget: float
 ) -> dict[str, RoutedCrew]:
     """Route every team's crews day by day (SV first, so joint hotspots block the wardens' times)."""
-    rng = random.Random(data.scenario.solver.seed)
     visits_by_team: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for crew_class, h, b in roster.visits:
         visits_by_team[crew_class.split("|")[0]].append((h, b))
@@ -311,7 +294,7 @@ def _route_all(
     routed: dict[str, RoutedCrew] = {}
     arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
     started = clock_time.perf_counter()
-    for index, (team, _day, day_crews) in enumerate(calls):
+    for index, (_team, _day, day_crews) in enumerate(calls):
         project = day_crews[0].group.project
         policy = data.policy(project)
         weekly_crews = [
@@ -380,8 +363,9 @@ def _free_slots(
     arrivals: dict[int, list[int]],
     dispatched: dict[str, RoutedCrew],
 ) -> tuple[list[VisitSlot], dict[str, RoutedCrew]]:
-    """Every visit the team's crews could still make, as ranked slots with exact values, plus the
-    dispatch routes expressed in those slots (the route model's starting solution).
+    """Every visit the team's crews could still make, as ranked slots, plus the dispatch routes in them.
+
+    The dispatch routes, expressed in these slots, are the route model's starting solution.
 
     A slot is the k-th visit of a hotspot on one day of arrival inside one patrol window; its worth is
     harm x window weight x factor^(visits already made that day + k - 1), exactly as the contract counts.
@@ -450,28 +434,6 @@ def _free_slots(
     return slots, initial
 
 
-def _routes_value(
-    data: ProblemData, project: str, routes: dict[str, RoutedCrew], arrivals: dict[int, list[int]]
-) -> float:
-    """Contract value of a team-day's routes given the visits already made (ranks count those too)."""
-    index = {h.id: h for h in data.hotspots}
-    policy = data.policy(project)
-    stops = sorted(
-        ((stop.arrive, index[stop.visit_id.split("@")[0]]) for route in routes.values() for stop in route.stops),
-        key=lambda item: (item[0], item[1].index),
-    )
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for h, times in arrivals.items():
-        for moment in times:
-            counts[(h, data.clock.day_index(moment))] += 1
-    total = 0.0
-    for arrive, hotspot in stops:
-        key = (hotspot.index, data.clock.day_index(arrive))
-        total += hotspot.harm_weight * data.weight_at(project, arrive) * policy.repeat_visit_factor ** counts[key]
-        counts[key] += 1
-    return total
-
-
 def _plan_rows(
     data: ProblemData, crews: list[Crew], routed: dict[str, RoutedCrew]
 ) -> tuple[list[RosterRow], list[VisitRow]]:
@@ -479,7 +441,6 @@ def _plan_rows(
     scenario = data.scenario
     roster_rows: list[RosterRow] = []
     visit_rows: list[VisitRow] = []
-    hotspot_by_location = {h.location: h for h in data.hotspots}
     for crew in crews:
         route = routed.get(crew.crew_id, RoutedCrew(crew.crew_id))
         group = crew.group
@@ -535,12 +496,8 @@ def _plan_rows(
                 )
             )
             previous = hotspot.location
-        del hotspot_by_location
-        hotspot_by_location = {}
     visit_rows.sort(key=lambda v: (v.arrive, v.crew_id))
-    numbered = [
-        VisitRow(**{**v.__dict__, "visit_id": f"V{i:04d}"}) for i, v in enumerate(visit_rows, start=1)
-    ]
+    numbered = [VisitRow(**{**v.__dict__, "visit_id": f"V{i:04d}"}) for i, v in enumerate(visit_rows, start=1)]
     return roster_rows, numbered
 
 
@@ -599,8 +556,3 @@ def require_feasible(result: PlanResult) -> PlanResult:
     if result.plan.summary["status"] == "infeasible":
         raise InfeasibleError(result.plan.summary["explanation"], conflicts=result.plan.summary.get("conflicts"))
     return result
-
-
-def ceil_minutes(value: float) -> int:
-    """Whole minutes, rounded up."""
-    return math.ceil(value - 1e-9)

@@ -131,7 +131,9 @@ class Project(_Model):
 
     allocation_gbp: float = Field(ge=0, description="grant allocation for the whole period, GBP")
     weekly_budget_gbp: float | None = Field(
-        default=None, ge=0, description="override; default allocation x days of the week in the period / days in the period"
+        default=None,
+        ge=0,
+        description="override; default allocation x days of the week in the period / days in the period",
     )
     roles: list[Role] = Field(min_length=1)
     crime_types: list[str] = Field(min_length=1)
@@ -339,7 +341,9 @@ class TravelSettings(_Model):
     """How travel times are computed: a real street network from an OSM extract, or crow-fly x circuity."""
 
     model: Literal["crowfly", "network"] = "crowfly"
-    extract: Path | None = Field(default=None, description="OSM extract (.osm, .osm.pbf, .graphml) relative to the YAML")
+    extract: Path | None = Field(
+        default=None, description="OSM extract (.osm, .osm.pbf, .graphml) relative to the YAML"
+    )
     circuity: float = Field(default=1.3, ge=1, le=3)
     snap_max_m: float = Field(default=300, gt=0, le=5000)
     profiles: dict[Role, Profile] = Field(
@@ -432,9 +436,7 @@ class Scenario(_Model):
         spec = self.projects.get(project)
         if spec.weekly_budget_gbp is not None:
             return spec.weekly_budget_gbp
-        inside = sum(
-            1 for i in range(7) if self.period.start <= week_start + timedelta(days=i) <= self.period.end
-        )
+        inside = sum(1 for i in range(7) if self.period.start <= week_start + timedelta(days=i) <= self.period.end)
         return spec.allocation_gbp * inside / self.period.days
 
     def warden_list(self) -> list[ExpandedWarden]:
@@ -589,7 +591,9 @@ class _Source:
 def _read_yaml(path: Path) -> _Source:
     shown = str(path)
     if not path.exists():
-        raise ScenarioError([Problem(shown, None, "", "file not found; check the path (relative paths are from the current directory)")])
+        raise ScenarioError(
+            [Problem(shown, None, "", "file not found; check the path (relative paths are from the current directory)")]
+        )
     if path.is_dir():
         raise ScenarioError([Problem(shown, None, "", "is a folder, not a scenario YAML file")])
     try:
@@ -607,7 +611,9 @@ def _read_yaml(path: Path) -> _Source:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(shown, 1, "", "a scenario must be a YAML mapping of fields (name: ..., period: ...)")])
+        raise ScenarioError(
+            [Problem(shown, 1, "", "a scenario must be a YAML mapping of fields (name: ..., period: ...)")]
+        )
     lines: dict[PathKey, int] = {}
     if node is not None:
         _line_map(node, (), lines)
@@ -673,7 +679,9 @@ def _load_chain(path: Path, origins: _Origins, seen: tuple[Path, ...]) -> dict[s
     resolved = path.resolve()
     if resolved in seen:
         chain = " -> ".join(str(p) for p in (*seen, resolved))
-        raise ScenarioError([Problem(str(path), source.lines.get(("extends",)), "extends", f"circular extends: {chain}")])
+        raise ScenarioError(
+            [Problem(str(path), source.lines.get(("extends",)), "extends", f"circular extends: {chain}")]
+        )
     data = dict(source.data)
     _resolve_paths(data, path.parent)
     parent_name = data.pop("extends", None)
@@ -873,7 +881,9 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
     staff_ids: list[str] = [w.id for w in scenario.warden_list()]
     for i, warden in enumerate(scenario.staff.wardens):
         if warden.district not in districts:
-            add(("staff", "wardens", i, "district"), f"unknown district {warden.district!r}; known: {sorted(districts)}")
+            add(
+                ("staff", "wardens", i, "district"), f"unknown district {warden.district!r}; known: {sorted(districts)}"
+            )
         if warden.base not in bases:
             add(("staff", "wardens", i, "base"), f"unknown base {warden.base!r}; known: {sorted(bases)}")
     for kind, entries in (("officers", scenario.staff.officers), ("pcsos", scenario.staff.pcsos)):

@@ -17,7 +17,6 @@ import time as clock_time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from optimiser.instance import CrewGroup, ProblemData
@@ -234,9 +233,9 @@ def define_contracted_hours(model: cp_model.CpModel, data: ProblemData, v: Roste
             f"from shifts of {sorted({round(o.paid_minutes / 60, 2) for o in options})} h"
         )
         enforce = _assumption(model, v, label)
-        model.Add(sum(v.shift[o.index] * o.paid_minutes for o in options) == person.required_paid_minutes).OnlyEnforceIf(
-            enforce
-        )
+        model.Add(
+            sum(v.shift[o.index] * o.paid_minutes for o in options) == person.required_paid_minutes
+        ).OnlyEnforceIf(enforce)
 
 
 def define_budget(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -255,7 +254,9 @@ def define_crewing(model: cp_model.CpModel, data: ProblemData, v: RosterVars) ->
     for g, group in enumerate(data.groups):
         for role, indices in group.options_by_role.items():
             per_crew = group.roles.count(role)
-            model.Add(sum(v.shift[i] for i in indices) == per_crew * v.crews[g]).WithName(f"crewing[{group.key},{role}]")
+            model.Add(sum(v.shift[i] for i in indices) == per_crew * v.crews[g]).WithName(
+                f"crewing[{group.key},{role}]"
+            )
             for i in indices:
                 member_of[i] = g
     for option in data.options:
@@ -274,9 +275,7 @@ def _class_legs(data: ProblemData, members: Sequence[CrewGroup]) -> dict[int, in
     spots = sorted({h for g in members for h in g.hotspots})
     locations = [data.hotspots[h].location for h in spots] + [members[0].base_location]
     return {
-        h: min(
-            [int(matrix[data.hotspots[h].location, o]) for o in locations if o != data.hotspots[h].location] or [0]
-        )
+        h: min([int(matrix[data.hotspots[h].location, o]) for o in locations if o != data.hotspots[h].location] or [0])
         for h in spots
     }
 
@@ -310,7 +309,9 @@ def define_visit_capacity(
             for first in sorted(by_bucket):
                 lo, hi = first * BUCKET_MINUTES, (first + run) * BUCKET_MINUTES - 1
                 terms = [
-                    (v.class_visit[(name, h, b)], cost[h]) for b in range(first, first + run) for h in by_bucket.get(b, [])
+                    (v.class_visit[(name, h, b)], cost[h])
+                    for b in range(first, first + run)
+                    for h in by_bucket.get(b, [])
                 ]
                 if len(terms) < 2:
                     continue
@@ -387,7 +388,9 @@ def define_presence_cap(model: cp_model.CpModel, data: ProblemData, v: RosterVar
     for (h, day), by_bucket in _day_counts(data, v).items():
         _gap, cap = hotspot_policy_gap(data, h)
         dwell = max(
-            data.policy(p).dwell_target_minutes for p in data.scenario.active_projects if data.hotspots[h].spec.serves(p)
+            data.policy(p).dwell_target_minutes
+            for p in data.scenario.active_projects
+            if data.hotspots[h].spec.serves(p)
         )
         variables = [var for vs in by_bucket.values() for var in vs]
         v.day_visits[(h, day)] = sum(variables)
@@ -400,7 +403,9 @@ def repeat_value(factor: float, count: int) -> float:
     return sum(factor**k for k in range(count))
 
 
-def define_dosage_value(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> list[tuple[cp_model.LinearExprT, float]]:
+def define_dosage_value(
+    model: cp_model.CpModel, data: ProblemData, v: RosterVars
+) -> list[tuple[cp_model.LinearExprT, float]]:
     """Harm-weighted dosage per hotspot and day, exact for one weight and a valid bound otherwise.
 
     With weights w_1..w_S over a day's segments in time order and N_s visits up to segment s, the
@@ -444,7 +449,9 @@ def define_dosage_value(model: cp_model.CpModel, data: ProblemData, v: RosterVar
     return terms
 
 
-def define_visit_shortfall(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> list[tuple[cp_model.LinearExprT, float]]:
+def define_visit_shortfall(
+    model: cp_model.CpModel, data: ProblemData, v: RosterVars
+) -> list[tuple[cp_model.LinearExprT, float]]:
     """Soft: visits short of visits_wanted_per_day, per hotspot and day of the week, times harm."""
     weight = data.scenario.soft_weights.visit_shortfall
     if weight <= 0:
@@ -474,10 +481,16 @@ def _spread(model: cp_model.CpModel, values: Sequence[cp_model.LinearExprT], nam
     return spread
 
 
-def define_fairness(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> dict[str, list[tuple[cp_model.LinearExprT, float]]]:
+def define_fairness(
+    model: cp_model.CpModel, data: ProblemData, v: RosterVars
+) -> dict[str, list[tuple[cp_model.LinearExprT, float]]]:
     """Soft: spread (max - min) of paid hours, nights and weekend shifts within each role."""
     weights = data.scenario.soft_weights
-    out: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {"hours_spread": [], "nights_spread": [], "weekends_spread": []}
+    out: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {
+        "hours_spread": [],
+        "nights_spread": [],
+        "weekends_spread": [],
+    }
     for role in ("warden", "officer", "pcso"):
         people = [p for p, person in data.people.items() if person.role == role]
         if len(people) < 2:
@@ -492,7 +505,9 @@ def define_fairness(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -
             out["nights_spread"].append((_spread(model, nights, f"nights_spread[{role}]", 7), weights.nights_spread))
         if weights.weekends_spread > 0:
             weekends = [sum(v.shift[o.index] for o in options[p] if o.weekend) for p in people]
-            out["weekends_spread"].append((_spread(model, weekends, f"weekends_spread[{role}]", 7), weights.weekends_spread))
+            out["weekends_spread"].append(
+                (_spread(model, weekends, f"weekends_spread[{role}]", 7), weights.weekends_spread)
+            )
     return out
 
 
@@ -585,7 +600,9 @@ def build_model(
         else:
             rule(model, data, v)
     value_terms = define_dosage_value(model, data, v)
-    soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {"visit_shortfall": define_visit_shortfall(model, data, v)}
+    soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {
+        "visit_shortfall": define_visit_shortfall(model, data, v)
+    }
     soft_terms.update(define_fairness(model, data, v))
     define_objective(model, value_terms, soft_terms)
     if fixed_shifts is not None:
@@ -608,8 +625,13 @@ def make_solver(params: SolverParams) -> cp_model.CpSolver:
     return solver
 
 
-def solve(data: ProblemData, params: SolverParams, *, hint: RosterSolution | None = None,
-          fixed_shifts: Sequence[int] | None = None) -> RosterSolution:
+def solve(
+    data: ProblemData,
+    params: SolverParams,
+    *,
+    hint: RosterSolution | None = None,
+    fixed_shifts: Sequence[int] | None = None,
+) -> RosterSolution:
     """Build and solve the roster; on infeasibility, name the rule families in conflict."""
     started = clock_time.perf_counter()
     built = build_model(data, fixed_shifts=fixed_shifts)
@@ -625,13 +647,15 @@ def solve(data: ProblemData, params: SolverParams, *, hint: RosterSolution | Non
     solver = make_solver(params)
     status = solver.Solve(model)
     seconds = clock_time.perf_counter() - started
-    if params.deterministic_time is not None and solver.deterministic_time < params.deterministic_time * 0.99:
-        if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
-            log.warning(
-                "the roster stopped on the wall-clock limit (%.0f s) before its deterministic budget; "
-                "this run may not repeat exactly - raise --time-limit",
-                params.time_limit_seconds,
-            )
+    stopped_early = (
+        params.deterministic_time is not None and solver.deterministic_time < params.deterministic_time * 0.99
+    )
+    if stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        log.warning(
+            "the roster stopped on the wall-clock limit (%.0f s) before its deterministic budget; "
+            "this run may not repeat exactly - raise --time-limit",
+            params.time_limit_seconds,
+        )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         shifts = [i for i, var in v.shift.items() if solver.Value(var)]
         crews = {g: int(solver.Value(var)) for g, var in v.crews.items() if solver.Value(var)}
@@ -647,8 +671,12 @@ def solve(data: ProblemData, params: SolverParams, *, hint: RosterSolution | Non
         )
     if status == cp_model.INFEASIBLE:
         conflicts = explain_infeasible(data, params, fixed_shifts=fixed_shifts)
-        return RosterSolution("infeasible", 0.0, 0.0, clock_time.perf_counter() - started, [], {}, [], conflicts=conflicts)
-    return RosterSolution("no-plan", 0.0, 0.0, seconds, [], {}, [], conflicts=["no solution found within the time limit"])
+        return RosterSolution(
+            "infeasible", 0.0, 0.0, clock_time.perf_counter() - started, [], {}, [], conflicts=conflicts
+        )
+    return RosterSolution(
+        "no-plan", 0.0, 0.0, seconds, [], {}, [], conflicts=["no solution found within the time limit"]
+    )
 
 
 def explain_infeasible(
@@ -660,8 +688,12 @@ def explain_infeasible(
     for literal in v.assumptions.values():
         model.AddAssumption(literal)
     solver = make_solver(
-        SolverParams(time_limit_seconds=min(30.0, params.time_limit_seconds), seed=params.seed, workers=1,
-                     deterministic_time=10.0)
+        SolverParams(
+            time_limit_seconds=min(30.0, params.time_limit_seconds),
+            seed=params.seed,
+            workers=1,
+            deterministic_time=10.0,
+        )
     )
     status = solver.Solve(model)
     if status != cp_model.INFEASIBLE:
@@ -669,8 +701,3 @@ def explain_infeasible(
     labels = {literal.Index(): label for label, literal in v.assumptions.items()}
     core = [labels[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in labels]
     return core or ["the staffing rules conflict (no single rule family identified)"]
-
-
-def values_array(values: Sequence[float]) -> np.ndarray:
-    """Values as a float array (helper for tests and reports)."""
-    return np.asarray(values, dtype=float)

@@ -14,6 +14,7 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -106,7 +107,6 @@ def route_team_day(
     """
     blocked = blocked or {}
     model = cp_model.CpModel()
-    horizon = max([c.end for c in crews] + [s.latest for s in slots] + [1]) + 1
     arrive = {}
     present = {}
     for slot in slots:
@@ -127,7 +127,7 @@ def route_team_day(
                 model.Add(arrive[second.slot_id] >= arrive[first.slot_id] + gap).OnlyEnforceIf(
                     [present[first.slot_id], present[second.slot_id]]
                 )
-        for first, second in zip(members, members[1:], strict=False):
+        for first, second in pairwise(members):
             model.AddImplication(present[second.slot_id], present[first.slot_id])
 
     serve: dict[tuple[str, str], cp_model.IntVar] = {}
@@ -277,10 +277,6 @@ def route_team_day(
     return RouteStageResult(routes, value, solver.StatusName(status).lower(), dropped)
 
 
-def _idle_break(crew: WeeklyCrew) -> int | None:
-    return crew.start + (crew.end - crew.start - crew.break_minutes) // 2 if crew.break_minutes else None
-
-
 def _served(route: RoutedCrew, slots: Sequence[VisitSlot]) -> list[VisitSlot]:
     by_id = {s.slot_id: s for s in slots}
     return [by_id[stop.visit_id] for stop in route.stops]
@@ -368,7 +364,7 @@ def _hint(
             continue
         nodes = node_index[crew.crew_id]
         path = [0] + [nodes[stop.visit_id] for stop in greedy[crew.crew_id].stops] + [0]
-        used = set(zip(path, path[1:], strict=False)) if len(path) > 2 else set()
+        used = set(pairwise(path)) if len(path) > 2 else set()
         for (u, w), literal in arcs_of[crew.crew_id].items():
             if u >= 0 and u != w:
                 model.AddHint(literal, (u, w) in used)
@@ -440,13 +436,6 @@ def _verify(
     problems = check_routes(routing_crews, visits, matrices, result)
     if problems:
         raise AssertionError(f"route stage produced an infeasible route: {problems[:3]}")
-
-
-def shuffled(items: Sequence[str], seed: int) -> list[str]:
-    """A seeded shuffle (visit orders vary between days, yet repeat for a seed)."""
-    out = list(items)
-    random.Random(seed).shuffle(out)
-    return out
 
 
 @dataclass(frozen=True)
