@@ -407,7 +407,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
                     )
                 )
 
-    groups = _crew_groups(scenario, people, options, hotspots, loc_index)
+    groups = _crew_groups(scenario, people, options, hotspots, loc_index, matrices)
     budgets = {p: round(scenario.weekly_budget_gbp(p, week_start) * 100) for p in ("asb", "sv")}
     # summed before rounding, as the validator and the summary do
     committed = (
@@ -498,6 +498,7 @@ def _crew_groups(
     options: list[ShiftOption],
     hotspots: list[HotspotData],
     loc_index: dict[str, int],
+    matrices: dict[str, np.ndarray],
 ) -> list[CrewGroup]:
     by_key: dict[tuple[str, int, str], list[ShiftOption]] = {}
     for option in options:
@@ -521,6 +522,11 @@ def _crew_groups(
             else:
                 eligible = tuple(h.index for h in hotspots if h.spec.serves("sv"))
                 team = "sv"
+            limits = [scenario.travel.beat_minutes[r] for r in roles if r in scenario.travel.beat_minutes]
+            if limits:
+                matrix = matrices[crew_profile(scenario, roles)]
+                base = loc_index[base_id]
+                eligible = tuple(h for h in eligible if int(matrix[base, hotspots[h].location]) <= min(limits))
             if not eligible:
                 continue
             counts = {r: roles.count(r) for r in set(roles)}

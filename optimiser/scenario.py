@@ -350,6 +350,11 @@ class TravelSettings(_Model):
         default_factory=lambda: {"warden": "walk", "pcso": "walk", "officer": "drive"}
     )
     speeds_kmh: dict[Profile, float] = Field(default_factory=lambda: {"walk": 4.8, "drive": 30.0})
+    beat_minutes: dict[Role, int] = Field(
+        default_factory=dict,
+        description="largest travel time (minutes, crew profile) from a crew's base to a hotspot it patrols, by role; "
+        "a crew takes the smallest of its members' limits; no entry means no limit",
+    )
 
     @model_validator(mode="after")
     def _extract(self) -> TravelSettings:

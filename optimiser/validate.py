@@ -882,6 +882,14 @@ def _rule_eligibility(ctx: _Context) -> Iterator[Violation]:
                     reasons.append(f"{person.role} {person.staff_id} at {spot.project} hotspot {spot.id}")
                 if person.role not in allowed_roles:
                     reasons.append(f"{person.role} {person.staff_id} is not in the {crew.project} project's roles")
+                beat = ctx.scenario.travel.beat_minutes.get(person.role)  # type: ignore[call-overload]
+                if beat is not None and ctx.located(crew.base_id) and ctx.located(spot.id):
+                    distance = ctx.travel(crew.profile, crew.base_id, spot.id)
+                    if distance > beat:
+                        reasons.append(
+                            f"{spot.id} is {distance} min from base {crew.base_id}, beyond the {person.role} beat "
+                            f"of {beat} min"
+                        )
             if reasons:
                 yield Violation(
                     rule,
