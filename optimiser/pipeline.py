@@ -29,6 +29,7 @@ from optimiser.instance import (
 from optimiser.plan import HotspotRow, Plan, RosterRow, VisitRow, read_plan, write_plan
 from optimiser.roster.model import (
     BUCKET_MINUTES,
+    Pin,
     RosterSolution,
     SolverParams,
     hotspot_policy_gap,
@@ -176,8 +177,8 @@ def plan_week(
         workers=scenario.solver.workers,
         deterministic_time=scenario.solver.time_limit_seconds * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
     )
-    fixed = _pinned_options(data, pin_dir) if pin_dir is not None else None
-    roster = solve_roster(data, params, fixed_shifts=fixed)
+    pin = _pinned_options(data, pin_dir) if pin_dir is not None else None
+    roster = solve_roster(data, params, pin=pin)
     if roster.status == "infeasible":
         return _infeasible(plan, summary, roster.conflicts or ["the rules cannot all hold"], started)
     if roster.status == "no-plan":
@@ -228,27 +229,30 @@ def _hotspot_rows(data: ProblemData) -> list[HotspotRow]:
     ]
 
 
-def _pinned_options(data: ProblemData, pin_dir: Path) -> list[int]:
-    """Shift options of a published plan, matched by person, start and end (must all still be possible)."""
-    pinned = read_plan(pin_dir)
+def _pinned_options(data: ProblemData, pin_dir: Path) -> Pin:
+    """The published plan's shifts, matched by person, start and end, frozen on the days it covers.
+
+    A plan folder of the days already worked pins those days only; the rest of the week is re-planned.
+    """
+    pinned = read_plan(pin_dir, require_scenario=False)
     by_key = {(o.person, o.start, o.end): o.index for o in data.options}
-    chosen = []
-    seen = set()
+    rows_by_shift: dict[str, list[RosterRow]] = defaultdict(list)
     for row in pinned.roster:
-        if row.shift_id in seen:
-            continue
-        seen.add(row.shift_id)
-        rows = [r for r in pinned.roster if r.shift_id == row.shift_id]
+        rows_by_shift[row.shift_id].append(row)
+    chosen = []
+    days = set()
+    for shift_id, rows in rows_by_shift.items():
         start = data.clock.minutes(min(r.shift_start for r in rows))
         end = data.clock.minutes(max(r.shift_end for r in rows))
-        index = by_key.get((row.staff_id, start, end))
+        index = by_key.get((rows[0].staff_id, start, end))
         if index is None:
             raise DataError(
-                f"{pin_dir}/roster.csv: shift {row.shift_id} of {row.staff_id} is not possible in this scenario "
-                "(template, contract, leave or duty changed); re-plan without --pin or edit the plan"
+                f"{pin_dir}/roster.csv: shift {shift_id} of {rows[0].staff_id} is not possible in this scenario "
+                "and week (template, contract, leave or duty changed); re-plan without --pin or edit the plan"
             )
         chosen.append(index)
-    return chosen
+        days.add(data.options[index].day)
+    return Pin(frozenset(chosen), frozenset(days))
 
 
 def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:

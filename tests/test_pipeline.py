@@ -130,11 +130,6 @@ def test_pin_of_an_impossible_shift_is_a_data_error(tmp_path: Path, mixed_plan: 
         plan_week(moved, pin_dir=folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--pin forces every shift not in the pinned plan to 0, so pinning the days already worked "
-    "cannot re-optimise the rest of the week (issue 6 item 6)",
-)
 def test_pin_of_days_worked_reoptimises_the_rest(tmp_path: Path) -> None:
     """officers.yaml at £500: Monday and Tuesday crews (32). Pin Monday's rows only: Tuesday is re-planned (32)."""
     scenario = loaded("officers", "projects.sv.weekly_budget_gbp=500")

@@ -26,6 +26,7 @@ from optimiser.roster import model as roster_model
 from optimiser.roster.model import (
     RULES,
     VALUE_SCALE,
+    Pin,
     SolverParams,
     build_model,
     explain_infeasible,
@@ -95,7 +96,8 @@ def run(
     chosen = dict(RULES) if rules is None else {name: RULES[name] for name in rules}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(roster_model, "RULES", chosen)
-        built = build_model(data, fixed_shifts=fixed)
+        pin = None if fixed is None else Pin(frozenset(fixed), frozenset(range(7)))
+        built = build_model(data, pin=pin)
     model, v = built.model, built.vars
     for literal in v.assumptions.values():
         model.Add(literal == 1)
@@ -259,11 +261,6 @@ def test_contracted_hours() -> None:
     assert any("W-1" in c and c.startswith("contracted-hours") for c in explain_infeasible(short, PARAMS))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="explain_infeasible returns every assumption of the person, not a minimal core "
-    "(weekly-rest and weekly-hours are named although 7.5 h < 8 h alone is the conflict)",
-)
 def test_explanation_names_only_the_conflict() -> None:
     """base.yaml with 7.5-hour shifts: the only conflict is contracted-hours (weekly rest and hours hold)."""
     conflicts = explain_infeasible(problem("base", "shift_templates.0.end=21:40"), PARAMS)

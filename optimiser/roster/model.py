@@ -44,6 +44,14 @@ class SolverParams:
     log_search: bool = False
 
 
+@dataclass(frozen=True)
+class Pin:
+    """Shifts frozen from a published plan: on the pinned days exactly ``chosen`` are worked."""
+
+    chosen: frozenset[int]
+    days: frozenset[int]
+
+
 @dataclass
 class RosterVars:
     """The model's decision variables, by meaning."""
@@ -565,7 +573,7 @@ def allowed_buckets(data: ProblemData) -> dict[tuple[int, int], list[int]]:
 
 
 def build_model(
-    data: ProblemData, *, fixed_shifts: Sequence[int] | None = None, with_visits: bool = True
+    data: ProblemData, *, pin: Pin | None = None, with_visits: bool = True
 ) -> RosterModel:
     """Build the weekly roster model (see the module docstring).
 
@@ -605,11 +613,35 @@ def build_model(
     }
     soft_terms.update(define_fairness(model, data, v))
     define_objective(model, value_terms, soft_terms)
-    if fixed_shifts is not None:
-        chosen = set(fixed_shifts)
+    if pin is not None:
         for index, var in v.shift.items():
-            model.Add(var == (1 if index in chosen else 0))
+            if data.options[index].day in pin.days:
+                model.Add(var == (1 if index in pin.chosen else 0))
     return RosterModel(model, v, soft_terms, value_terms, buckets)
+
+
+def _minimise_core(
+    model: cp_model.CpModel,
+    core: list[int],
+    by_index: dict[int, cp_model.IntVar],
+    params: SolverParams,
+    *,
+    most_solves: int = 24,
+) -> list[int]:
+    """Drop assumptions the conflict does not need (deletion filter), so the planner sees only the cause."""
+    if len(core) <= 1:
+        return core
+    kept = list(core)
+    for literal in list(core)[:most_solves]:
+        trial = [x for x in kept if x != literal]
+        if not trial:
+            break
+        model.ClearAssumptions()
+        model.AddAssumptions([by_index[i] for i in trial])
+        solver = make_solver(SolverParams(time_limit_seconds=5.0, seed=params.seed, workers=1, deterministic_time=2.0))
+        if solver.Solve(model) == cp_model.INFEASIBLE:
+            kept = trial
+    return kept
 
 
 def make_solver(params: SolverParams) -> cp_model.CpSolver:
@@ -630,11 +662,11 @@ def solve(
     params: SolverParams,
     *,
     hint: RosterSolution | None = None,
-    fixed_shifts: Sequence[int] | None = None,
+    pin: Pin | None = None,
 ) -> RosterSolution:
     """Build and solve the roster; on infeasibility, name the rule families in conflict."""
     started = clock_time.perf_counter()
-    built = build_model(data, fixed_shifts=fixed_shifts)
+    built = build_model(data, pin=pin)
     model, v = built.model, built.vars
     # every rule holds in the real solve; assumptions are only used to explain an infeasible week
     # (CP-SAT searches with a single worker under assumptions)
@@ -670,7 +702,7 @@ def solve(
             visits=visits,
         )
     if status == cp_model.INFEASIBLE:
-        conflicts = explain_infeasible(data, params, fixed_shifts=fixed_shifts)
+        conflicts = explain_infeasible(data, params, pin=pin)
         return RosterSolution(
             "infeasible", 0.0, 0.0, clock_time.perf_counter() - started, [], {}, [], conflicts=conflicts
         )
@@ -680,10 +712,10 @@ def solve(
 
 
 def explain_infeasible(
-    data: ProblemData, params: SolverParams, *, fixed_shifts: Sequence[int] | None = None
+    data: ProblemData, params: SolverParams, *, pin: Pin | None = None
 ) -> list[str]:
     """Name the staffing rules in conflict: a core of rule assumptions that cannot all hold."""
-    built = build_model(data, fixed_shifts=fixed_shifts, with_visits=False)
+    built = build_model(data, pin=pin, with_visits=False)
     model, v = built.model, built.vars
     for literal in v.assumptions.values():
         model.AddAssumption(literal)
@@ -699,5 +731,8 @@ def explain_infeasible(
     if status != cp_model.INFEASIBLE:
         return ["the visit rules (revisit gap, presence cap, travel) conflict with the staffing rules"]
     labels = {literal.Index(): label for label, literal in v.assumptions.items()}
-    core = [labels[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in labels]
+    core = [i for i in solver.SufficientAssumptionsForInfeasibility() if i in labels]
+    by_index = {literal.Index(): literal for literal in v.assumptions.values()}
+    core = _minimise_core(model, core, by_index, params)
+    core = [labels[i] for i in core]
     return core or ["the staffing rules conflict (no single rule family identified)"]
