@@ -18,6 +18,8 @@ from optimiser.scenario import (
     DAYS,
     DosagePolicy,
     DutyShift,
+    ExpandedOfficer,
+    ExpandedPcso,
     Hotspot,
     Scenario,
     ShiftTemplate,
@@ -317,23 +319,16 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
                 required_paid_minutes=round(max(required_hours, 0) * 60),
             )
     if "sv" in active:
-        for officer in scenario.officer_list():
-            people[officer.id] = Person(
-                id=officer.id,
-                role="officer",
-                base_id=officer.station,
-                district=scenario.base(officer.station).district,
-                rules=scenario.rules_for("officer"),
-                duty=_duty_spans(clock, officer.duty),
-            )
-        for pcso in scenario.pcso_list():
-            people[pcso.id] = Person(
-                id=pcso.id,
-                role="pcso",
-                base_id=pcso.station,
-                district=scenario.base(pcso.station).district,
-                rules=scenario.rules_for("pcso"),
-                duty=_duty_spans(clock, pcso.duty),
+        police: list[tuple[str, ExpandedOfficer | ExpandedPcso]] = [("officer", o) for o in scenario.officer_list()]
+        police += [("pcso", p) for p in scenario.pcso_list()]
+        for role, member in police:
+            people[member.id] = Person(
+                id=member.id,
+                role=role,
+                base_id=member.station,
+                district=scenario.base(member.station).district,
+                rules=scenario.rules_for(role),
+                duty=_duty_spans(clock, member.duty),
             )
 
     wardens = {w.id: w for w in scenario.warden_list()}
