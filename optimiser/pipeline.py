@@ -53,6 +53,9 @@ ROSTER_SHARE = 0.5
 #: CP-SAT deterministic time units per second of time limit (about half a second of solving on a
 #: 2-core machine): solves stop on this deterministic clock, so a seed repeats on any machine.
 DETERMINISTIC_PER_SECOND = 0.25
+#: The wall clock stops a solve only past this multiple of its share of the time limit (a safety cap on a
+#: slow or busy machine); below it, the deterministic clock decides, so results repeat.
+WALL_CAP_FACTOR = 2.0
 
 
 @dataclass
@@ -172,7 +175,7 @@ def plan_week(
     if conflicts:
         return _infeasible(plan, summary, conflicts, started)
     params = SolverParams(
-        time_limit_seconds=scenario.solver.time_limit_seconds * ROSTER_SHARE,
+        time_limit_seconds=scenario.solver.time_limit_seconds * ROSTER_SHARE * WALL_CAP_FACTOR,
         seed=scenario.solver.seed,
         workers=scenario.solver.workers,
         deterministic_time=scenario.solver.time_limit_seconds * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
@@ -339,7 +342,7 @@ def _route_all(
         # the budget is shared by problem size on the deterministic clock (not on what earlier calls
         # happened to take), so the routes repeat for a seed
         share = (sizes[index] + 1) / (sum(sizes) + len(sizes))
-        remaining = max(0.5, time_budget - (clock_time.perf_counter() - started))
+        remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
         result = route_team_day(
             weekly_crews,
             slots,
