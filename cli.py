@@ -253,12 +253,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from optimiser.batch import batch
 
     names = _glob_all(args.patterns)
+    overrides = list(args.set or [])
+    if args.time_limit is not None:
+        overrides.append(f"solver.time_limit_seconds={args.time_limit}")
+    if args.seed is not None:
+        overrides.append(f"solver.seed={args.seed}")
     table = batch(
         names,
         out_dir=Path(args.out),
         workers=args.workers,
         dask_scheduler=args.dask_scheduler,
-        overrides=_solver_overrides(args),
+        overrides=overrides,
         week_start=args.week,
     )
     print(table.to_string(index=False))
@@ -386,8 +391,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("batch", help="plan many scenarios in parallel", description=cmd_batch.__doc__)
     sub.add_argument("patterns", nargs="+", metavar="GLOB", help="scenario files or patterns")
     sub.add_argument("--out", required=True, help="output folder")
-    sub.add_argument("--dask-scheduler", metavar="tcp://HOST:PORT", help="run on a Dask distributed cluster")
-    _add_plan_options(sub)
+    sub.add_argument(
+        "--dask-scheduler", metavar="tcp://HOST:PORT", help="run on a Dask cluster ('local' starts one here)"
+    )
+    sub.add_argument("--workers", type=int, default=1, help="scenarios solved at once: processes or local Dask workers")
+    sub.add_argument("--week", type=_week, help="Monday that starts the week (default: each scenario's)")
+    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of every scenario")
+    sub.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per scenario, seconds")
+    sub.add_argument("--seed", type=int, help="random seed")
     sub.set_defaults(handler=cmd_batch)
 
     return parser

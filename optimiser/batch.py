@@ -148,7 +148,8 @@ def batch(
     workers : int
         Local worker processes (spawned); 1 runs in this process. Ignored with ``dask_scheduler``.
     dask_scheduler : str, optional
-        ``tcp://host:port`` of a Dask scheduler; its workers need this package importable.
+        ``tcp://host:port`` of a Dask scheduler (its workers need this package importable), or ``local``
+        to start a cluster of ``workers`` processes on this machine for the run.
     progress : bool or callable
         True shows a progress bar on stderr; a callable gets ``(done, total, row)`` after each scenario.
     overrides : sequence of str
@@ -216,7 +217,9 @@ def batch(
         report(row)
 
     try:
-        if dask_scheduler is not None:
+        if dask_scheduler == "local":
+            _run_local_dask(jobs, workers, collect)
+        elif dask_scheduler is not None:
             _run_dask(jobs, dask_scheduler, collect)
         elif workers == 1 or len(jobs) <= 1:
             for job in jobs:
@@ -244,6 +247,16 @@ def _outcome(future: Future[Any]) -> tuple[dict[str, Any], Plan | None] | BaseEx
         return future.result()  # type: ignore[no-any-return]
     except Exception as exc:  # a worker that died or could not unpickle: that scenario failed, the batch goes on
         return exc
+
+
+def _run_local_dask(jobs: Sequence[Job], workers: int, collect: Callable[[Job, Any], None]) -> None:
+    """Start a Dask cluster on this machine (``--dask-scheduler local``), run the jobs on it, stop it."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        _run_dask(jobs, cluster.scheduler_address, collect)
 
 
 def _run_dask(jobs: Sequence[Job], address: str, collect: Callable[[Job, Any], None]) -> None:
