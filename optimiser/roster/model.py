@@ -15,7 +15,7 @@ import logging
 import math
 import time as clock_time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -136,12 +136,17 @@ def define_shift_overlap(model: cp_model.CpModel, data: ProblemData, v: RosterVa
     for option in data.options:
         by_person.setdefault(option.person, []).append(option.index)
     for person, indices in by_person.items():
+        enforce = None
         for i, a in enumerate(indices):
             oa = data.options[a]
             for b in indices[i + 1 :]:
                 ob = data.options[b]
                 if oa.start < ob.end and ob.start < oa.end:
-                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(f"overlap[{person},{a},{b}]")
+                    if enforce is None:
+                        enforce = _assumption(model, v, f"double-booking: {person} on overlapping shifts")
+                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(
+                        f"overlap[{person},{a},{b}]"
+                    ).OnlyEnforceIf(enforce)
 
 
 def define_daily_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -153,6 +158,11 @@ def define_daily_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars)
         rules = data.people[person].rules
         rest = round(rules.daily_rest_hours * 60)
         longest = rules.max_shift_hours * 60
+        label = (
+            f"daily-rest: {person} needs {rules.daily_rest_hours:g} h between shifts "
+            f"(and at most {rules.max_shift_hours:g} h in one)"
+        )
+        enforce = None
         for a in indices:
             for b in indices:
                 oa, ob = data.options[a], data.options[b]
@@ -160,7 +170,11 @@ def define_daily_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars)
                     continue
                 gap = ob.start - oa.end
                 if (0 < gap < rest) or (gap == 0 and ob.end - oa.start > longest):
-                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(f"daily_rest[{person},{a},{b}]")
+                    if enforce is None:
+                        enforce = _assumption(model, v, label)
+                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(
+                        f"daily_rest[{person},{a},{b}]"
+                    ).OnlyEnforceIf(enforce)
 
 
 def _work_spans(data: ProblemData, person: str) -> list[tuple[int, int]]:
@@ -226,8 +240,13 @@ def define_consecutive_days(model: cp_model.CpModel, data: ProblemData, v: Roste
                 worked.append(1)
             else:
                 worked.append(sum(v.shift[o.index] for o in options if o.day == day))
+        enforce = _assumption(
+            model, v, f"max-consecutive-days: {person_id} works at most {limit} days in a row (duty included)"
+        )
         for first in range(0, 7 - limit):
-            model.Add(sum(worked[first : first + limit + 1]) <= limit).WithName(f"consecutive[{person_id},{first}]")
+            model.Add(sum(worked[first : first + limit + 1]) <= limit).WithName(
+                f"consecutive[{person_id},{first}]"
+            ).OnlyEnforceIf(enforce)
 
 
 def define_contracted_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -572,9 +591,7 @@ def allowed_buckets(data: ProblemData) -> dict[tuple[int, int], list[int]]:
     return out
 
 
-def build_model(
-    data: ProblemData, *, pin: Pin | None = None, with_visits: bool = True
-) -> RosterModel:
+def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool = True) -> RosterModel:
     """Build the weekly roster model (see the module docstring).
 
     ``with_visits=False`` builds the staffing rules alone: small and quick, used to explain an
@@ -678,6 +695,17 @@ def solve(
             model.AddHint(var, 1 if index in chosen else 0)
     solver = make_solver(params)
     status = solver.Solve(model)
+    if status == cp_model.UNKNOWN and params.deterministic_time is not None:
+        # no roster yet on the deterministic budget: go on to the first one (still deterministic), within
+        # the wall-clock cap, rather than answer "no plan" for a week that has one
+        log.info("no roster within the deterministic budget; searching on for a first one")
+        solver = make_solver(replace(params, deterministic_time=None))
+        solver.parameters.interleave_search = params.workers > 1
+        solver.parameters.stop_after_first_solution = True
+        solver.parameters.max_time_in_seconds = max(
+            1.0, params.time_limit_seconds - (clock_time.perf_counter() - started)
+        )
+        status = solver.Solve(model)
     seconds = clock_time.perf_counter() - started
     stopped_early = (
         params.deterministic_time is not None and solver.deterministic_time < params.deterministic_time * 0.99
@@ -711,9 +739,7 @@ def solve(
     )
 
 
-def explain_infeasible(
-    data: ProblemData, params: SolverParams, *, pin: Pin | None = None
-) -> list[str]:
+def explain_infeasible(data: ProblemData, params: SolverParams, *, pin: Pin | None = None) -> list[str]:
     """Name the staffing rules in conflict: a core of rule assumptions that cannot all hold."""
     built = build_model(data, pin=pin, with_visits=False)
     model, v = built.model, built.vars
