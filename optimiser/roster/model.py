@@ -695,20 +695,21 @@ def solve(
             model.AddHint(var, 1 if index in chosen else 0)
     solver = make_solver(params)
     status = solver.Solve(model)
-    if status == cp_model.UNKNOWN and params.deterministic_time is not None:
+    remaining = params.time_limit_seconds - (clock_time.perf_counter() - started)
+    first_search = status == cp_model.UNKNOWN and params.deterministic_time is not None and remaining > 0.1
+    if first_search:
         # no roster yet on the deterministic budget: go on to the first one (still deterministic), within
         # the wall-clock cap, rather than answer "no plan" for a week that has one
         log.info("no roster within the deterministic budget; searching on for a first one")
-        solver = make_solver(replace(params, deterministic_time=None))
+        solver = make_solver(replace(params, deterministic_time=None, time_limit_seconds=remaining))
         solver.parameters.interleave_search = params.workers > 1
         solver.parameters.stop_after_first_solution = True
-        solver.parameters.max_time_in_seconds = max(
-            1.0, params.time_limit_seconds - (clock_time.perf_counter() - started)
-        )
         status = solver.Solve(model)
     seconds = clock_time.perf_counter() - started
     stopped_early = (
-        params.deterministic_time is not None and solver.deterministic_time < params.deterministic_time * 0.99
+        params.deterministic_time is not None
+        and not first_search
+        and solver.deterministic_time < params.deterministic_time * 0.99
     )
     if stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         log.warning(
