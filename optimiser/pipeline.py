@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 ROSTER_SHARE = 0.5
 #: CP-SAT deterministic time units per second of time limit (about half a second of solving on a
 #: 2-core machine): solves stop on this deterministic clock, so a seed repeats on any machine.
-DETERMINISTIC_PER_SECOND = 0.25
+DETERMINISTIC_PER_SECOND = 0.35
 #: The wall clock stops a solve only past this multiple of its share of the time limit (a safety cap on a
 #: slow or busy machine); below it, the deterministic clock decides, so results repeat.
 WALL_CAP_FACTOR = 2.0

@@ -310,12 +310,12 @@ def test_crewing() -> None:
 
 
 def test_visit_capacity() -> None:
-    """two_hotspots.yaml: one warden for one hour (14:00-15:00) on Monday; H-N (harm 10) 12 min north of
-    the base, H-S (harm 6) 12 min south, 24 min apart.
+    """two_hotspots.yaml: one warden for 50 minutes (14:00-14:50) on Monday; H-N (harm 10) 12 min north
+    of the base, H-S (harm 6) 12 min south, 24 min apart.
 
-    One visit fits (12 + 15 + 12 = 39 min); two need 12 + 15 + 24 + 15 + 12 = 78 min > 60. The capacity
-    rule (visits at dwell + shortest leg, 27 min each, within 60 - 12 = 48 min) allows one: optimum 10
-    at H-N. Without it the relaxation takes both: 16.
+    One visit fits (12 + 15 + 12 = 39 min); two need at least 12 + 10 + 24 + 10 + 12 = 68 min > 50 even
+    at the minimum dwell. The capacity rule (visits at minimum dwell + shortest leg, 22 min each, within
+    50 - 12 = 38 min) allows one: optimum 10 at H-N. Without it the relaxation takes both: 16.
     """
     data = problem("two_hotspots")
     walk = data.matrices["walk"]
@@ -360,17 +360,19 @@ def test_revisit_gap(gap: int, expected: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cap", "expected"), [(90, FOUR_VISITS), (59, THREE_VISITS), (45, THREE_VISITS), (30, TWO_VISITS)]
+    ("cap", "expected"), [(90, FOUR_VISITS), (40, FOUR_VISITS), (39, THREE_VISITS), (20, TWO_VISITS)]
 )
 def test_presence_cap(cap: int, expected: float) -> None:
-    """base.yaml (gap 120 allows 4 visits): at most ``cap`` minutes of 15-minute visits a day.
+    """base.yaml (gap 120 allows 4 visits): at most ``cap`` minutes of visits a day, each at least 10 min.
 
-    90 -> 4 visits (the gap binds): 21.76; 59 and 45 -> 3: 19.6; 30 -> 2: 16. With the rule dropped a
-    30-minute cap still gives 21.76.
+    The relaxation counts visits at the minimum dwell (10 min), since a plan may shorten its visits: 90
+    and 40 -> 4 visits: 21.76; 39 -> 3: 19.6; 20 -> 2: 16. (With cap 59 a plan of three 15-minute visits
+    and one of 14 is worth 21.62, so counting 15-minute visits, 19.6, would not be a valid bound.) With
+    the rule dropped a 20-minute cap still gives 21.76.
     """
     data = problem("base", f"projects.asb.dosage.max_presence_minutes_per_day={cap}")
     assert run(data).objective == pytest.approx(expected, abs=TOL)
-    if cap == 30:
+    if cap == 20:
         assert run(data, rules=without("presence-cap")).objective == pytest.approx(FOUR_VISITS, abs=TOL)
 
 

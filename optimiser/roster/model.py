@@ -1,8 +1,8 @@
 """CP-SAT weekly roster: shifts, crews and half-hour visit buckets, one define_<rule>() per rule family.
 
-The model is a *relaxation* of the full plan: every feasible plan (with visits of the target dwell)
-maps onto a feasible assignment here with at least the same objective, so the solver's best bound is
-a valid upper bound for the week. Times are bucketed into half hours: a hotspot is visited at most
+The model is a *relaxation* of the full plan: every feasible plan maps onto a feasible assignment here
+with at least the same objective (time and the presence cap are counted at the minimum dwell, worth at
+the full value of the target dwell), so the solver's best bound is a valid upper bound for the week. Times are bucketed into half hours: a hotspot is visited at most
 once in any run of ``revisit_gap // 30`` buckets; a crew's visits in a run of buckets fit the run's
 minutes by shortest legs. The route stage then turns buckets into exact, feasible times.
 
@@ -112,7 +112,7 @@ def arrival_range(data: ProblemData, group: CrewGroup, hotspot: int) -> tuple[in
     """Earliest and latest arrival of a crew of ``group`` at a hotspot, from base legs and the dwell."""
     matrix = data.matrices[group.profile]
     location = data.hotspots[hotspot].location
-    dwell = data.policy(group.project).dwell_target_minutes
+    dwell = data.policy(group.project).dwell_min_minutes  # the shortest visit a plan may make
     earliest = group.start + int(matrix[group.base_location, location])
     latest = group.end - dwell - int(matrix[location, group.base_location])
     return earliest, latest
@@ -321,7 +321,7 @@ def define_visit_capacity(
         classes.setdefault(crew_class(group), []).append((g, group))
     for name, groups in classes.items():
         project = groups[0][1].project
-        dwell = data.policy(project).dwell_target_minutes
+        dwell = data.policy(project).dwell_min_minutes  # any plan's visits last at least this
         legs = _class_legs(data, [group for _, group in groups])
         cost = {h: dwell + leg for h, leg in legs.items()}
         slack = dwell + max(legs.values())
@@ -411,11 +411,11 @@ def _day_counts(data: ProblemData, v: RosterVars) -> dict[tuple[int, int], dict[
 
 
 def define_presence_cap(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
-    """presence-cap: target-dwell visits to a hotspot on one day of arrival within max_presence_minutes_per_day."""
+    """presence-cap: visits to a hotspot on one day of arrival, each at least the minimum dwell, within the cap."""
     for (h, day), by_bucket in _day_counts(data, v).items():
         _gap, cap = hotspot_policy_gap(data, h)
-        dwell = max(
-            data.policy(p).dwell_target_minutes
+        dwell = min(
+            data.policy(p).dwell_min_minutes
             for p in data.scenario.active_projects
             if data.hotspots[h].spec.serves(p)
         )
