@@ -25,7 +25,7 @@ from optimiser.routing.model import Instance, RoutingParams
 
 logger = logging.getLogger(__name__)
 
-#: Deterministic budget: ``time_limit * _ITER_RATE * 100 / clients`` iterations, or a quarter of that
+#: Deterministic budget: ``time_limit * _ITER_RATE * 100 / clients`` iterations, or half of that
 #: without improving the best solution, whichever comes first. PyVRP ran 1,600-5,400 iterations per
 #: second on 100-client TOPTW instances on the reference 2-core machine, but only about 300 on patrol
 #: cases with many crews and narrow windows, so the time limit is a target, not a promise.
@@ -251,7 +251,7 @@ def solve_pyvrp(
     stop: StoppingCriterion
     if params.deterministic:
         iters = max(100, int(params.time_limit_seconds * _ITER_RATE * 100 / max(10, len(visits))))
-        stale = max(200, iters // 4)
+        stale = max(200, iters // 2)
         stop = MultipleCriteria([MaxIterations(iters), NoImprovement(stale), MaxRuntime(work_seconds(params))])
     else:
         iters = stale = 0
