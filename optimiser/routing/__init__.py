@@ -10,6 +10,7 @@ from __future__ import annotations
 from optimiser.routing.model import CandidateVisit, RoutingCrew, RoutingParams, RoutingResult, Stop
 from optimiser.routing.schedule import check_routes
 from optimiser.routing.solver import solve
+from optimiser.routing.unpredictability import predictability_by_hotspot, vary_visits
 
 __all__ = [
     "CandidateVisit",
@@ -18,5 +19,7 @@ __all__ = [
     "RoutingResult",
     "Stop",
     "check_routes",
+    "predictability_by_hotspot",
     "solve",
+    "vary_visits",
 ]
