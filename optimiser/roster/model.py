@@ -1,10 +1,11 @@
 """CP-SAT weekly roster: shifts, crews and half-hour visit buckets, one define_<rule>() per rule family.
 
 The model is a *relaxation* of the full plan: every feasible plan maps onto a feasible assignment here
-with at least the same objective (time and the presence cap are counted at the minimum dwell, worth at
-the full value of the target dwell), so the solver's best bound is a valid upper bound for the week. Times are bucketed into half hours: a hotspot is visited at most
-once in any run of ``revisit_gap // 30`` buckets; a crew's visits in a run of buckets fit the run's
-minutes by shortest legs. The route stage then turns buckets into exact, feasible times.
+with at least the same objective (time and the presence cap are counted at the minimum dwell, worth the
+full value of the target dwell), so the solver's best bound is a valid upper bound for the week. Times
+are bucketed into half hours: a hotspot is visited at most once in any run of ``revisit_gap // 30``
+buckets; a crew class's visits in a run of buckets fit the run's minutes by shortest legs. The route
+stage then turns the roster's shifts into exact, feasible routes.
 
 Soft rules return penalty terms; only :func:`define_objective` combines them.
 """
