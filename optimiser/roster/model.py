@@ -145,9 +145,9 @@ def define_shift_overlap(model: cp_model.CpModel, data: ProblemData, v: RosterVa
                 if oa.start < ob.end and ob.start < oa.end:
                     if enforce is None:
                         enforce = _assumption(model, v, f"double-booking: {person} on overlapping shifts")
-                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(
+                    model.add_bool_or([v.shift[a].negated(), v.shift[b].negated()]).with_name(
                         f"overlap[{person},{a},{b}]"
-                    ).OnlyEnforceIf(enforce)
+                    ).only_enforce_if(enforce)
 
 
 def define_daily_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -173,9 +173,9 @@ def define_daily_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars)
                 if (0 < gap < rest) or (gap == 0 and ob.end - oa.start > longest):
                     if enforce is None:
                         enforce = _assumption(model, v, label)
-                    model.AddBoolOr([v.shift[a].Not(), v.shift[b].Not()]).WithName(
+                    model.add_bool_or([v.shift[a].negated(), v.shift[b].negated()]).with_name(
                         f"daily_rest[{person},{a},{b}]"
-                    ).OnlyEnforceIf(enforce)
+                    ).only_enforce_if(enforce)
 
 
 def _work_spans(data: ProblemData, person: str) -> list[tuple[int, int]]:
@@ -196,14 +196,14 @@ def define_weekly_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars
             end = start + need
             if start < 0 or end > WEEK_MINUTES or any(a < end and start < b for a, b in duty):
                 continue
-            rest = model.NewBoolVar(f"weekly_rest[{person_id},{start}]")
+            rest = model.new_bool_var(f"weekly_rest[{person_id},{start}]")
             for option in options:
                 if option.start < end and start < option.end:
-                    model.AddImplication(rest, v.shift[option.index].Not())
+                    model.add_implication(rest, v.shift[option.index].negated())
             literals.append(rest)
         label = f"weekly-rest: {person_id} needs {person.rules.weekly_rest_hours:g} h of rest in the week"
         enforce = _assumption(model, v, label)
-        model.AddBoolOr(literals or [model.NewConstant(0)]).OnlyEnforceIf(enforce)
+        model.add_bool_or(literals or [model.new_constant(0)]).only_enforce_if(enforce)
 
 
 def define_weekly_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -222,7 +222,7 @@ def define_weekly_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVar
         extra = [(v.shift[o.index], 0 if o.role == "pcso" else o.worked_minutes) for o in options]
         label = f"weekly-hours: {person_id} over {person.rules.max_weekly_hours:g} h"
         enforce = _assumption(model, v, label)
-        model.Add(sum(var * minutes for var, minutes in extra) <= cap).OnlyEnforceIf(enforce)
+        model.add(sum(var * minutes for var, minutes in extra) <= cap).only_enforce_if(enforce)
 
 
 def define_consecutive_days(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -245,9 +245,9 @@ def define_consecutive_days(model: cp_model.CpModel, data: ProblemData, v: Roste
             model, v, f"max-consecutive-days: {person_id} works at most {limit} days in a row (duty included)"
         )
         for first in range(0, 7 - limit):
-            model.Add(sum(worked[first : first + limit + 1]) <= limit).WithName(
+            model.add(sum(worked[first : first + limit + 1]) <= limit).with_name(
                 f"consecutive[{person_id},{first}]"
-            ).OnlyEnforceIf(enforce)
+            ).only_enforce_if(enforce)
 
 
 def define_contracted_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -261,9 +261,9 @@ def define_contracted_hours(model: cp_model.CpModel, data: ProblemData, v: Roste
             f"from shifts of {sorted({round(o.paid_minutes / 60, 2) for o in options})} h"
         )
         enforce = _assumption(model, v, label)
-        model.Add(
+        model.add(
             sum(v.shift[o.index] * o.paid_minutes for o in options) == person.required_paid_minutes
-        ).OnlyEnforceIf(enforce)
+        ).only_enforce_if(enforce)
 
 
 def define_budget(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -273,7 +273,9 @@ def define_budget(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> 
         return
     label = f"budget: SV weekly budget £{data.budgets_pence['sv'] / 100:,.2f}"
     enforce = _assumption(model, v, label)
-    model.Add(sum(v.shift[o.index] * o.cost_pence for o in overtime) <= data.budgets_pence["sv"]).OnlyEnforceIf(enforce)
+    model.add(sum(v.shift[o.index] * o.cost_pence for o in overtime) <= data.budgets_pence["sv"]).only_enforce_if(
+        enforce
+    )
 
 
 def define_crewing(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -282,14 +284,14 @@ def define_crewing(model: cp_model.CpModel, data: ProblemData, v: RosterVars) ->
     for g, group in enumerate(data.groups):
         for role, indices in group.options_by_role.items():
             per_crew = group.roles.count(role)
-            model.Add(sum(v.shift[i] for i in indices) == per_crew * v.crews[g]).WithName(
+            model.add(sum(v.shift[i] for i in indices) == per_crew * v.crews[g]).with_name(
                 f"crewing[{group.key},{role}]"
             )
             for i in indices:
                 member_of[i] = g
     for option in data.options:
         if option.index not in member_of:
-            model.Add(v.shift[option.index] == 0)
+            model.add(v.shift[option.index] == 0)
 
 
 def crew_class(group: CrewGroup) -> str:
@@ -349,7 +351,7 @@ def define_visit_capacity(
                     overlap = min(hi, latest) - max(lo, earliest) + 1
                     if overlap > 0:
                         crew_terms.append((v.crews[g], overlap - 1 + slack))
-                model.Add(sum(var * c for var, c in terms) <= sum(var * c for var, c in crew_terms)).WithName(
+                model.add(sum(var * c for var, c in terms) <= sum(var * c for var, c in crew_terms)).with_name(
                     f"capacity[{name},{first},{run}]"
                 )
         # whole shifts: a crew's visits fit between leaving base and returning, less the break
@@ -366,7 +368,7 @@ def define_visit_capacity(
                 out_leg = min(int(matrix[group.base_location, data.hotspots[h].location]) for h in group.hotspots)
                 room.append((v.crews[g], group.end - group.start - group.break_minutes - out_leg))
             if terms:
-                model.Add(sum(var * c for var, c in terms) <= sum(var * c for var, c in room)).WithName(
+                model.add(sum(var * c for var, c in terms) <= sum(var * c for var, c in room)).with_name(
                     f"shift_room[{name},{day}]"
                 )
 
@@ -385,7 +387,7 @@ def define_coverage(
         for b in allowed:
             reach.setdefault((crew_class(data.groups[g]), h, b), []).append(g)
     for (name, h, b), groups in reach.items():
-        model.Add(v.class_visit[(name, h, b)] <= sum(v.crews[g] for g in groups))
+        model.add(v.class_visit[(name, h, b)] <= sum(v.crews[g] for g in groups))
 
 
 def define_revisit_gap(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
@@ -399,7 +401,7 @@ def define_revisit_gap(model: cp_model.CpModel, data: ProblemData, v: RosterVars
         for b in sorted(by_bucket):
             window = [var for bb in range(b, b + run) for var in by_bucket.get(bb, [])]
             if len(window) > 1:
-                model.AddAtMostOne(window).WithName(f"revisit[{data.hotspots[h].id},{b}]")
+                model.add_at_most_one(window).with_name(f"revisit[{data.hotspots[h].id},{b}]")
 
 
 def _day_counts(data: ProblemData, v: RosterVars) -> dict[tuple[int, int], dict[int, list[cp_model.IntVar]]]:
@@ -416,14 +418,12 @@ def define_presence_cap(model: cp_model.CpModel, data: ProblemData, v: RosterVar
     for (h, day), by_bucket in _day_counts(data, v).items():
         _gap, cap = hotspot_policy_gap(data, h)
         dwell = min(
-            data.policy(p).dwell_min_minutes
-            for p in data.scenario.active_projects
-            if data.hotspots[h].spec.serves(p)
+            data.policy(p).dwell_min_minutes for p in data.scenario.active_projects if data.hotspots[h].spec.serves(p)
         )
         variables = [var for vs in by_bucket.values() for var in vs]
         v.day_visits[(h, day)] = sum(variables)
         if len(variables) * dwell > cap:
-            model.Add(sum(variables) * dwell <= cap).WithName(f"presence[{data.hotspots[h].id},{day}]")
+            model.add(sum(variables) * dwell <= cap).with_name(f"presence[{data.hotspots[h].id},{day}]")
 
 
 def repeat_value(factor: float, count: int) -> float:
@@ -466,8 +466,8 @@ def define_dosage_value(
             if kappa == 0:
                 continue
             if kappa > 0:
-                prefix = [model.NewBoolVar(f"dose[{spec.id},{day},{index},{k}]") for k in range(1, most + 1)]
-                model.Add(sum(prefix) == sum(upto))
+                prefix = [model.new_bool_var(f"dose[{spec.id},{day},{index},{k}]") for k in range(1, most + 1)]
+                model.add(sum(prefix) == sum(upto))
                 for k, literal in enumerate(prefix):
                     terms.append((literal, harm * kappa * factor**k))
             else:
@@ -492,20 +492,20 @@ def define_visit_shortfall(
             continue
         for day in range(7):
             visits = v.day_visits.get((h, day), 0)
-            short = model.NewIntVar(0, wanted, f"shortfall[{hotspot.id},{day}]")
-            model.Add(short >= wanted - visits)
+            short = model.new_int_var(0, wanted, f"shortfall[{hotspot.id},{day}]")
+            model.add(short >= wanted - visits)
             terms.append((short, weight * hotspot.harm_weight))
     return terms
 
 
 def _spread(model: cp_model.CpModel, values: Sequence[cp_model.LinearExprT], name: str, upper: int) -> cp_model.IntVar:
-    high = model.NewIntVar(0, upper, f"{name}_max")
-    low = model.NewIntVar(0, upper, f"{name}_min")
+    high = model.new_int_var(0, upper, f"{name}_max")
+    low = model.new_int_var(0, upper, f"{name}_min")
     for value in values:
-        model.Add(high >= value)
-        model.Add(low <= value)
-    spread = model.NewIntVar(0, upper, name)
-    model.Add(spread == high - low)
+        model.add(high >= value)
+        model.add(low <= value)
+    spread = model.new_int_var(0, upper, name)
+    model.add(spread == high - low)
     return spread
 
 
@@ -548,7 +548,7 @@ def define_objective(
     objective = sum(var * math.ceil(value * VALUE_SCALE) for var, value in value_terms)
     for terms in soft_terms.values():
         objective -= sum(expr * math.floor(weight * VALUE_SCALE) for expr, weight in terms)
-    model.Maximize(objective)
+    model.maximize(objective)
 
 
 RULES: dict[str, Callable[..., object]] = {
@@ -568,7 +568,7 @@ RULES: dict[str, Callable[..., object]] = {
 
 
 def _assumption(model: cp_model.CpModel, v: RosterVars, label: str) -> cp_model.IntVar:
-    literal = model.NewBoolVar(f"assume[{len(v.assumptions)}]")
+    literal = model.new_bool_var(f"assume[{len(v.assumptions)}]")
     v.assumptions[label] = literal
     return literal
 
@@ -601,15 +601,15 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
     model = cp_model.CpModel()
     v = RosterVars()
     for option in data.options:
-        v.shift[option.index] = model.NewBoolVar(f"shift[{option.person},d={option.day},{option.template_id}]")
+        v.shift[option.index] = model.new_bool_var(f"shift[{option.person},d={option.day},{option.template_id}]")
     for g, group in enumerate(data.groups):
-        v.crews[g] = model.NewIntVar(0, group.max_crews, f"crews[{group.key}]")
+        v.crews[g] = model.new_int_var(0, group.max_crews, f"crews[{group.key}]")
     buckets = allowed_buckets(data) if with_visits else {}
     for (g, h), allowed in buckets.items():
         name = crew_class(data.groups[g])
         for b in allowed:
             if (name, h, b) not in v.class_visit:
-                v.class_visit[(name, h, b)] = model.NewBoolVar(f"visit[{name},{data.hotspots[h].id},b={b}]")
+                v.class_visit[(name, h, b)] = model.new_bool_var(f"visit[{name},{data.hotspots[h].id},b={b}]")
     by_team: dict[tuple[str, int, int], list[cp_model.IntVar]] = {}
     for (name, h, b), var in v.class_visit.items():
         by_team.setdefault((name.split("|")[0], h, b), []).append(var)
@@ -617,8 +617,8 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
         if len(members) == 1:
             v.team_visit[key] = members[0]
         else:
-            team_var = model.NewBoolVar(f"visit[{key[0]},{data.hotspots[key[1]].id},b={key[2]}]")
-            model.Add(sum(members) == team_var)
+            team_var = model.new_bool_var(f"visit[{key[0]},{data.hotspots[key[1]].id},b={key[2]}]")
+            model.add(sum(members) == team_var)
             v.team_visit[key] = team_var
     for name, rule in RULES.items():
         if name in ("visit-capacity", "coverage"):
@@ -634,7 +634,7 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
     if pin is not None:
         for index, var in v.shift.items():
             if data.options[index].day in pin.days:
-                model.Add(var == (1 if index in pin.chosen else 0))
+                model.add(var == (1 if index in pin.chosen else 0))
     return RosterModel(model, v, soft_terms, value_terms, buckets)
 
 
@@ -654,10 +654,10 @@ def _minimise_core(
         trial = [x for x in kept if x != literal]
         if not trial:
             break
-        model.ClearAssumptions()
-        model.AddAssumptions([by_index[i] for i in trial])
+        model.clear_assumptions()
+        model.add_assumptions([by_index[i] for i in trial])
         solver = make_solver(SolverParams(time_limit_seconds=5.0, seed=params.seed, workers=1, deterministic_time=2.0))
-        if solver.Solve(model) == cp_model.INFEASIBLE:
+        if solver.solve(model) == cp_model.INFEASIBLE:
             kept = trial
     return kept
 
@@ -689,13 +689,13 @@ def solve(
     # every rule holds in the real solve; assumptions are only used to explain an infeasible week
     # (CP-SAT searches with a single worker under assumptions)
     for literal in v.assumptions.values():
-        model.Add(literal == 1)
+        model.add(literal == 1)
     if hint is not None:
         chosen = set(hint.shifts)
         for index, var in v.shift.items():
-            model.AddHint(var, 1 if index in chosen else 0)
+            model.add_hint(var, 1 if index in chosen else 0)
     solver = make_solver(params)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     remaining = params.time_limit_seconds - (clock_time.perf_counter() - started)
     first_search = status == cp_model.UNKNOWN and params.deterministic_time is not None and remaining > 0.1
     if first_search:
@@ -705,7 +705,7 @@ def solve(
         solver = make_solver(replace(params, deterministic_time=None, time_limit_seconds=remaining))
         solver.parameters.interleave_search = params.workers > 1
         solver.parameters.stop_after_first_solution = True
-        status = solver.Solve(model)
+        status = solver.solve(model)
     seconds = clock_time.perf_counter() - started
     stopped_early = (
         params.deterministic_time is not None
@@ -719,13 +719,13 @@ def solve(
             params.time_limit_seconds,
         )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        shifts = [i for i, var in v.shift.items() if solver.Value(var)]
-        crews = {g: int(solver.Value(var)) for g, var in v.crews.items() if solver.Value(var)}
-        visits = [key for key, var in v.class_visit.items() if solver.Value(var)]
+        shifts = [i for i, var in v.shift.items() if solver.value(var)]
+        crews = {g: int(solver.value(var)) for g, var in v.crews.items() if solver.value(var)}
+        visits = [key for key, var in v.class_visit.items() if solver.value(var)]
         return RosterSolution(
             status="optimal" if status == cp_model.OPTIMAL else "feasible",
-            objective=solver.ObjectiveValue() / VALUE_SCALE,
-            best_bound=solver.BestObjectiveBound() / VALUE_SCALE,
+            objective=solver.objective_value / VALUE_SCALE,
+            best_bound=solver.best_objective_bound / VALUE_SCALE,
             seconds=seconds,
             shifts=shifts,
             crews=crews,
@@ -746,7 +746,7 @@ def explain_infeasible(data: ProblemData, params: SolverParams, *, pin: Pin | No
     built = build_model(data, pin=pin, with_visits=False)
     model, v = built.model, built.vars
     for literal in v.assumptions.values():
-        model.AddAssumption(literal)
+        model.add_assumption(literal)
     solver = make_solver(
         SolverParams(
             time_limit_seconds=min(30.0, params.time_limit_seconds),
@@ -755,12 +755,12 @@ def explain_infeasible(data: ProblemData, params: SolverParams, *, pin: Pin | No
             deterministic_time=10.0,
         )
     )
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status != cp_model.INFEASIBLE:
         return ["the visit rules (revisit gap, presence cap, travel) conflict with the staffing rules"]
-    labels = {literal.Index(): label for label, literal in v.assumptions.items()}
-    core = [i for i in solver.SufficientAssumptionsForInfeasibility() if i in labels]
-    by_index = {literal.Index(): literal for literal in v.assumptions.values()}
+    labels = {literal.index: label for label, literal in v.assumptions.items()}
+    core = [i for i in solver.sufficient_assumptions_for_infeasibility() if i in labels]
+    by_index = {literal.index: literal for literal in v.assumptions.values()}
     core = _minimise_core(model, core, by_index, params)
     core = [labels[i] for i in core]
     return core or ["the staffing rules conflict (no single rule family identified)"]

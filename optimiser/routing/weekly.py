@@ -113,8 +113,8 @@ def route_team_day(
         domain = _domain_without(slot.earliest, slot.latest, blocked.get(slot.hotspot, ()), revisit_gap[slot.hotspot])
         if domain is None:
             continue
-        arrive[slot.slot_id] = model.NewIntVarFromDomain(domain, f"arrive[{slot.slot_id}]")
-        present[slot.slot_id] = model.NewBoolVar(f"present[{slot.slot_id}]")
+        arrive[slot.slot_id] = model.new_int_var_from_domain(domain, f"arrive[{slot.slot_id}]")
+        present[slot.slot_id] = model.new_bool_var(f"present[{slot.slot_id}]")
     usable = [s for s in slots if s.slot_id in arrive]
     by_hotspot: dict[int, list[VisitSlot]] = {}
     for slot in usable:
@@ -124,11 +124,11 @@ def route_team_day(
         gap = revisit_gap[hotspot]
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
-                model.Add(arrive[second.slot_id] >= arrive[first.slot_id] + gap).OnlyEnforceIf(
+                model.add(arrive[second.slot_id] >= arrive[first.slot_id] + gap).only_enforce_if(
                     [present[first.slot_id], present[second.slot_id]]
                 )
         for first, second in pairwise(members):
-            model.AddImplication(present[second.slot_id], present[first.slot_id])
+            model.add_implication(present[second.slot_id], present[first.slot_id])
 
     serve: dict[tuple[str, str], cp_model.IntVar] = {}
     break_after: dict[tuple[str, str], cp_model.IntVar] = {}
@@ -146,45 +146,45 @@ def route_team_day(
             if lo <= hi:
                 reachable.append((slot, lo, hi))
         arcs: list[tuple[int, int, cp_model.IntVar]] = []
-        idle = model.NewBoolVar(f"idle[{crew.crew_id}]")
+        idle = model.new_bool_var(f"idle[{crew.crew_id}]")
         arcs.append((0, 0, idle))
-        brk_start = model.NewBoolVar(f"break_at_start[{crew.crew_id}]")
-        brk_end = model.NewBoolVar(f"break_at_end[{crew.crew_id}]")
+        brk_start = model.new_bool_var(f"break_at_start[{crew.crew_id}]")
+        brk_end = model.new_bool_var(f"break_at_end[{crew.crew_id}]")
         break_ends[crew.crew_id] = (brk_start, brk_end)
         brk = crew.break_minutes
         node_of = {}
         crew_arcs: dict[tuple[int, int], cp_model.IntVar] = {}
         for index, (slot, lo, hi) in enumerate(reachable, start=1):
             node_of[slot.slot_id] = index
-            served = model.NewBoolVar(f"serve[{crew.crew_id},{slot.slot_id}]")
+            served = model.new_bool_var(f"serve[{crew.crew_id},{slot.slot_id}]")
             serve[(crew.crew_id, slot.slot_id)] = served
-            arcs.append((index, index, served.Not()))
-            model.Add(arrive[slot.slot_id] >= lo).OnlyEnforceIf(served)
-            model.Add(arrive[slot.slot_id] <= hi).OnlyEnforceIf(served)
-            after = model.NewBoolVar(f"break_after[{crew.crew_id},{slot.slot_id}]")
+            arcs.append((index, index, served.negated()))
+            model.add(arrive[slot.slot_id] >= lo).only_enforce_if(served)
+            model.add(arrive[slot.slot_id] <= hi).only_enforce_if(served)
+            after = model.new_bool_var(f"break_after[{crew.crew_id},{slot.slot_id}]")
             break_after[(crew.crew_id, slot.slot_id)] = after
-            model.AddImplication(after, served)
+            model.add_implication(after, served)
             if brk == 0:
-                model.Add(after == 0)
+                model.add(after == 0)
             # from base
-            out_arc = model.NewBoolVar(f"arc[{crew.crew_id},base,{slot.slot_id}]")
+            out_arc = model.new_bool_var(f"arc[{crew.crew_id},base,{slot.slot_id}]")
             arcs.append((0, index, out_arc))
             crew_arcs[(0, index)] = out_arc
-            model.Add(
+            model.add(
                 arrive[slot.slot_id] >= crew.start + int(matrix[crew.base_location, slot.location]) + brk * brk_start
-            ).OnlyEnforceIf(out_arc)
+            ).only_enforce_if(out_arc)
             # back to base
-            back_arc = model.NewBoolVar(f"arc[{crew.crew_id},{slot.slot_id},base]")
+            back_arc = model.new_bool_var(f"arc[{crew.crew_id},{slot.slot_id},base]")
             arcs.append((index, 0, back_arc))
             crew_arcs[(index, 0)] = back_arc
-            model.Add(
+            model.add(
                 arrive[slot.slot_id]
                 + slot.dwell
                 + int(matrix[slot.location, crew.base_location])
                 + brk * after
                 + brk * brk_end
                 <= crew.end
-            ).OnlyEnforceIf(back_arc)
+            ).only_enforce_if(back_arc)
         for slot_u, lo_u, _hi_u in reachable:
             for slot_v, _lo_v, hi_v in reachable:
                 if slot_u.slot_id == slot_v.slot_id:
@@ -194,33 +194,33 @@ def route_team_day(
                     continue
                 if slot_u.hotspot == slot_v.hotspot and slot_v.order < slot_u.order:
                     continue
-                literal = model.NewBoolVar(f"arc[{crew.crew_id},{slot_u.slot_id},{slot_v.slot_id}]")
+                literal = model.new_bool_var(f"arc[{crew.crew_id},{slot_u.slot_id},{slot_v.slot_id}]")
                 u, w = node_of[slot_u.slot_id], node_of[slot_v.slot_id]
                 arcs.append((u, w, literal))
                 crew_arcs[(u, w)] = literal
-                model.Add(
+                model.add(
                     arrive[slot_v.slot_id]
                     >= arrive[slot_u.slot_id]
                     + slot_u.dwell
                     + travel
                     + brk * break_after[(crew.crew_id, slot_u.slot_id)]
-                ).OnlyEnforceIf(literal)
+                ).only_enforce_if(literal)
         crew_arcs[(-1, -1)] = idle
         for slot_id, node in node_of.items():
-            crew_arcs[(-2, node)] = model.NewConstant(0)  # placeholder keeps the slot -> node map
+            crew_arcs[(-2, node)] = model.new_constant(0)  # placeholder keeps the slot -> node map
             crew_arcs[(-3, node)] = serve[(crew.crew_id, slot_id)]
         node_index[crew.crew_id] = dict(node_of)
         arcs_of[crew.crew_id] = crew_arcs
-        model.AddCircuit(arcs)
+        model.add_circuit(arcs)
         if brk > 0:
-            model.Add(sum(break_after[(crew.crew_id, s.slot_id)] for s, _, _ in reachable) + brk_start + brk_end == 1)
+            model.add(sum(break_after[(crew.crew_id, s.slot_id)] for s, _, _ in reachable) + brk_start + brk_end == 1)
             # an idle crew takes its break at base; its shift is long enough by the working-time rules
         else:
-            model.Add(brk_start == 0)
-            model.Add(brk_end == 0)
+            model.add(brk_start == 0)
+            model.add(brk_end == 0)
     for slot in usable:
         servers = [serve[(c.crew_id, slot.slot_id)] for c in crews if (c.crew_id, slot.slot_id) in serve]
-        model.Add(sum(servers) == present[slot.slot_id])
+        model.add(sum(servers) == present[slot.slot_id])
     greedy = (
         {c: RoutedCrew(c, [st for st in r.stops if st.visit_id in arrive], r.break_start) for c, r in initial.items()}
         if initial is not None
@@ -230,7 +230,7 @@ def route_team_day(
     objective = sum(present[s.slot_id] * math.floor(s.value * VALUE_SCALE) for s in usable)
     # a small nudge to take breaks between visits rather than at either end of a shift
     objective -= sum(b[0] + b[1] for b in break_ends.values())
-    model.Maximize(objective)
+    model.maximize(objective)
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_seconds
@@ -239,10 +239,10 @@ def route_team_day(
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = deterministic_time
         solver.parameters.interleave_search = workers > 1
-    status = solver.Solve(model)
+    status = solver.solve(model)
     greedy_value = sum(s.value for r in greedy.values() for s in _served(r, usable))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.ObjectiveValue() < greedy_value * VALUE_SCALE - 10:
-        log.info("route stage kept the insertion routes (%s)", solver.StatusName(status))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value < greedy_value * VALUE_SCALE - 10:
+        log.info("route stage kept the insertion routes (%s)", solver.status_name(status))
         _verify(crews, usable, greedy, matrices)
         served_ids = {stop.visit_id for r in greedy.values() for stop in r.stops}
         return RouteStageResult(
@@ -253,28 +253,28 @@ def route_team_day(
     value = 0.0
     for crew in crews:
         visits = [
-            s for s in usable if (crew.crew_id, s.slot_id) in serve and solver.Value(serve[(crew.crew_id, s.slot_id)])
+            s for s in usable if (crew.crew_id, s.slot_id) in serve and solver.value(serve[(crew.crew_id, s.slot_id)])
         ]
-        visits.sort(key=lambda s: solver.Value(arrive[s.slot_id]))
+        visits.sort(key=lambda s: solver.value(arrive[s.slot_id]))
         stops = [
-            Stop(s.slot_id, solver.Value(arrive[s.slot_id]), solver.Value(arrive[s.slot_id]) + s.dwell) for s in visits
+            Stop(s.slot_id, solver.value(arrive[s.slot_id]), solver.value(arrive[s.slot_id]) + s.dwell) for s in visits
         ]
         value += sum(s.value for s in visits)
         break_start = None
         if crew.break_minutes > 0:
             start_lit, end_lit = break_ends[crew.crew_id]
-            if solver.Value(start_lit):
+            if solver.value(start_lit):
                 break_start = crew.start
-            elif solver.Value(end_lit) or not stops:
+            elif solver.value(end_lit) or not stops:
                 break_start = crew.end - crew.break_minutes
             else:
                 for slot, stop in zip(visits, stops, strict=True):
-                    if solver.Value(break_after[(crew.crew_id, slot.slot_id)]):
+                    if solver.value(break_after[(crew.crew_id, slot.slot_id)]):
                         break_start = stop.depart
         routes[crew.crew_id] = RoutedCrew(crew.crew_id, stops, break_start)
-    dropped = [s.slot_id for s in slots if s.slot_id not in present or not solver.Value(present[s.slot_id])]
+    dropped = [s.slot_id for s in slots if s.slot_id not in present or not solver.value(present[s.slot_id])]
     _verify(crews, usable, routes, matrices)
-    return RouteStageResult(routes, value, solver.StatusName(status).lower(), dropped)
+    return RouteStageResult(routes, value, solver.status_name(status).lower(), dropped)
 
 
 def _served(route: RoutedCrew, slots: Sequence[VisitSlot]) -> list[VisitSlot]:
@@ -349,17 +349,17 @@ def _hint(
     """Hint the insertion routes so CP-SAT starts from a complete feasible solution."""
     served_by = {stop.visit_id: (crew_id, stop) for crew_id, r in greedy.items() for stop in r.stops}
     for slot in slots:
-        model.AddHint(present[slot.slot_id], slot.slot_id in served_by)
+        model.add_hint(present[slot.slot_id], slot.slot_id in served_by)
         if slot.slot_id in served_by:
-            model.AddHint(arrive[slot.slot_id], served_by[slot.slot_id][1].arrive)
+            model.add_hint(arrive[slot.slot_id], served_by[slot.slot_id][1].arrive)
     for (crew_id, slot_id), var in serve.items():
-        model.AddHint(var, served_by.get(slot_id, ("", None))[0] == crew_id)
+        model.add_hint(var, served_by.get(slot_id, ("", None))[0] == crew_id)
     for var in break_after.values():
-        model.AddHint(var, 0)
+        model.add_hint(var, 0)
     for crew in crews:
         start_lit, end_lit = break_ends[crew.crew_id]
-        model.AddHint(start_lit, 0)
-        model.AddHint(end_lit, 1 if crew.break_minutes else 0)
+        model.add_hint(start_lit, 0)
+        model.add_hint(end_lit, 1 if crew.break_minutes else 0)
         if crew.crew_id not in node_index:
             continue
         nodes = node_index[crew.crew_id]
@@ -367,8 +367,8 @@ def _hint(
         used = set(pairwise(path)) if len(path) > 2 else set()
         for (u, w), literal in arcs_of[crew.crew_id].items():
             if u >= 0 and u != w:
-                model.AddHint(literal, (u, w) in used)
-        model.AddHint(arcs_of[crew.crew_id][(-1, -1)], len(path) == 2)
+                model.add_hint(literal, (u, w) in used)
+        model.add_hint(arcs_of[crew.crew_id][(-1, -1)], len(path) == 2)
 
 
 def _domain_without(lo: int, hi: int, blocked: Sequence[int], gap: int) -> cp_model.Domain | None:
@@ -388,7 +388,7 @@ def _domain_without(lo: int, hi: int, blocked: Sequence[int], gap: int) -> cp_mo
         intervals = next_intervals
     if not intervals:
         return None
-    return cp_model.Domain.FromIntervals([list(i) for i in intervals])
+    return cp_model.Domain.from_intervals([list(i) for i in intervals])
 
 
 def _verify(
