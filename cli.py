@@ -275,9 +275,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
 # ---- parser --------------------------------------------------------------------------------------
 
 
+def _add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+
+
+def _add_set_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field (repeatable)")
+
+
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--week", type=_week, help="Monday that starts the week (default: the scenario's)")
-    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field (repeatable)")
+    _add_set_option(parser)
     parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, seconds")
     parser.add_argument("--seed", type=int, help="random seed (results are deterministic for a seed)")
     parser.add_argument("--workers", type=int, help="solver worker threads")
@@ -304,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=cmd_schema)
 
     sub = commands.add_parser("plan", help="plan a week's roster and routes", description=cmd_plan.__doc__)
-    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_scenario_argument(sub)
     _add_plan_options(sub)
     sub.add_argument("--out", type=Path, help="plan folder (default plans/<scenario>-<week>)")
     sub.add_argument("--pin", type=Path, metavar="PLAN_DIR", help="freeze the shifts and visits of a published plan")
@@ -329,19 +337,19 @@ def build_parser() -> argparse.ArgumentParser:
     hot_commands = hot.add_subparsers(dest="hotspots_command", metavar="ACTION")
     hot_commands.required = True
     sub = hot_commands.add_parser("refresh", help="re-detect hotspots", description=cmd_hotspots_refresh.__doc__)
-    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_scenario_argument(sub)
     sub.add_argument("--months", help="window YYYY-MM:YYYY-MM (default: 12 months before default_week_start)")
     sub.add_argument("--out", required=True, help="output folder")
-    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    _add_set_option(sub)
     sub.set_defaults(handler=cmd_hotspots_refresh)
     sub = hot_commands.add_parser(
         "evaluate", help="PAI of methods against the baseline", description=cmd_hotspots_evaluate.__doc__
     )
-    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_scenario_argument(sub)
     sub.add_argument("--train", default="2023-12:2024-11", help="training months (default 2023-12:2024-11)")
     sub.add_argument("--test", default="2024-12:2025-08", help="test months (default 2024-12:2025-08)")
     sub.add_argument("--out", default="hotspot-evaluation.csv", help="CSV to write (default hotspot-evaluation.csv)")
-    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    _add_set_option(sub)
     sub.set_defaults(handler=cmd_hotspots_evaluate)
 
     net = commands.add_parser("network", help="inspect the street network or download one")
@@ -350,9 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = net_commands.add_parser(
         "inspect", help="graph, snaps and travel times", description=cmd_network_inspect.__doc__
     )
-    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_scenario_argument(sub)
     sub.add_argument("--profile", choices=("walk", "drive"), help="one profile (default: every profile used)")
-    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    _add_set_option(sub)
     sub.set_defaults(handler=cmd_network_inspect)
     sub = net_commands.add_parser(
         "fetch", help="download a place's streets (needs internet)", description=cmd_network_fetch.__doc__
@@ -366,16 +374,16 @@ def build_parser() -> argparse.ArgumentParser:
     budget_commands = budget.add_subparsers(dest="budget_command", metavar="ACTION")
     budget_commands.required = True
     sub = budget_commands.add_parser("plan", help="month-by-month annual plan", description=cmd_budget_plan.__doc__)
-    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_scenario_argument(sub)
     sub.add_argument("--actuals", help="CSV of month, project, district, spend_gbp, patrol_hours")
     sub.add_argument("--as-of", help="last month the actuals cover, YYYY-MM")
     sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
     sub.add_argument("--flat-seasons", action="store_true", help="no seasonal weights from incident data")
     sub.add_argument("--out", required=True, help="output folder")
-    sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario field")
+    _add_set_option(sub)
     sub.set_defaults(handler=cmd_budget_plan)
     sub = budget_commands.add_parser("sweep", help="budget levels against dosage", description=cmd_budget_sweep.__doc__)
-    sub.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Cleveland scenario)")
+    _add_scenario_argument(sub)
     sub.add_argument("--factors", default="0.5,0.75,1,1.25", help="allocation factors (default 0.5,0.75,1,1.25)")
     sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
     sub.add_argument("--out", required=True, help="output folder")

@@ -80,6 +80,7 @@ import math
 import os
 import shutil
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -369,31 +370,31 @@ def method_label(
 # ---- spatial units -----------------------------------------------------------------------------
 
 
-class _Partition:
+class _Partition(ABC):
     """Spatial units of one method: incident -> unit code, and each unit's centre, area and shape (EPSG:27700)."""
 
     kind = ""
     close_m = 75.0
 
+    @abstractmethod
     def assign(self, frame: pd.DataFrame) -> np.ndarray:
         """Unit code (int64, -1 when unassigned) of each incident."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unit_id(self, code: int) -> str:
         """Readable id of a unit."""
-        raise NotImplementedError
 
+    @abstractmethod
     def centres(self, codes: np.ndarray, frame: pd.DataFrame, unit_of: np.ndarray) -> np.ndarray:
         """Centres (n, 2) of units, metres."""
-        raise NotImplementedError
 
+    @abstractmethod
     def area_m2(self, code: int) -> float:
         """Area of a unit, m²."""
-        raise NotImplementedError
 
+    @abstractmethod
     def shape(self, code: int, frame: pd.DataFrame, unit_of: np.ndarray) -> Polygon:
         """Polygon of a unit, EPSG:27700."""
-        raise NotImplementedError
 
     def street_name(self, code: int) -> str | None:
         """A street name for the unit, when the units are streets."""
