@@ -354,6 +354,7 @@ def define_visit_capacity(
                 model.add(sum(var * c for var, c in terms) <= sum(var * c for var, c in crew_terms)).with_name(
                     f"capacity[{name},{first},{run}]"
                 )
+        _define_far_cliques(model, data, v, name, groups, by_bucket, reach, dwell)
         # whole shifts: a crew's visits fit between leaving base and returning, less the break
         by_day: dict[int, list[tuple[int, CrewGroup]]] = {}
         for g, group in groups:
@@ -371,6 +372,70 @@ def define_visit_capacity(
                 model.add(sum(var * c for var, c in terms) <= sum(var * c for var, c in room)).with_name(
                     f"shift_room[{name},{day}]"
                 )
+
+
+def _far_cliques(distance: dict[tuple[int, int], int], spots: list[int], limit: int) -> list[list[int]]:
+    """Greedy cover of the "far" pairs (no crew can reach both within ``limit`` minutes) by cliques."""
+    far = {h: {k for k in spots if k != h and distance[(h, k)] > limit} for h in spots}
+    cliques: list[list[int]] = []
+    covered: set[tuple[int, int]] = set()
+    for seed in sorted(spots, key=lambda h: (-len(far[h]), h)):
+        for other in sorted(far[seed]):
+            if (seed, other) in covered:
+                continue
+            clique = [seed, other]
+            for candidate in sorted(far[seed] & far[other], key=lambda h: (-len(far[h]), h)):
+                if all(candidate in far[member] for member in clique):
+                    clique.append(candidate)
+            cliques.append(clique)
+            covered |= {(a, b) for a in clique for b in clique if a != b}
+    return cliques
+
+
+def _define_far_cliques(
+    model: cp_model.CpModel,
+    data: ProblemData,
+    v: RosterVars,
+    name: str,
+    groups: list[tuple[int, CrewGroup]],
+    by_bucket: dict[int, list[int]],
+    reach: dict[int, tuple[int, int]],
+    dwell: int,
+) -> None:
+    """Far hotspots: in a run of one or two buckets a crew reaches at most one of a set of mutually far ones.
+
+    Two visits by one crew with arrivals in a run of L minutes are at least dwell + travel apart, so
+    hotspots farther apart than that cannot share a crew in the run: across them, visits in the run are at
+    most the number of the class's crews that can arrive in it (a valid cut, tight for night crews).
+    """
+    matrix = data.matrices[groups[0][1].profile]
+    spots = sorted({h for hs in by_bucket.values() for h in hs})
+    if len(spots) < 2:
+        return
+    location = {h: data.hotspots[h].location for h in spots}
+    distance = {
+        (a, b): min(int(matrix[location[a], location[b]]), int(matrix[location[b], location[a]]))
+        for a in spots
+        for b in spots
+        if a != b
+    }
+    for run in (1, 2):
+        length = BUCKET_MINUTES * run
+        cliques = _far_cliques(distance, spots, length - 1 - dwell)
+        if not cliques:
+            continue
+        for first in sorted(by_bucket):
+            lo, hi = first * BUCKET_MINUTES, first * BUCKET_MINUTES + length - 1
+            crews_here = [v.crews[g] for g, _group in groups if min(hi, reach[g][1]) >= max(lo, reach[g][0])]
+            for clique in cliques:
+                terms = [
+                    v.class_visit[(name, h, b)]
+                    for b in range(first, first + run)
+                    for h in clique
+                    if (name, h, b) in v.class_visit
+                ]
+                if len(terms) > 1:
+                    model.add(sum(terms) <= sum(crews_here)).with_name(f"far[{name},{first},{run}]")
 
 
 def _arrival_envelope(data: ProblemData, group: CrewGroup) -> tuple[int, int]:
