@@ -482,3 +482,19 @@ def test_solve_reports_bound_and_repeats() -> None:
     assert first.status == "optimal"
     assert first.best_bound == pytest.approx(first.objective)
     assert (first.shifts, first.crews, first.visits) == (second.shifts, second.crews, second.visits)
+
+
+def test_far_cliques_cover_every_far_pair() -> None:
+    """Four hotspots: A, B close (5 min); C 40 min from both; D 40 min from all. With a limit of 19
+    minutes (a half-hour run less the 10-minute minimum dwell) the far pairs are A-C, A-D, B-C, B-D, C-D:
+    the cliques {A, C, D} and {B, C, D} cover them, and A-B (near) is in no clique."""
+    from optimiser.roster.model import _far_cliques
+
+    a, b, c, d = 0, 1, 2, 3
+    near = {(a, b): 5, (b, a): 5}
+    distance = {(x, y): near.get((x, y), 40) for x in range(4) for y in range(4) if x != y}
+    cliques = _far_cliques(distance, [a, b, c, d], 19)
+    covered = {frozenset((x, y)) for clique in cliques for x in clique for y in clique if x != y}
+    assert covered == {frozenset(p) for p in [(a, c), (a, d), (b, c), (b, d), (c, d)]}
+    assert all(not {a, b} <= set(clique) for clique in cliques)
+    assert sorted(map(sorted, cliques)) == [[a, c, d], [b, c, d]]
