@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 
@@ -258,7 +259,7 @@ def row_cost_pence(paid_minutes: float, row: PayRow) -> int:
     return round(gbp * 100 + 1e-9)
 
 
-def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = None) -> ProblemData:
+def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None) -> ProblemData:
     """Build the integer problem for one week.
 
     Parameters
@@ -275,7 +276,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: object | None = No
     location_ids = [p[0] for p in location_points]
     loc_index = {lid: i for i, lid in enumerate(location_ids)}
     hotspots = [HotspotData(h.id, i, i, h.project, h.district, h.harm_weight, h) for i, h in enumerate(hotspot_specs)]
-    profiles = sorted(set(scenario.travel.profiles.values()))
+    profiles: list[str] = sorted(set(scenario.travel.profiles.values()))
     travel = {
         p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles
     }
@@ -520,8 +521,8 @@ def _crew_groups(
             limits = [scenario.travel.beat_minutes[r] for r in roles if r in scenario.travel.beat_minutes]
             if limits:
                 matrix = matrices[crew_profile(scenario, roles)]
-                base = loc_index[base_id]
-                eligible = tuple(h for h in eligible if int(matrix[base, hotspots[h].location]) <= min(limits))
+                base_location = loc_index[base_id]
+                eligible = tuple(h for h in eligible if int(matrix[base_location, hotspots[h].location]) <= min(limits))
             if not eligible:
                 continue
             counts = {r: roles.count(r) for r in set(roles)}

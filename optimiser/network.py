@@ -133,7 +133,7 @@ class TravelSettingsLike(Protocol):
     def snap_max_m(self) -> float: ...  # noqa: D102
 
     @property
-    def speeds_kmh(self) -> Mapping[str, float]: ...  # noqa: D102
+    def speeds_kmh(self) -> Mapping[Any, float]: ...  # noqa: D102
 
 
 @dataclass(frozen=True)
@@ -659,7 +659,7 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
         raise DataError(f"{path}: some street edges have no valid length or travel time; re-export the file.")
     keep = _dedup_edges(src, dst, weight)
     src, dst, length = src[keep], dst[keep], length[keep]
-    seconds = seconds[keep] if profile == "drive" else None
+    seconds = seconds[keep] if profile == "drive" else None  # type: ignore[assignment]  # walk graphs have no times
     n = len(node_ids)
     profile_edges = len(src)
 
@@ -737,7 +737,7 @@ def _atomic_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
             temporary = handle.name
-            np.savez(handle, **arrays)
+            np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub misreads **kwargs
         os.replace(temporary, path)
     except OSError as exc:
         logger.warning("could not write cache file %s (%s); continuing without it", path, exc)
@@ -816,7 +816,7 @@ def snap(
     _, node = tree.query(np.column_stack([x, y]), k=1)
     node = np.asarray(node, dtype=np.int64)
     distance = haversine_m(lat, lon, graph.lat[node], graph.lon[node])
-    far = [(str(points[i][0]), float(distance[i])) for i in np.flatnonzero(distance > snap_max_m)]
+    far = [(str(points[int(i)][0]), float(distance[i])) for i in np.flatnonzero(distance > snap_max_m)]
     if far:
         listed = "; ".join(f"{pid!r} is {dist:,.0f} m away" for pid, dist in far[:10])
         more = f" (and {len(far) - 10} more)" if len(far) > 10 else ""

@@ -14,6 +14,7 @@ import time as clock_time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -336,7 +337,7 @@ def _route_all(
                 for h in spots
             ],
             data.matrices,
-            weight_at=lambda minute, _p=project: data.weight_at(_p, minute),
+            weight_at=partial(data.weight_at, project),
             day_of=data.clock.day_index,
             arrivals=arrivals,
             seed=data.scenario.solver.seed + index,

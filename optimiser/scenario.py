@@ -29,6 +29,13 @@ from optimiser.errors import Problem, ScenarioError
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PROJECT_NAMES: tuple[Literal["asb", "sv"], ...] = ("asb", "sv")
+DEFAULT_PROFILES: dict[Literal["warden", "officer", "pcso"], Literal["walk", "drive"]] = {
+    "warden": "walk",
+    "pcso": "walk",
+    "officer": "drive",
+}
+DEFAULT_SPEEDS_KMH: dict[Literal["walk", "drive"], float] = {"walk": 4.8, "drive": 30.0}
 Role = Literal["warden", "officer", "pcso"]
 ProjectName = Literal["asb", "sv"]
 HotspotProject = Literal["asb", "sv", "joint"]
@@ -346,10 +353,8 @@ class TravelSettings(_Model):
     )
     circuity: float = Field(default=1.3, ge=1, le=3)
     snap_max_m: float = Field(default=300, gt=0, le=5000)
-    profiles: dict[Role, Profile] = Field(
-        default_factory=lambda: {"warden": "walk", "pcso": "walk", "officer": "drive"}
-    )
-    speeds_kmh: dict[Profile, float] = Field(default_factory=lambda: {"walk": 4.8, "drive": 30.0})
+    profiles: dict[Role, Profile] = Field(default_factory=lambda: dict(DEFAULT_PROFILES))
+    speeds_kmh: dict[Profile, float] = Field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
     beat_minutes: dict[Role, int] = Field(
         default_factory=dict,
         description="largest travel time (minutes, crew profile) from a crew's base to a hotspot it patrols, by role; "
@@ -407,7 +412,7 @@ class Scenario(_Model):
     working_time_by_role: dict[Role, WorkingTime] = Field(default_factory=dict)
     sv_crewing: Literal["single", "double", "officer_pcso"] = "double"
     active_projects: list[ProjectName] = Field(
-        default_factory=lambda: ["asb", "sv"], min_length=1, description="projects planned in this scenario"
+        default_factory=lambda: list(PROJECT_NAMES), min_length=1, description="projects planned in this scenario"
     )
     travel: TravelSettings = TravelSettings()
     solver: SolverSettings = SolverSettings()
@@ -891,7 +896,11 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
             )
         if warden.base not in bases:
             add(("staff", "wardens", i, "base"), f"unknown base {warden.base!r}; known: {sorted(bases)}")
-    for kind, entries in (("officers", scenario.staff.officers), ("pcsos", scenario.staff.pcsos)):
+    police: list[tuple[str, Sequence[Officer | Pcso]]] = [
+        ("officers", scenario.staff.officers),
+        ("pcsos", scenario.staff.pcsos),
+    ]
+    for kind, entries in police:
         for i, entry in enumerate(entries):
             if entry.station not in bases:
                 add(("staff", kind, i, "station"), f"unknown station {entry.station!r}; known: {sorted(bases)}")

@@ -72,7 +72,7 @@ class RosterModel:
     model: cp_model.CpModel
     vars: RosterVars
     soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]]
-    value_terms: list[tuple[cp_model.IntVar, float]]
+    value_terms: list[tuple[cp_model.LinearExprT, float]]
     buckets: dict[tuple[int, int], list[int]]  # (group, hotspot) -> allowed buckets
 
 
@@ -235,12 +235,12 @@ def define_consecutive_days(model: cp_model.CpModel, data: ProblemData, v: Roste
         if limit >= 7:
             continue
         duty_days = {data.clock.day_index(a) for a, _ in _work_spans(data, person_id) if a >= 0}
-        worked = []
+        worked: list[cp_model.LinearExprT] = []
         for day in range(7):
             if day in duty_days:
                 worked.append(1)
             else:
-                worked.append(sum(v.shift[o.index] for o in options if o.day == day))
+                worked.append(sum((v.shift[o.index] for o in options if o.day == day), start=0))
         enforce = _assumption(
             model, v, f"max-consecutive-days: {person_id} works at most {limit} days in a row (duty included)"
         )
@@ -549,7 +549,7 @@ def define_visit_shortfall(
     weight = data.scenario.soft_weights.visit_shortfall
     if weight <= 0:
         return []
-    terms = []
+    terms: list[tuple[cp_model.LinearExprT, float]] = []
     for h, hotspot in enumerate(data.hotspots):
         projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
         wanted = max(data.policy(p).visits_wanted_per_day for p in projects)
@@ -606,14 +606,13 @@ def define_fairness(
 
 def define_objective(
     model: cp_model.CpModel,
-    value_terms: Sequence[tuple[cp_model.IntVar, float]],
+    value_terms: Sequence[tuple[cp_model.LinearExprT, float]],
     soft_terms: dict[str, list[tuple[cp_model.LinearExprT, float]]],
 ) -> None:
     """Objective assembled once: dosage minus soft penalties; value rounded up, penalties down (valid bound)."""
-    objective = sum(var * math.ceil(value * VALUE_SCALE) for var, value in value_terms)
-    for terms in soft_terms.values():
-        objective -= sum(expr * math.floor(weight * VALUE_SCALE) for expr, weight in terms)
-    model.maximize(objective)
+    gains = [(expr, math.ceil(value * VALUE_SCALE)) for expr, value in value_terms]
+    losses = [(expr, -math.floor(weight * VALUE_SCALE)) for terms in soft_terms.values() for expr, weight in terms]
+    model.maximize(cp_model.LinearExpr.weighted_sum([e for e, _ in gains + losses], [c for _, c in gains + losses]))
 
 
 RULES: dict[str, Callable[..., object]] = {
@@ -826,6 +825,5 @@ def explain_infeasible(data: ProblemData, params: SolverParams, *, pin: Pin | No
     labels = {literal.index: label for label, literal in v.assumptions.items()}
     core = [i for i in solver.sufficient_assumptions_for_infeasibility() if i in labels]
     by_index = {literal.index: literal for literal in v.assumptions.values()}
-    core = _minimise_core(model, core, by_index, params)
-    core = [labels[i] for i in core]
-    return core or ["the staffing rules conflict (no single rule family identified)"]
+    named = [labels[i] for i in _minimise_core(model, core, by_index, params)]
+    return named or ["the staffing rules conflict (no single rule family identified)"]

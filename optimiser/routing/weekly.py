@@ -145,7 +145,7 @@ def route_team_day(
             hi = min(slot.latest, crew.end - slot.dwell - int(matrix[slot.location, crew.base_location]))
             if lo <= hi:
                 reachable.append((slot, lo, hi))
-        arcs: list[tuple[int, int, cp_model.IntVar]] = []
+        arcs: list[tuple[int, int, cp_model.LiteralT]] = []
         idle = model.new_bool_var(f"idle[{crew.crew_id}]")
         arcs.append((0, 0, idle))
         brk_start = model.new_bool_var(f"break_at_start[{crew.crew_id}]")
@@ -227,10 +227,10 @@ def route_team_day(
         else greedy_routes(crews, usable, matrices, revisit_gap=revisit_gap, blocked=blocked)
     )
     _hint(model, greedy, crews, usable, arrive, present, serve, break_after, break_ends, arcs_of, node_index)
-    objective = sum(present[s.slot_id] * math.floor(s.value * VALUE_SCALE) for s in usable)
+    gains = [(present[s.slot_id], math.floor(s.value * VALUE_SCALE)) for s in usable]
     # a small nudge to take breaks between visits rather than at either end of a shift
-    objective -= sum(b[0] + b[1] for b in break_ends.values())
-    model.maximize(objective)
+    nudges = [(literal, -1) for ends in break_ends.values() for literal in ends]
+    model.maximize(cp_model.LinearExpr.weighted_sum([x for x, _ in gains + nudges], [c for _, c in gains + nudges]))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_seconds
@@ -513,12 +513,11 @@ def _dispatch_once(
         for spot in hotspots:
             if spot.hotspot not in crew.hotspots:
                 continue
-            arrival = free + int(matrix[location, spot.location])
-            arrival = _first_allowed(arrival, taken[spot.hotspot], spot.gap)
-            arrival = _next_weighted(arrival, weight_at, limit=crew.end)
-            if arrival is None:
+            earliest = _first_allowed(free + int(matrix[location, spot.location]), taken[spot.hotspot], spot.gap)
+            windowed = _next_weighted(earliest, weight_at, limit=crew.end)
+            if windowed is None:
                 continue
-            arrival = _first_allowed(arrival, taken[spot.hotspot], spot.gap)
+            arrival = _first_allowed(windowed, taken[spot.hotspot], spot.gap)
             weight = weight_at(arrival)
             back = arrival + spot.dwell + int(matrix[spot.location, crew.base_location]) + crew.break_minutes
             if weight <= 0 or back > crew.end:
