@@ -29,7 +29,6 @@ from optimiser.instance import (
 )
 from optimiser.plan import HotspotRow, Plan, RosterRow, VisitRow, read_plan, write_plan
 from optimiser.roster.model import (
-    BUCKET_MINUTES,
     Pin,
     RosterSolution,
     SolverParams,
@@ -193,7 +192,7 @@ def plan_week(
 
     crews = _form_crews(data, roster)
     routes_budget = scenario.solver.time_limit_seconds * (1 - ROSTER_SHARE)
-    routed = _route_all(data, roster, crews, time_budget=routes_budget)
+    routed = _route_all(data, crews, time_budget=routes_budget)
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
     values = visit_values(plan, scenario, week)
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
@@ -283,13 +282,8 @@ def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
     return crews
 
 
-def _route_all(
-    data: ProblemData, roster: RosterSolution, crews: list[Crew], *, time_budget: float
-) -> dict[str, RoutedCrew]:
+def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> dict[str, RoutedCrew]:
     """Route every team's crews day by day (SV first, so joint hotspots block the wardens' times)."""
-    visits_by_team: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for crew_class, h, b in roster.visits:
-        visits_by_team[crew_class.split("|")[0]].append((h, b))
     calls: list[tuple[str, int, list[Crew]]] = []
     teams = sorted({c.group.team for c in crews}, key=lambda t: (t != "sv", t))
     for team in teams:
@@ -297,10 +291,8 @@ def _route_all(
             day_crews = [c for c in crews if c.group.team == team and c.group.day == day]
             if day_crews:
                 calls.append((team, day, day_crews))
-    sizes = [
-        len(day_crews) * sum(1 for h, b in visits_by_team[team] if day_crews[0].group.start <= b * BUCKET_MINUTES)
-        for team, _day, day_crews in calls
-    ]
+    # a call's share of the time grows with its crews x the hotspots they may visit
+    sizes = [len(day_crews) * len({h for c in day_crews for h in c.group.hotspots}) for _t, _d, day_crews in calls]
     hotspot_index = {h.id: h.index for h in data.hotspots}
     routed: dict[str, RoutedCrew] = {}
     arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
@@ -452,6 +444,7 @@ def _plan_rows(
     scenario = data.scenario
     roster_rows: list[RosterRow] = []
     visit_rows: list[VisitRow] = []
+    hotspot_by_id = {h.id: h for h in data.hotspots}
     for crew in crews:
         route = routed.get(crew.crew_id, RoutedCrew(crew.crew_id))
         group = crew.group
@@ -491,8 +484,7 @@ def _plan_rows(
         matrix = data.matrices[group.profile]
         previous = group.base_location
         for stop in route.stops:
-            hotspot_id = stop.visit_id.split("@")[0]
-            hotspot = next(h for h in data.hotspots if h.id == hotspot_id)
+            hotspot = hotspot_by_id[stop.visit_id.split("@")[0]]
             visit_rows.append(
                 VisitRow(
                     visit_id="",

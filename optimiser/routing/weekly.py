@@ -87,7 +87,7 @@ def route_team_day(
     time_limit_seconds: float = 2.0,
     seed: int = 0,
     workers: int = 1,
-    initial: Mapping[str, RoutedCrew] | None = None,
+    initial: Mapping[str, RoutedCrew],
     deterministic_time: float | None = None,
 ) -> RouteStageResult:
     """Assign and sequence the slots over the crews; maximise the value of the slots served.
@@ -104,6 +104,9 @@ def route_team_day(
     blocked : mapping, optional
         Arrival minutes of visits other teams already made at a hotspot (joint hotspots): this team's
         visits keep the revisit gap from them too.
+    initial : mapping
+        Feasible starting routes over these slots (the dispatch routes): the model's hint, and what
+        is returned when the model finds nothing better in its time.
     """
     blocked = blocked or {}
     model = cp_model.CpModel()
@@ -221,11 +224,10 @@ def route_team_day(
     for slot in usable:
         servers = [serve[(c.crew_id, slot.slot_id)] for c in crews if (c.crew_id, slot.slot_id) in serve]
         model.add(sum(servers) == present[slot.slot_id])
-    greedy = (
-        {c: RoutedCrew(c, [st for st in r.stops if st.visit_id in arrive], r.break_start) for c, r in initial.items()}
-        if initial is not None
-        else greedy_routes(crews, usable, matrices, revisit_gap=revisit_gap, blocked=blocked)
-    )
+    # the starting routes (feasible by construction): the model's hint and its fallback
+    greedy = {
+        c: RoutedCrew(c, [st for st in r.stops if st.visit_id in arrive], r.break_start) for c, r in initial.items()
+    }
     _hint(model, greedy, crews, usable, arrive, present, serve, break_after, break_ends, arcs_of, node_index)
     gains = [(present[s.slot_id], math.floor(s.value * VALUE_SCALE)) for s in usable]
     # a small nudge to take breaks between visits rather than at either end of a shift
@@ -242,11 +244,11 @@ def route_team_day(
     status = solver.solve(model)
     greedy_value = sum(s.value for r in greedy.values() for s in _served(r, usable))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value < greedy_value * VALUE_SCALE - 10:
-        log.info("route stage kept the insertion routes (%s)", solver.status_name(status))
+        log.info("route stage kept the starting routes (%s)", solver.status_name(status))
         _verify(crews, usable, greedy, matrices)
         served_ids = {stop.visit_id for r in greedy.values() for stop in r.stops}
         return RouteStageResult(
-            greedy, greedy_value, "greedy", [s.slot_id for s in slots if s.slot_id not in served_ids]
+            greedy, greedy_value, "start", [s.slot_id for s in slots if s.slot_id not in served_ids]
         )
 
     routes: dict[str, RoutedCrew] = {}
@@ -280,57 +282,6 @@ def route_team_day(
 def _served(route: RoutedCrew, slots: Sequence[VisitSlot]) -> list[VisitSlot]:
     by_id = {s.slot_id: s for s in slots}
     return [by_id[stop.visit_id] for stop in route.stops]
-
-
-def greedy_routes(
-    crews: Sequence[WeeklyCrew],
-    slots: Sequence[VisitSlot],
-    matrices: Mapping[str, np.ndarray],
-    *,
-    revisit_gap: Mapping[int, int],
-    blocked: Mapping[int, Sequence[int]],
-) -> dict[str, RoutedCrew]:
-    """Time-ordered insertion: each slot goes to the crew that can arrive earliest; breaks at the end.
-
-    Always feasible by construction; it warm-starts the exact model and is the fallback when the
-    model finds nothing better within its time.
-    """
-    routes = {c.crew_id: RoutedCrew(c.crew_id) for c in crews}
-    ready = {c.crew_id: (c.start, c.base_location) for c in crews}
-    taken: dict[int, list[int]] = {h: list(v) for h, v in blocked.items()}
-    served_order: dict[int, int] = {}
-    for slot in sorted(slots, key=lambda s: (s.earliest, s.order, -s.value)):
-        if served_order.get(slot.hotspot, -1) > slot.order:
-            continue
-        gap = revisit_gap[slot.hotspot]
-        best: tuple[int, str] | None = None
-        for crew in crews:
-            if slot.hotspot not in crew.hotspots:
-                continue
-            matrix = matrices[crew.profile]
-            free, location = ready[crew.crew_id]
-            arrival = max(free + int(matrix[location, slot.location]), slot.earliest)
-            for other in sorted(taken.get(slot.hotspot, [])):
-                if abs(arrival - other) < gap:
-                    arrival = other + gap
-            if any(abs(arrival - other) < gap for other in taken.get(slot.hotspot, [])):
-                continue
-            back = arrival + slot.dwell + int(matrix[slot.location, crew.base_location]) + crew.break_minutes
-            if arrival > slot.latest or back > crew.end:
-                continue
-            if best is None or arrival < best[0]:
-                best = (arrival, crew.crew_id)
-        if best is None:
-            continue
-        arrival, crew_id = best
-        routes[crew_id].stops.append(Stop(slot.slot_id, arrival, arrival + slot.dwell))
-        ready[crew_id] = (arrival + slot.dwell, slot.location)
-        taken.setdefault(slot.hotspot, []).append(arrival)
-        served_order[slot.hotspot] = slot.order
-    for crew in crews:
-        if crew.break_minutes:
-            routes[crew.crew_id].break_start = crew.end - crew.break_minutes
-    return routes
 
 
 def _hint(
