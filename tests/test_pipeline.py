@@ -56,6 +56,10 @@ def test_plan_week_is_valid_and_optimal(mixed_plan: PlanResult) -> None:
     assert summary["soft_terms"]["visit_shortfall"] == pytest.approx(27.0)
     assert summary["objective"] == pytest.approx(140.04)
     assert summary["best_bound"] >= summary["objective"]
+    # the tighter of two valid bounds is reported; each is at least the optimum
+    assert set(summary["bounds"]) == {"roster_relaxation", "hotspot_day_ceilings"}
+    assert min(summary["bounds"].values()) >= summary["objective"] - 1e-4
+    assert summary["best_bound"] == max(min(summary["bounds"].values()), summary["objective"])
     assert summary["gap"] == pytest.approx(0.0, abs=1e-4)
     assert summary["status"] in ("optimal", "feasible")
     assert summary["cost_gbp"] == {"grant-asb": 200.0, "grant-sv": 210.0, "force": 0.0}

@@ -498,3 +498,42 @@ def test_far_cliques_cover_every_far_pair() -> None:
     assert covered == {frozenset(p) for p in [(a, c), (a, d), (b, c), (b, d), (c, d)]}
     assert all(not {a, b} <= set(clique) for clique in cliques)
     assert sorted(map(sorted, cliques)) == [[a, c, d], [b, c, d]]
+
+
+# --------------------------------------------------------------------------------------------------
+# the hotspot-day ceilings (a second valid bound, reported when tighter than the roster's)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cap", "expected"),
+    [(90, FOUR_VISITS), (59, 10 * (1.96 + (59 / 15 - 3) * 0.216)), (39, 10 * (1.6 + 0.6 * 0.36)), (15, 10.0)],
+)
+def test_hotspot_day_ceiling_presence(cap: int, expected: float) -> None:
+    """base.yaml (Monday only, one hotspot of harm 10, arrivals 14:00-21:45, gap 120: four arrivals).
+
+    The day's dose is at most cap / 15: 90 -> 6 doses but 4 arrivals: 21.76; 59 -> 3.93 doses:
+    10 x (1 + 0.6 + 0.36 + 0.93 x 0.216) = 21.616, exactly the best plan (three 15-minute visits and one
+    of 14); 39 -> 2.6 doses: 10 x (1 + 0.6 + 0.6 x 0.36) = 18.16 (the best plan, 15 + 14 + 10 minutes, is
+    worth 18.0); 15 -> one visit: 10. No other day has a crew, so the week's bound is the same figure.
+    """
+    data = problem("base", f"projects.asb.dosage.max_presence_minutes_per_day={cap}")
+    ceilings = roster_model.hotspot_day_ceilings(data)
+    assert list(ceilings) == [(0, 0)]
+    assert ceilings[(0, 0)] == pytest.approx(expected, abs=1e-9)
+    assert roster_model.ceiling_bound(data) == pytest.approx(expected, abs=1e-9)
+
+
+def test_hotspot_day_ceiling_weights_and_shortfall() -> None:
+    """base.yaml with windows 14:00-18:00 x1 and 18:00-22:00 x2 (the best plan is 18:00 and 20:00: 32).
+
+    Two arrivals fit in each window and four in all; matched best-first to the ranks, 10 x (2 + 2 x 0.6 +
+    0.36 + 0.216) = 37.76, a valid (not tight) bound since the order of the day is relaxed. With 2 visits
+    wanted a day at weight 0.5, the six days no crew can reach cost 6 x 2 x 10 x 0.5 = 60 whatever the plan.
+    """
+    rising = "projects.asb.windows=" + WINDOWS.format(first=1.0, second=2.0)
+    data = problem("base", rising)
+    assert roster_model.hotspot_day_ceilings(data)[(0, 0)] == pytest.approx(37.76, abs=1e-9)
+    assert run(data).objective <= roster_model.ceiling_bound(data)
+    wanted = ("projects.asb.dosage.visits_wanted_per_day=2", "soft_weights.visit_shortfall=0.5")
+    assert roster_model.ceiling_bound(problem("base", *wanted)) == pytest.approx(FOUR_VISITS - 60.0, abs=1e-9)

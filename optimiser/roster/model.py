@@ -15,9 +15,12 @@ from __future__ import annotations
 import logging
 import math
 import time as clock_time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from optimiser.instance import CrewGroup, ProblemData
@@ -494,6 +497,111 @@ def define_presence_cap(model: cp_model.CpModel, data: ProblemData, v: RosterVar
 def repeat_value(factor: float, count: int) -> float:
     """G(n): worth of n visits on one day at weight 1 (1 + factor + ... + factor^(n-1))."""
     return sum(factor**k for k in range(count))
+
+
+def minute_days(data: ProblemData, horizon: int) -> np.ndarray:
+    """Day of arrival (0 = Monday of the week) of every minute up to ``horizon`` (DST-safe)."""
+    midnights = [data.clock.at(data.week_start + timedelta(days=i), "00:00") for i in range(horizon // 1380 + 2)]
+    return np.searchsorted(np.array(midnights), np.arange(horizon), side="right") - 1
+
+
+def minute_weights(data: ProblemData, project: str, horizon: int) -> np.ndarray:
+    """Patrol-window weight of every minute up to ``horizon`` for a project (0 outside its windows)."""
+    table = np.zeros(horizon)
+    for window in data.windows[project]:
+        lo, hi = max(window.start, 0), min(window.end, horizon)
+        if lo < hi:
+            table[lo:hi] = np.maximum(table[lo:hi], window.weight)
+    return table
+
+
+def _spaced_count(intervals: Sequence[tuple[int, int]], gap: int) -> int:
+    """Most arrivals, pairwise at least ``gap`` minutes apart, inside a union of [lo, hi] minute intervals."""
+    count, last = 0, None
+    for lo, hi in sorted(intervals):
+        at = lo if last is None else max(lo, last + max(gap, 1))
+        while at <= hi:
+            count += 1
+            last = at
+            at = last + max(gap, 1)
+    return count
+
+
+def hotspot_day_ceilings(data: ProblemData) -> dict[tuple[int, int], float]:
+    """Most dosage a hotspot can earn on a day of arrival, whatever the staffing (a valid bound).
+
+    Why: the roster model counts time at the minimum dwell (a plan may shorten visits), so it may credit
+    more full-value visits than the presence cap allows; this ceiling does not. The day's dose is at
+    most cap / target (a visit's dose is min(dwell, target) / target), its arrivals are spaced by the
+    revisit gap within the minutes some crew can arrive, and the k-th visit takes factor^(k-1); by
+    rearrangement the worth is at most the largest window weights available matched to the first ranks,
+    the last rank taking the fraction of a dose left. Hotspot-days no crew can reach are absent (0).
+    """
+    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
+    days = minute_days(data, horizon)
+    reach: dict[tuple[int, int, float], list[tuple[int, int]]] = defaultdict(list)
+    every: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    weights = {p: minute_weights(data, p, horizon) for p in ("asb", "sv")}
+    for group in data.groups:
+        for h in group.hotspots:
+            earliest, latest = arrival_range(data, group, h)
+            if latest < earliest:
+                continue
+            span_days = days[earliest : latest + 1]
+            span_weights = weights[group.project][earliest : latest + 1]
+            cuts = np.flatnonzero((np.diff(span_days) != 0) | (np.diff(span_weights) != 0)) + 1
+            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(span_days)], strict=True):
+                weight = float(span_weights[lo])
+                if weight > 0:
+                    key = (h, int(span_days[lo]))
+                    reach[(*key, weight)].append((earliest + int(lo), earliest + int(hi) - 1))
+                    every[key].append((earliest + int(lo), earliest + int(hi) - 1))
+    ceilings = {}
+    for (h, day), spans in every.items():
+        hotspot = data.hotspots[h]
+        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+        gap, cap = hotspot_policy_gap(data, h)
+        doses = cap / min(data.policy(p).dwell_target_minutes for p in projects)
+        factor = max(data.policy(p).repeat_visit_factor for p in projects)
+        units: list[float] = []
+        for (hh, dd, weight), intervals in reach.items():
+            if (hh, dd) == (h, day):
+                units += [weight] * _spaced_count(intervals, gap)
+        units = sorted(units, reverse=True)[: _spaced_count(spans, gap)]
+        whole = math.floor(doses)
+        worth = sum(weight * factor**k for k, weight in enumerate(units[:whole]))
+        if len(units) > whole:
+            worth += (doses - whole) * units[whole] * factor**whole
+        ceilings[(h, day)] = hotspot.harm_weight * worth
+    return ceilings
+
+
+def ceiling_bound(data: ProblemData) -> float:
+    """A bound on the week's objective from the hotspot-day ceilings, less the shortfall no plan avoids.
+
+    The objective is dosage less soft penalties, each penalty at least 0; a hotspot-day where no crew
+    can arrive at any minute has its whole shortfall whatever the plan.
+    """
+    worth = sum(hotspot_day_ceilings(data).values())
+    weight = data.scenario.soft_weights.visit_shortfall
+    if weight <= 0:
+        return worth
+    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
+    days = minute_days(data, horizon)
+    reachable: set[tuple[int, int]] = set()
+    for group in data.groups:
+        for h in group.hotspots:
+            earliest, latest = arrival_range(data, group, h)
+            if latest >= earliest:
+                reachable |= {(h, d) for d in range(int(days[earliest]), int(days[latest]) + 1)}
+    unavoidable = 0.0
+    for hotspot in data.hotspots:
+        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+        wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
+        for day in range(7):
+            if wanted and (hotspot.index, day) not in reachable:
+                unavoidable += weight * hotspot.harm_weight * wanted
+    return worth - unavoidable
 
 
 def define_dosage_value(
