@@ -292,78 +292,144 @@ def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
 
 
 def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> dict[str, RoutedCrew]:
-    """Route every team's crews day by day (SV first, so joint hotspots block the wardens' times)."""
-    calls: list[tuple[str, int, list[Crew]]] = []
+    """Route every team's crews day by day; on each day the team order that plans more worth wins.
+
+    Teams are routed one after another, each keeping the revisit gap from visits already routed, so the
+    order matters at joint hotspots: officers first keep their (heavier) Friday and Saturday weights,
+    wardens first leave the scarce officer crews free for the SV-only hotspots and the night. Both orders
+    are tried on each day (from the same start) and the one with the larger objective so far is kept.
+    """
     teams = sorted({c.group.team for c in crews}, key=lambda t: (t != "sv", t))
-    for team in teams:
-        for day in range(7):
+    calls: list[tuple[str, int, list[Crew]]] = []
+    for day in range(7):
+        for team in teams:
             day_crews = [c for c in crews if c.group.team == team and c.group.day == day]
             if day_crews:
                 calls.append((team, day, day_crews))
     # a call's share of the time grows with its crews x the hotspots they may visit
-    sizes = [len(day_crews) * len({h for c in day_crews for h in c.group.hotspots}) for _t, _d, day_crews in calls]
-    hotspot_index = {h.id: h.index for h in data.hotspots}
+    sizes = {(t, d): len(cs) * len({h for c in cs for h in c.group.hotspots}) for t, d, cs in calls}
+    total_size = sum(sizes.values()) + len(sizes)
     routed: dict[str, RoutedCrew] = {}
     arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
     started = clock_time.perf_counter()
-    for index, (_team, _day, day_crews) in enumerate(calls):
-        project = day_crews[0].group.project
+    project_of = {c.crew_id: c.group.project for c in crews}
+    for day in range(7):
+        todays = [(t, cs) for t, d, cs in calls if d == day]
+        if not todays:
+            continue
+        orders = [todays] if len(todays) == 1 else [todays, todays[::-1]]
+        best: tuple[float, dict[str, RoutedCrew], dict[int, list[int]]] | None = None
+        for order in orders:
+            trial_routed = dict(routed)
+            trial_arrivals: dict[int, list[int]] = defaultdict(list, {h: list(t) for h, t in arrivals.items()})
+            for team, day_crews in order:
+                index = [(t, d) for t, d, _cs in calls].index((team, day))
+                # the budget is shared by problem size on the deterministic clock (not on what earlier
+                # calls happened to take), so the routes repeat for a seed
+                share = (sizes[(team, day)] + 1) / total_size / len(orders)
+                trial_routed.update(_route_call(data, day_crews, trial_arrivals, index, share, time_budget, started))
+            worth = _routes_objective(data, trial_routed, project_of)
+            if best is None or worth > best[0] + 1e-9:
+                best = (worth, trial_routed, trial_arrivals)
+        assert best is not None
+        routed, arrivals = best[1], best[2]
+    return routed
+
+
+def _routes_objective(data: ProblemData, routed: dict[str, RoutedCrew], project_of: dict[str, str]) -> float:
+    """Dosage less the visit shortfall of the routes so far, as the contract counts them."""
+    visits: dict[tuple[int, int], list[tuple[int, str, float]]] = defaultdict(list)
+    index = {h.id: h.index for h in data.hotspots}
+    for crew_id, route in routed.items():
+        project = project_of[crew_id]
         policy = data.policy(project)
-        weekly_crews = [
-            WeeklyCrew(
-                crew_id=c.crew_id,
-                base_location=c.group.base_location,
-                start=c.group.start,
-                end=c.group.end,
-                profile=c.group.profile,
-                break_minutes=c.group.break_minutes,
-                hotspots=frozenset(c.group.hotspots),
+        for stop in route.stops:
+            h = index[stop.visit_id.split("@")[0]]
+            share = min(stop.depart - stop.arrive, policy.dwell_target_minutes) / policy.dwell_target_minutes
+            worth = data.hotspots[h].harm_weight * data.weight_at(project, stop.arrive) * share
+            visits[(h, data.clock.day_index(stop.arrive))].append((stop.arrive, crew_id, worth))
+    total = 0.0
+    for members in visits.values():
+        members.sort()
+        for rank, (_t, crew_id, worth) in enumerate(members):
+            total += worth * data.policy(project_of[crew_id]).repeat_visit_factor ** rank
+    weight = data.scenario.soft_weights.visit_shortfall
+    if weight > 0:
+        for hotspot in data.hotspots:
+            projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+            wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
+            for day in range(7):
+                made = len(visits.get((hotspot.index, day), []))
+                total -= weight * hotspot.harm_weight * max(0, wanted - made)
+    return total
+
+
+def _route_call(
+    data: ProblemData,
+    day_crews: list[Crew],
+    arrivals: dict[int, list[int]],
+    index: int,
+    share: float,
+    time_budget: float,
+    started: float,
+) -> dict[str, RoutedCrew]:
+    """Route one team's crews on one day, keeping the gap from ``arrivals`` (updated with the new visits)."""
+    hotspot_index = {h.id: h.index for h in data.hotspots}
+    routed: dict[str, RoutedCrew] = {}
+    project = day_crews[0].group.project
+    policy = data.policy(project)
+    weekly_crews = [
+        WeeklyCrew(
+            crew_id=c.crew_id,
+            base_location=c.group.base_location,
+            start=c.group.start,
+            end=c.group.end,
+            profile=c.group.profile,
+            break_minutes=c.group.break_minutes,
+            hotspots=frozenset(c.group.hotspots),
+        )
+        for c in day_crews
+    ]
+    spots = sorted({h for c in day_crews for h in c.group.hotspots})
+    dispatched = dispatch_routes(
+        weekly_crews,
+        [
+            DispatchHotspot(
+                hotspot=h,
+                hotspot_id=data.hotspots[h].id,
+                location=data.hotspots[h].location,
+                harm=data.hotspots[h].harm_weight,
+                dwell=policy.dwell_target_minutes,
+                gap=hotspot_policy_gap(data, h)[0],
+                cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
+                factor=policy.repeat_visit_factor,
             )
-            for c in day_crews
-        ]
-        spots = sorted({h for c in day_crews for h in c.group.hotspots})
-        dispatched = dispatch_routes(
-            weekly_crews,
-            [
-                DispatchHotspot(
-                    hotspot=h,
-                    hotspot_id=data.hotspots[h].id,
-                    location=data.hotspots[h].location,
-                    harm=data.hotspots[h].harm_weight,
-                    dwell=policy.dwell_target_minutes,
-                    gap=hotspot_policy_gap(data, h)[0],
-                    cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
-                    factor=policy.repeat_visit_factor,
-                )
-                for h in spots
-            ],
-            data.matrices,
-            weight_at=partial(data.weight_at, project),
-            day_of=data.clock.day_index,
-            arrivals=arrivals,
-            seed=data.scenario.solver.seed + index,
-        )
-        slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
-        # the budget is shared by problem size on the deterministic clock (not on what earlier calls
-        # happened to take), so the routes repeat for a seed
-        share = (sizes[index] + 1) / (sum(sizes) + len(sizes))
-        remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
-        result = route_team_day(
-            weekly_crews,
-            slots,
-            data.matrices,
-            revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in spots},
-            blocked={h: list(arrivals[h]) for h in spots},
-            time_limit_seconds=remaining,
-            seed=data.scenario.solver.seed + index,
-            workers=1,
-            initial=initial,
-            deterministic_time=max(0.05, time_budget * share * DETERMINISTIC_PER_SECOND),
-        )
-        for crew_id, route in result.routes.items():
-            routed[crew_id] = route
-            for stop in route.stops:
-                arrivals[hotspot_index[stop.visit_id.split("@")[0]]].append(stop.arrive)
+            for h in spots
+        ],
+        data.matrices,
+        weight_at=partial(data.weight_at, project),
+        day_of=data.clock.day_index,
+        arrivals=arrivals,
+        seed=data.scenario.solver.seed + index,
+    )
+    slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
+    remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
+    result = route_team_day(
+        weekly_crews,
+        slots,
+        data.matrices,
+        revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in spots},
+        blocked={h: list(arrivals[h]) for h in spots},
+        time_limit_seconds=remaining,
+        seed=data.scenario.solver.seed + index,
+        workers=1,
+        initial=initial,
+        deterministic_time=max(0.05, time_budget * share * DETERMINISTIC_PER_SECOND),
+    )
+    for crew_id, route in result.routes.items():
+        routed[crew_id] = route
+        for stop in route.stops:
+            arrivals[hotspot_index[stop.visit_id.split("@")[0]]].append(stop.arrive)
     return routed
 
 
