@@ -6,9 +6,11 @@ datetimes so clock changes are exact; money is integer pence. Only this module c
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -56,8 +58,15 @@ class Clock:
         return self.minutes(moment)
 
     def minutes(self, moment: datetime) -> int:
-        """Whole minutes from the origin to ``moment`` (absolute, so a 25-hour day counts 25 hours)."""
-        return int((moment - self.origin).total_seconds() // 60)
+        """Whole minutes from the origin to ``moment`` (absolute, so a 25-hour day counts 25 hours).
+
+        Both sides go to UTC first: Python subtracts two datetimes sharing one tzinfo on the wall
+        clock, which would make the spring-forward Sunday 24 hours long.
+        """
+        from zoneinfo import ZoneInfo
+
+        utc = ZoneInfo("UTC")
+        return int((moment.astimezone(utc) - self.origin.astimezone(utc)).total_seconds() // 60)
 
     def datetime(self, minute: int) -> datetime:
         """The local aware datetime ``minute`` minutes after the origin."""
@@ -70,8 +79,20 @@ class Clock:
         """The local calendar date at ``minute``."""
         return self.datetime(minute).date()
 
+    @cached_property
+    def _midnights(self) -> list[int]:
+        """Minutes of the local midnights from two days before the week to two weeks after it."""
+        return [self.at(self.week_start + timedelta(days=i), "00:00") for i in range(-2, 16)]
+
     def day_index(self, minute: int) -> int:
-        """Local day number from the week start (0 = Monday; 7 = the next Monday)."""
+        """Local day number from the week start (0 = Monday; 7 = the next Monday).
+
+        Looked up among the cached local midnights (the route stage asks millions of times); outside
+        them, computed from the local date.
+        """
+        midnights = self._midnights
+        if midnights[0] <= minute < midnights[-1]:
+            return bisect_right(midnights, minute) - 3
         return (self.local_date(minute) - self.week_start).days
 
 

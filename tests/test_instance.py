@@ -1,0 +1,40 @@
+"""Tests of the week's clock (optimiser/instance.py): integer minutes across the clock changes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from optimiser.instance import Clock
+
+
+@pytest.mark.parametrize(
+    ("week", "sunday_hours"),
+    [(date(2024, 12, 2), 24), (date(2025, 3, 24), 23), (date(2024, 10, 21), 25)],
+)
+def test_clock_minutes_round_trip_across_clock_changes(week: date, sunday_hours: int) -> None:
+    """Every whole local hour of the week (and the Monday after) maps to minutes and back unchanged.
+
+    Sunday 30 March 2025 has 23 hours (01:00 GMT -> 02:00 BST; 01:xx does not exist) and Sunday
+    27 October 2024 has 25, so the next Monday starts 7 x 1440 - 60 or + 60 minutes after the week.
+    """
+    clock = Clock(week, "Europe/London")
+    sunday = week + timedelta(days=6)
+    assert clock.at(sunday + timedelta(days=1), "00:00") - clock.at(sunday, "00:00") == sunday_hours * 60
+    for day in range(8):
+        on = week + timedelta(days=day)
+        for hour in range(24):
+            if sunday_hours == 23 and on == sunday and hour == 1:
+                continue  # 01:00-02:00 is skipped in spring
+            minute = clock.at(on, f"{hour:02d}:00")
+            back = clock.datetime(minute)
+            assert (back.date(), back.hour, back.minute) == (on, hour, 0)
+            assert clock.day_index(minute) == day
+
+
+def test_day_index_matches_the_local_date_outside_the_cached_range() -> None:
+    """Minutes far before or after the week fall back to the local date (same answer)."""
+    clock = Clock(date(2024, 12, 2), "Europe/London")
+    for minute in (-5 * 1440, -2 * 1440 - 1, 20 * 1440, 40 * 1440 + 7):
+        assert clock.day_index(minute) == (clock.local_date(minute) - date(2024, 12, 2)).days
