@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 #: Share of the time limit given to the roster model; the rest goes to the route stage.
 ROSTER_SHARE = 0.5
+#: Share of the route stage's time given to its final sweep (the rest goes to the day-by-day pass).
+SWEEP_SHARE = 0.5
 #: CP-SAT deterministic time units per second of time limit (about half a second of solving on a
 #: 2-core machine): solves stop on this deterministic clock, so a seed repeats on any machine.
 DETERMINISTIC_PER_SECOND = 0.35
@@ -298,6 +300,7 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     order matters at joint hotspots: officers first keep their (heavier) Friday and Saturday weights,
     wardens first leave the scarce officer crews free for the SV-only hotspots and the night. Both orders
     are tried on each day (from the same start) and the one with the larger objective so far is kept.
+    A final sweep routes each team-day again against all the others' visits (block coordinate ascent).
     """
     teams = sorted({c.group.team for c in crews}, key=lambda t: (t != "sv", t))
     calls: list[tuple[str, int, list[Crew]]] = []
@@ -326,13 +329,27 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
                 index = [(t, d) for t, d, _cs in calls].index((team, day))
                 # the budget is shared by problem size on the deterministic clock (not on what earlier
                 # calls happened to take), so the routes repeat for a seed
-                share = (sizes[(team, day)] + 1) / total_size / len(orders)
+                share = (sizes[(team, day)] + 1) / total_size / len(orders) * (1 - SWEEP_SHARE)
                 trial_routed.update(_route_call(data, day_crews, trial_arrivals, index, share, time_budget, started))
             worth = _routes_objective(data, trial_routed, project_of)
             if best is None or worth > best[0] + 1e-9:
                 best = (worth, trial_routed, trial_arrivals)
         assert best is not None
         routed, arrivals = best[1], best[2]
+    # one sweep: each team-day routed again from a fresh dispatch, now knowing every other team's visits
+    # (before and after it); kept only when the week's objective improves
+    index_of = {h.id: h.index for h in data.hotspots}
+    for position, (team, day, day_crews) in enumerate(calls):
+        ids = {c.crew_id for c in day_crews}
+        others = {k: r for k, r in routed.items() if k not in ids}
+        blocked: dict[int, list[int]] = defaultdict(list)
+        for route in others.values():
+            for stop in route.stops:
+                blocked[index_of[stop.visit_id.split("@")[0]]].append(stop.arrive)
+        share = (sizes[(team, day)] + 1) / total_size * SWEEP_SHARE
+        trial = {**others, **_route_call(data, day_crews, blocked, len(calls) + position, share, time_budget, started)}
+        if _routes_objective(data, trial, project_of) > _routes_objective(data, routed, project_of) + 1e-9:
+            routed = trial
     return routed
 
 
