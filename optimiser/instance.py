@@ -79,10 +79,14 @@ class Clock:
         """The local calendar date at ``minute``."""
         return self.datetime(minute).date()
 
+    #: Days before the week start that :attr:`midnights` begins with.
+    MIDNIGHTS_BEFORE = 2
+
     @cached_property
-    def _midnights(self) -> list[int]:
+    def midnights(self) -> list[int]:
         """Minutes of the local midnights from two days before the week to two weeks after it."""
-        return [self.at(self.week_start + timedelta(days=i), "00:00") for i in range(-2, 16)]
+        first = -self.MIDNIGHTS_BEFORE
+        return [self.at(self.week_start + timedelta(days=i), "00:00") for i in range(first, 16)]
 
     def day_index(self, minute: int) -> int:
         """Local day number from the week start (0 = Monday; 7 = the next Monday).
@@ -90,9 +94,9 @@ class Clock:
         Looked up among the cached local midnights (the route stage asks millions of times); outside
         them, computed from the local date.
         """
-        midnights = self._midnights
+        midnights = self.midnights
         if midnights[0] <= minute < midnights[-1]:
-            return bisect_right(midnights, minute) - 3
+            return bisect_right(midnights, minute) - 1 - self.MIDNIGHTS_BEFORE
         return (self.local_date(minute) - self.week_start).days
 
 

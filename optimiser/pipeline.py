@@ -312,45 +312,53 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     # a call's share of the time grows with its crews x the hotspots they may visit
     sizes = {(t, d): len(cs) * len({h for c in cs for h in c.group.hotspots}) for t, d, cs in calls}
     total_size = sum(sizes.values()) + len(sizes)
+    position = {(t, d): i for i, (t, d, _cs) in enumerate(calls)}
     routed: dict[str, RoutedCrew] = {}
-    arrivals: dict[int, list[int]] = defaultdict(list)  # hotspot -> arrival minutes already routed
     started = clock_time.perf_counter()
     project_of = {c.crew_id: c.group.project for c in crews}
     for day in range(7):
         todays = [(t, cs) for t, d, cs in calls if d == day]
         if not todays:
             continue
+        best: tuple[float, dict[str, RoutedCrew]] | None = None
         orders = [todays] if len(todays) == 1 else [todays, todays[::-1]]
-        best: tuple[float, dict[str, RoutedCrew], dict[int, list[int]]] | None = None
         for order in orders:
-            trial_routed = dict(routed)
-            trial_arrivals: dict[int, list[int]] = defaultdict(list, {h: list(t) for h, t in arrivals.items()})
+            trial = dict(routed)
+            arrivals = _arrivals(data, trial)
             for team, day_crews in order:
-                index = [(t, d) for t, d, _cs in calls].index((team, day))
                 # the budget is shared by problem size on the deterministic clock (not on what earlier
                 # calls happened to take), so the routes repeat for a seed
                 share = (sizes[(team, day)] + 1) / total_size / len(orders) * (1 - SWEEP_SHARE)
-                trial_routed.update(_route_call(data, day_crews, trial_arrivals, index, share, time_budget, started))
-            worth = _routes_objective(data, trial_routed, project_of)
+                index = position[(team, day)]
+                trial.update(_route_call(data, day_crews, arrivals, index, share, time_budget, started))
+            worth = _routes_objective(data, trial, project_of)
             if best is None or worth > best[0] + 1e-9:
-                best = (worth, trial_routed, trial_arrivals)
+                best = (worth, trial)
         assert best is not None
-        routed, arrivals = best[1], best[2]
+        routed = best[1]
     # one sweep: each team-day routed again from a fresh dispatch, now knowing every other team's visits
     # (before and after it); kept only when the week's objective improves
-    index_of = {h.id: h.index for h in data.hotspots}
-    for position, (team, day, day_crews) in enumerate(calls):
+    worth = _routes_objective(data, routed, project_of)
+    for index, (team, day, day_crews) in enumerate(calls):
         ids = {c.crew_id for c in day_crews}
         others = {k: r for k, r in routed.items() if k not in ids}
-        blocked: dict[int, list[int]] = defaultdict(list)
-        for route in others.values():
-            for stop in route.stops:
-                blocked[index_of[stop.visit_id.split("@")[0]]].append(stop.arrive)
         share = (sizes[(team, day)] + 1) / total_size * SWEEP_SHARE
-        trial = {**others, **_route_call(data, day_crews, blocked, len(calls) + position, share, time_budget, started)}
-        if _routes_objective(data, trial, project_of) > _routes_objective(data, routed, project_of) + 1e-9:
-            routed = trial
+        fresh = _route_call(data, day_crews, _arrivals(data, others), len(calls) + index, share, time_budget, started)
+        trial = {**others, **fresh}
+        trial_worth = _routes_objective(data, trial, project_of)
+        if trial_worth > worth + 1e-9:
+            routed, worth = trial, trial_worth
     return routed
+
+
+def _arrivals(data: ProblemData, routed: dict[str, RoutedCrew]) -> dict[int, list[int]]:
+    """Arrival minutes of the routed visits, by hotspot index (what later routes keep the gap from)."""
+    index = {h.id: h.index for h in data.hotspots}
+    arrivals: dict[int, list[int]] = defaultdict(list)
+    for route in routed.values():
+        for stop in route.stops:
+            arrivals[index[stop.visit_id.split("@")[0]]].append(stop.arrive)
+    return arrivals
 
 
 def _routes_objective(data: ProblemData, routed: dict[str, RoutedCrew], project_of: dict[str, str]) -> float:

@@ -18,7 +18,6 @@ import time as clock_time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -500,9 +499,11 @@ def repeat_value(factor: float, count: int) -> float:
 
 
 def minute_days(data: ProblemData, horizon: int) -> np.ndarray:
-    """Day of arrival (0 = Monday of the week) of every minute up to ``horizon`` (DST-safe)."""
-    midnights = [data.clock.at(data.week_start + timedelta(days=i), "00:00") for i in range(horizon // 1380 + 2)]
-    return np.searchsorted(np.array(midnights), np.arange(horizon), side="right") - 1
+    """Day of arrival (0 = Monday of the week) of every minute in [0, horizon) (DST-safe)."""
+    clock = data.clock
+    if horizon > clock.midnights[-1]:
+        raise ValueError(f"day lookup asked for {horizon} minutes, beyond the clock's two weeks")
+    return np.searchsorted(np.array(clock.midnights), np.arange(horizon), side="right") - 1 - clock.MIDNIGHTS_BEFORE
 
 
 def minute_weights(data: ProblemData, project: str, horizon: int) -> np.ndarray:
