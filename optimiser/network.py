@@ -847,9 +847,7 @@ def _ceil_seconds(values: np.ndarray) -> np.ndarray:
     return np.ceil(np.maximum(values - _ROUND_TOLERANCE_S, 0.0)).astype(np.int64)
 
 
-def crowfly_seconds(
-    points: Sequence[tuple[str, float, float]], *, circuity: float, speed_kmh: float
-) -> np.ndarray:
+def crowfly_seconds(points: Sequence[tuple[str, float, float]], *, circuity: float, speed_kmh: float) -> np.ndarray:
     """Crow-fly travel times: haversine distance x circuity / speed, in seconds rounded up (int64 [n, n]).
 
     Parameters
@@ -915,9 +913,7 @@ def network_seconds(
     return pair_costs(graph.time_csr, nodes, nodes)
 
 
-def _seconds_from_graph(
-    graph: StreetGraph, ids: Sequence[str], nodes: np.ndarray, *, walk_kmh: float
-) -> np.ndarray:
+def _seconds_from_graph(graph: StreetGraph, ids: Sequence[str], nodes: np.ndarray, *, walk_kmh: float) -> np.ndarray:
     """Integer seconds between points snapped to ``nodes``; unreachable pairs raise a DataError."""
     values = network_seconds(graph, nodes, walk_kmh=walk_kmh)
     np.fill_diagonal(values, 0.0)
@@ -1045,9 +1041,7 @@ def travel_matrix(
     drive_kmh = _speed(travel, "drive") if profile == "drive" else DEFAULT_SPEEDS_KMH["drive"]
     graph = load_graph(travel.extract, profile=profile, drive_fallback_kmh=drive_kmh, cache_dir=cache_dir)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    seconds, distances = _network_matrix_cached(
-        graph, tuple(clean), walk_kmh=speed, drive_kmh=drive_kmh, cache=cache
-    )
+    seconds, distances = _network_matrix_cached(graph, tuple(clean), walk_kmh=speed, drive_kmh=drive_kmh, cache=cache)
     limit = float(travel.snap_max_m)
     far = [(pid, dist) for pid, dist in zip(ids, distances, strict=True) if dist > limit]
     if far:  # a cached matrix was built under a looser limit: recheck through snap() for the same message
