@@ -26,7 +26,7 @@ import time as clock_time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -1233,7 +1233,9 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
     for rows in shifts.values():
         start = min(r.shift_start for r in rows)
         end = max(r.shift_end for r in rows)
-        worked = (end - start).total_seconds() / 3600 - rows[0].break_minutes / 60
+        # in UTC: two datetimes sharing a zone subtract on the wall clock (a night over a clock change)
+        elapsed = end.astimezone(UTC) - start.astimezone(UTC)
+        worked = elapsed.total_seconds() / 3600 - rows[0].break_minutes / 60
         hours[rows[0].role] = hours.get(rows[0].role, 0.0) + worked
     by_district: dict[str, float] = {}
     for row in plan.roster:

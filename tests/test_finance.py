@@ -423,3 +423,33 @@ def test_compare_two_scenarios_and_a_folder(tmp_path: Path) -> None:
     same = compare_table(tmp_path / "plan", TINY).set_index("figure")
     numeric = same.drop(index=["status", "solve_seconds"])
     assert (numeric["delta"].astype(float).abs() < 1e-9).all()
+
+
+def test_plan_figures_count_a_night_over_the_clock_change_in_real_hours() -> None:
+    """An officer's 19:00-03:00 overtime on Saturday 26 October 2024 (clocks go back at 02:00 BST) lasts
+    9 hours: less its 20-minute break, 8.67 patrol hours (wall-clock arithmetic on one zone would say 7.67)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from optimiser.finance import plan_figures
+    from optimiser.plan import Plan, RosterRow
+
+    london = ZoneInfo("Europe/London")
+    row = RosterRow(
+        shift_id="PC-1-Sat-OT-LATE",
+        crew_id="SV-1",
+        staff_id="PC-1",
+        role="officer",
+        district="D1",
+        base_id="STN",
+        shift_start=datetime(2024, 10, 26, 19, 0, tzinfo=london),
+        shift_end=datetime(2024, 10, 27, 3, 0, tzinfo=london),
+        break_start=datetime(2024, 10, 26, 23, 0, tzinfo=london),
+        break_minutes=20,
+        paid_hours=8.667,
+        pay_multiplier=1.5,
+        cost_gbp=300.0,
+        funding="grant-sv",
+    )
+    figures = plan_figures(Plan(scenario_yaml="", hotspots=[], roster=[row], summary={}))
+    assert figures["officer_overtime_hours"] == pytest.approx(9 - 20 / 60, abs=0.01)
