@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -63,10 +63,7 @@ class Clock:
         Both sides go to UTC first: Python subtracts two datetimes sharing one tzinfo on the wall
         clock, which would make the spring-forward Sunday 24 hours long.
         """
-        from zoneinfo import ZoneInfo
-
-        utc = ZoneInfo("UTC")
-        return int((moment.astimezone(utc) - self.origin.astimezone(utc)).total_seconds() // 60)
+        return int((moment.astimezone(UTC) - self.origin.astimezone(UTC)).total_seconds() // 60)
 
     def datetime(self, minute: int) -> datetime:
         """The local aware datetime ``minute`` minutes after the origin."""
@@ -98,6 +95,13 @@ class Clock:
         if midnights[0] <= minute < midnights[-1]:
             return bisect_right(midnights, minute) - 1 - self.MIDNIGHTS_BEFORE
         return (self.local_date(minute) - self.week_start).days
+
+    def day_indices(self, minutes: np.ndarray) -> np.ndarray:
+        """:meth:`day_index` of many minutes at once (all within the cached two weeks)."""
+        midnights = self.midnights
+        if len(minutes) and not (midnights[0] <= int(minutes.min()) and int(minutes.max()) < midnights[-1]):
+            raise ValueError("day_indices covers the two weeks around the week start only")
+        return np.searchsorted(np.array(midnights), minutes, side="right") - 1 - self.MIDNIGHTS_BEFORE
 
 
 def _time(hhmm: str) -> time:
@@ -233,6 +237,15 @@ class ProblemData:
     def weight_at(self, project: str, minute: int) -> float:
         """Weight of the project's window containing ``minute`` (0 outside every window)."""
         return max((w.weight for w in self.windows[project] if w.start <= minute < w.end), default=0.0)
+
+    def weights(self, project: str, horizon: int) -> np.ndarray:
+        """:meth:`weight_at` of every minute in [0, horizon) at once."""
+        table = np.zeros(horizon)
+        for window in self.windows[project]:
+            lo, hi = max(window.start, 0), min(window.end, horizon)
+            if lo < hi:
+                table[lo:hi] = np.maximum(table[lo:hi], window.weight)
+        return table
 
 
 def _pay_rate(pay: Sequence[object], on: date) -> float:

@@ -38,3 +38,14 @@ def test_day_index_matches_the_local_date_outside_the_cached_range() -> None:
     clock = Clock(date(2024, 12, 2), "Europe/London")
     for minute in (-5 * 1440, -2 * 1440 - 1, 20 * 1440, 40 * 1440 + 7):
         assert clock.day_index(minute) == (clock.local_date(minute) - date(2024, 12, 2)).days
+
+
+def test_day_indices_match_day_index_in_a_clock_change_week() -> None:
+    """The vectorised lookup gives the same day as the scalar one for every minute of the spring week."""
+    import numpy as np
+
+    clock = Clock(date(2025, 3, 24), "Europe/London")
+    minutes = np.arange(-1440, 9 * 1440)
+    assert clock.day_indices(minutes).tolist() == [clock.day_index(int(m)) for m in minutes]
+    with pytest.raises(ValueError, match="two weeks"):
+        clock.day_indices(np.array([40 * 1440]))

@@ -498,24 +498,6 @@ def repeat_value(factor: float, count: int) -> float:
     return sum(factor**k for k in range(count))
 
 
-def minute_days(data: ProblemData, horizon: int) -> np.ndarray:
-    """Day of arrival (0 = Monday of the week) of every minute in [0, horizon) (DST-safe)."""
-    clock = data.clock
-    if horizon > clock.midnights[-1]:
-        raise ValueError(f"day lookup asked for {horizon} minutes, beyond the clock's two weeks")
-    return np.searchsorted(np.array(clock.midnights), np.arange(horizon), side="right") - 1 - clock.MIDNIGHTS_BEFORE
-
-
-def minute_weights(data: ProblemData, project: str, horizon: int) -> np.ndarray:
-    """Patrol-window weight of every minute up to ``horizon`` for a project (0 outside its windows)."""
-    table = np.zeros(horizon)
-    for window in data.windows[project]:
-        lo, hi = max(window.start, 0), min(window.end, horizon)
-        if lo < hi:
-            table[lo:hi] = np.maximum(table[lo:hi], window.weight)
-    return table
-
-
 def _spaced_count(intervals: Sequence[tuple[int, int]], gap: int) -> int:
     """Most arrivals, pairwise at least ``gap`` minutes apart, inside a union of [lo, hi] minute intervals."""
     count, last = 0, None
@@ -528,21 +510,12 @@ def _spaced_count(intervals: Sequence[tuple[int, int]], gap: int) -> int:
     return count
 
 
-def hotspot_day_ceilings(data: ProblemData) -> dict[tuple[int, int], float]:
-    """Most dosage a hotspot can earn on a day of arrival, whatever the staffing (a valid bound).
-
-    Why: the roster model counts time at the minimum dwell (a plan may shorten visits), so it may credit
-    more full-value visits than the presence cap allows; this ceiling does not. The day's dose is at
-    most cap / target (a visit's dose is min(dwell, target) / target), its arrivals are spaced by the
-    revisit gap within the minutes some crew can arrive, and the k-th visit takes factor^(k-1); by
-    rearrangement the worth is at most the largest window weights available matched to the first ranks,
-    the last rank taking the fraction of a dose left. Hotspot-days no crew can reach are absent (0).
-    """
+def _arrival_spans(data: ProblemData) -> dict[tuple[int, int], dict[float, list[tuple[int, int]]]]:
+    """Minutes some crew can arrive at each hotspot, by day of arrival and window weight (0: outside windows)."""
     horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
-    days = minute_days(data, horizon)
-    reach: dict[tuple[int, int, float], list[tuple[int, int]]] = defaultdict(list)
-    every: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    weights = {p: minute_weights(data, p, horizon) for p in ("asb", "sv")}
+    days = data.clock.day_indices(np.arange(horizon))
+    weights = {p: data.weights(p, horizon) for p in ("asb", "sv")}
+    spans: dict[tuple[int, int], dict[float, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for group in data.groups:
         for h in group.hotspots:
             earliest, latest = arrival_range(data, group, h)
@@ -552,23 +525,36 @@ def hotspot_day_ceilings(data: ProblemData) -> dict[tuple[int, int], float]:
             span_weights = weights[group.project][earliest : latest + 1]
             cuts = np.flatnonzero((np.diff(span_days) != 0) | (np.diff(span_weights) != 0)) + 1
             for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(span_days)], strict=True):
-                weight = float(span_weights[lo])
-                if weight > 0:
-                    key = (h, int(span_days[lo]))
-                    reach[(*key, weight)].append((earliest + int(lo), earliest + int(hi) - 1))
-                    every[key].append((earliest + int(lo), earliest + int(hi) - 1))
+                key = (h, int(span_days[lo]))
+                spans[key][float(span_weights[lo])].append((earliest + int(lo), earliest + int(hi) - 1))
+    return spans
+
+
+def hotspot_day_ceilings(
+    data: ProblemData, spans: dict[tuple[int, int], dict[float, list[tuple[int, int]]]] | None = None
+) -> dict[tuple[int, int], float]:
+    """Most dosage a hotspot can earn on a day of arrival, whatever the staffing (a valid bound).
+
+    Why: the roster model counts time at the minimum dwell (a plan may shorten visits), so it may credit
+    more full-value visits than the presence cap allows; this ceiling does not. The day's dose is at
+    most cap / target (a visit's dose is min(dwell, target) / target), its arrivals are spaced by the
+    revisit gap within the minutes some crew can arrive, and the k-th visit takes factor^(k-1); by
+    rearrangement the worth is at most the largest window weights available matched to the first ranks,
+    the last rank taking the fraction of a dose left. Hotspot-days no crew can reach in a window are
+    absent (0).
+    """
     ceilings = {}
-    for (h, day), spans in every.items():
+    for (h, day), by_weight in (spans if spans is not None else _arrival_spans(data)).items():
+        in_windows = [interval for weight, intervals in by_weight.items() if weight > 0 for interval in intervals]
+        if not in_windows:
+            continue
         hotspot = data.hotspots[h]
         projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
         gap, cap = hotspot_policy_gap(data, h)
         doses = cap / min(data.policy(p).dwell_target_minutes for p in projects)
         factor = max(data.policy(p).repeat_visit_factor for p in projects)
-        units: list[float] = []
-        for (hh, dd, weight), intervals in reach.items():
-            if (hh, dd) == (h, day):
-                units += [weight] * _spaced_count(intervals, gap)
-        units = sorted(units, reverse=True)[: _spaced_count(spans, gap)]
+        units = [w for w, intervals in by_weight.items() if w > 0 for _ in range(_spaced_count(intervals, gap))]
+        units = sorted(units, reverse=True)[: _spaced_count(in_windows, gap)]
         whole = math.floor(doses)
         worth = sum(weight * factor**k for k, weight in enumerate(units[:whole]))
         if len(units) > whole:
@@ -583,24 +569,15 @@ def ceiling_bound(data: ProblemData) -> float:
     The objective is dosage less soft penalties, each penalty at least 0; a hotspot-day where no crew
     can arrive at any minute has its whole shortfall whatever the plan.
     """
-    worth = sum(hotspot_day_ceilings(data).values())
+    spans = _arrival_spans(data)
+    worth = sum(hotspot_day_ceilings(data, spans).values())
     weight = data.scenario.soft_weights.visit_shortfall
-    if weight <= 0:
-        return worth
-    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
-    days = minute_days(data, horizon)
-    reachable: set[tuple[int, int]] = set()
-    for group in data.groups:
-        for h in group.hotspots:
-            earliest, latest = arrival_range(data, group, h)
-            if latest >= earliest:
-                reachable |= {(h, d) for d in range(int(days[earliest]), int(days[latest]) + 1)}
     unavoidable = 0.0
     for hotspot in data.hotspots:
         projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
         wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
         for day in range(7):
-            if wanted and (hotspot.index, day) not in reachable:
+            if (hotspot.index, day) not in spans:
                 unavoidable += weight * hotspot.harm_weight * wanted
     return worth - unavoidable
 
