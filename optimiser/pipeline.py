@@ -13,6 +13,7 @@ import math
 import statistics
 import time as clock_time
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -37,12 +38,14 @@ from optimiser.roster.model import (
     hotspot_policy_gap,
 )
 from optimiser.roster.model import solve as solve_roster
+from optimiser.routing.model import Stop
 from optimiser.routing.weekly import (
     DispatchHotspot,
     RoutedCrew,
     VisitSlot,
     WeeklyCrew,
     dispatch_routes,
+    improve_routes,
     route_team_day,
 )
 from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
@@ -60,6 +63,15 @@ DETERMINISTIC_PER_SECOND = 0.35
 #: The wall clock stops a solve only past this multiple of its share of the time limit (a safety cap on a
 #: slow or busy machine); below it, the deterministic clock decides, so results repeat.
 WALL_CAP_FACTOR = 2.0
+#: Ruin-and-recreate rounds of a route call per second of its share of the time limit (a round is a
+#: millisecond or two), and the fewest any call gets; counted, not timed, so a seed repeats. Measured on
+#: the default week: 100 a second gave dosage 26,203, 300 gave 26,248, 1,000 gave 26,228 (a plateau).
+LNS_ROUNDS_PER_SECOND = 300
+LNS_MIN_ROUNDS = 20
+#: Deterministic units a second for the route calls' slot model, which polishes the searched routes:
+#: at ten times this it added 6 of 26,000 to the default week for 25 s more, so it gets a tenth of the
+#: roster's rate.
+ROUTE_DETERMINISTIC_PER_SECOND = 0.035
 
 
 @dataclass
@@ -310,8 +322,11 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
             if day_crews:
                 calls.append((team, day, day_crews))
     # a call's share of the time grows with its crews x the hotspots they may visit
-    sizes = {(t, d): len(cs) * len({h for c in cs for h in c.group.hotspots}) for t, d, cs in calls}
-    total_size = sum(sizes.values()) + len(sizes)
+    sizes = {
+        (t, d): len(cs) * sum(data.hotspots[h].harm_weight for h in {h for c in cs for h in c.group.hotspots})
+        for t, d, cs in calls
+    }
+    total_size = sum(sizes.values()) * (1 + 1e-3)
     position = {(t, d): i for i, (t, d, _cs) in enumerate(calls)}
     routed: dict[str, RoutedCrew] = {}
     started = clock_time.perf_counter()
@@ -328,9 +343,13 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
             for team, day_crews in order:
                 # the budget is shared by problem size on the deterministic clock (not on what earlier
                 # calls happened to take), so the routes repeat for a seed
-                share = (sizes[(team, day)] + 1) / total_size / len(orders) * (1 - SWEEP_SHARE)
+                share = (
+                    (sizes[(team, day)] + 1e-3 * total_size / len(sizes)) / total_size / len(orders) * (1 - SWEEP_SHARE)
+                )
                 index = position[(team, day)]
-                trial.update(_route_call(data, day_crews, arrivals, index, share, time_budget, started))
+                trial.update(
+                    _route_call(data, day_crews, arrivals, index, share, time_budget, started, trial, project_of)
+                )
             worth = _routes_objective(data, trial, project_of)
             if best is None or worth > best[0] + 1e-9:
                 best = (worth, trial)
@@ -342,8 +361,18 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     for index, (team, day, day_crews) in enumerate(calls):
         ids = {c.crew_id for c in day_crews}
         others = {k: r for k, r in routed.items() if k not in ids}
-        share = (sizes[(team, day)] + 1) / total_size * SWEEP_SHARE
-        fresh = _route_call(data, day_crews, _arrivals(data, others), len(calls) + index, share, time_budget, started)
+        share = (sizes[(team, day)] + 1e-3 * total_size / len(sizes)) / total_size * SWEEP_SHARE
+        fresh = _route_call(
+            data,
+            day_crews,
+            _arrivals(data, others),
+            len(calls) + index,
+            share,
+            time_budget,
+            started,
+            others,
+            project_of,
+        )
         trial = {**others, **fresh}
         trial_worth = _routes_objective(data, trial, project_of)
         if trial_worth > worth + 1e-9:
@@ -361,32 +390,98 @@ def _arrivals(data: ProblemData, routed: dict[str, RoutedCrew]) -> dict[int, lis
     return arrivals
 
 
-def _routes_objective(data: ProblemData, routed: dict[str, RoutedCrew], project_of: dict[str, str]) -> float:
-    """Dosage less the visit shortfall of the routes so far, as the contract counts them."""
-    visits: dict[tuple[int, int], list[tuple[int, str, float]]] = defaultdict(list)
+def _stop_worth(data: ProblemData, project: str, hotspot: int, stop: Stop) -> float:
+    """A visit's worth before its rank factor: harm x window weight at arrival x dose."""
+    policy = data.policy(project)
+    dose = min(stop.depart - stop.arrive, policy.dwell_target_minutes) / policy.dwell_target_minutes
+    return data.hotspots[hotspot].harm_weight * data.weight_at(project, stop.arrive) * dose
+
+
+def _visits_by_key(
+    data: ProblemData, routed: Mapping[str, RoutedCrew], project_of: Mapping[str, str]
+) -> dict[tuple[int, int], list[tuple[int, str, float]]]:
+    """Visits of the routes by (hotspot, day of arrival): (arrival, crew, worth before rank)."""
     index = {h.id: h.index for h in data.hotspots}
+    visits: dict[tuple[int, int], list[tuple[int, str, float]]] = defaultdict(list)
     for crew_id, route in routed.items():
-        project = project_of[crew_id]
-        policy = data.policy(project)
         for stop in route.stops:
             h = index[stop.visit_id.split("@")[0]]
-            share = min(stop.depart - stop.arrive, policy.dwell_target_minutes) / policy.dwell_target_minutes
-            worth = data.hotspots[h].harm_weight * data.weight_at(project, stop.arrive) * share
-            visits[(h, data.clock.day_index(stop.arrive))].append((stop.arrive, crew_id, worth))
-    total = 0.0
-    for members in visits.values():
-        members.sort()
-        for rank, (_t, crew_id, worth) in enumerate(members):
-            total += worth * data.policy(project_of[crew_id]).repeat_visit_factor ** rank
+            visits[(h, data.clock.day_index(stop.arrive))].append(
+                (stop.arrive, crew_id, _stop_worth(data, project_of[crew_id], h, stop))
+            )
+    return visits
+
+
+def _key_value(
+    data: ProblemData, key: tuple[int, int], members: list[tuple[int, str, float]], project_of: Mapping[str, str]
+) -> float:
+    """Dosage of one hotspot-day, less its visit shortfall, as the contract counts them."""
+    total = sum(
+        worth * data.policy(project_of[crew_id]).repeat_visit_factor ** rank
+        for rank, (_t, crew_id, worth) in enumerate(sorted(members))
+    )
     weight = data.scenario.soft_weights.visit_shortfall
-    if weight > 0:
-        for hotspot in data.hotspots:
-            projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
-            wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
-            for day in range(7):
-                made = len(visits.get((hotspot.index, day), []))
-                total -= weight * hotspot.harm_weight * max(0, wanted - made)
+    hotspot, day = data.hotspots[key[0]], key[1]
+    if weight > 0 and day < 7:
+        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+        wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
+        total -= weight * hotspot.harm_weight * max(0, wanted - len(members))
     return total
+
+
+def _routes_objective(data: ProblemData, routed: dict[str, RoutedCrew], project_of: dict[str, str]) -> float:
+    """Dosage less the visit shortfall of the routes so far, as the contract counts them."""
+    visits = _visits_by_key(data, routed, project_of)
+    keys = set(visits) | {(h.index, day) for h in data.hotspots for day in range(7)}
+    return sum(_key_value(data, key, visits.get(key, []), project_of) for key in keys)
+
+
+def _team_day_worth(
+    data: ProblemData, crews: Sequence[Crew], others: Mapping[str, RoutedCrew], project_of: Mapping[str, str]
+) -> Callable[[Mapping[str, RoutedCrew]], float]:
+    """The week's objective as far as these crews' routes change it (other teams' visits held fixed).
+
+    Called thousands of times by the route search, so the fixed part is prepared once and each visit's
+    key and worth are cached; the figures are those of :func:`_routes_objective`.
+    """
+    days = {data.clock.day_index(t) for c in crews for t in (c.group.start, c.group.end - 1)}
+    keys = sorted({(h, day) for c in crews for h in c.group.hotspots for day in range(min(days), max(days) + 1)})
+    fixed = _visits_by_key(data, others, project_of)
+    factor = {crew_id: data.policy(project).repeat_visit_factor for crew_id, project in project_of.items()}
+    weight = data.scenario.soft_weights.visit_shortfall
+    shortfall: dict[tuple[int, int], tuple[int, float]] = {}
+    for h, day in keys:
+        hotspot = data.hotspots[h]
+        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+        wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
+        if weight > 0 and day < 7 and wanted > 0:
+            shortfall[(h, day)] = (wanted, weight * hotspot.harm_weight)
+    index = {h.id: h.index for h in data.hotspots}
+    seen: dict[tuple[str, str, int], tuple[tuple[int, int], float]] = {}
+
+    def worth(routes: Mapping[str, RoutedCrew]) -> float:
+        mine: dict[tuple[int, int], list[tuple[int, str, float]]] = defaultdict(list)
+        for crew_id, route in routes.items():
+            for stop in route.stops:
+                cached = seen.get((crew_id, stop.visit_id, stop.depart))
+                if cached is None:
+                    h = index[stop.visit_id.split("@")[0]]
+                    key = (h, data.clock.day_index(stop.arrive))
+                    cached = seen[(crew_id, stop.visit_id, stop.depart)] = (
+                        key,
+                        _stop_worth(data, project_of[crew_id], h, stop),
+                    )
+                mine[cached[0]].append((stop.arrive, crew_id, cached[1]))
+        total = 0.0
+        for key in keys:
+            members = sorted(fixed.get(key, []) + mine.get(key, []))
+            total += sum(w * factor[crew_id] ** rank for rank, (_t, crew_id, w) in enumerate(members))
+            if key in shortfall:
+                wanted, penalty = shortfall[key]
+                total -= penalty * max(0, wanted - len(members))
+        return total
+
+    return worth
 
 
 def _route_call(
@@ -397,8 +492,14 @@ def _route_call(
     share: float,
     time_budget: float,
     started: float,
+    others: Mapping[str, RoutedCrew],
+    project_of: Mapping[str, str],
 ) -> dict[str, RoutedCrew]:
-    """Route one team's crews on one day, keeping the gap from ``arrivals`` (updated with the new visits)."""
+    """Route one team's crews on one day, keeping the gap from ``arrivals`` (updated with the new visits).
+
+    Dispatch, then ruin-and-recreate rounds judged by the contract's value with ``others`` (every other
+    team's routes so far) held fixed, then the slot model from that start.
+    """
     hotspot_index = {h.id: h.index for h in data.hotspots}
     routed: dict[str, RoutedCrew] = {}
     project = day_crews[0].group.project
@@ -416,26 +517,42 @@ def _route_call(
         for c in day_crews
     ]
     spots = sorted({h for c in day_crews for h in c.group.hotspots})
+    dispatch_hotspots = [
+        DispatchHotspot(
+            hotspot=h,
+            hotspot_id=data.hotspots[h].id,
+            location=data.hotspots[h].location,
+            harm=data.hotspots[h].harm_weight,
+            dwell=policy.dwell_target_minutes,
+            gap=hotspot_policy_gap(data, h)[0],
+            cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
+            factor=policy.repeat_visit_factor,
+        )
+        for h in spots
+    ]
+    weight_at = partial(data.weight_at, project)
+    seed = data.scenario.solver.seed + index
     dispatched = dispatch_routes(
         weekly_crews,
-        [
-            DispatchHotspot(
-                hotspot=h,
-                hotspot_id=data.hotspots[h].id,
-                location=data.hotspots[h].location,
-                harm=data.hotspots[h].harm_weight,
-                dwell=policy.dwell_target_minutes,
-                gap=hotspot_policy_gap(data, h)[0],
-                cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
-                factor=policy.repeat_visit_factor,
-            )
-            for h in spots
-        ],
+        dispatch_hotspots,
         data.matrices,
-        weight_at=partial(data.weight_at, project),
+        weight_at=weight_at,
         day_of=data.clock.day_index,
         arrivals=arrivals,
-        seed=data.scenario.solver.seed + index,
+        seed=seed,
+    )
+    dispatched = improve_routes(
+        weekly_crews,
+        dispatch_hotspots,
+        data.matrices,
+        dispatched,
+        _team_day_worth(data, day_crews, others, project_of),
+        weight_at=weight_at,
+        day_of=data.clock.day_index,
+        arrivals=arrivals,
+        rounds=max(LNS_MIN_ROUNDS, round(time_budget * share * LNS_ROUNDS_PER_SECOND)),
+        seed=seed,
+        shortfall_weight=data.scenario.soft_weights.visit_shortfall,
     )
     slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
     remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
@@ -449,7 +566,7 @@ def _route_call(
         seed=data.scenario.solver.seed + index,
         workers=1,
         initial=initial,
-        deterministic_time=max(0.05, time_budget * share * DETERMINISTIC_PER_SECOND),
+        deterministic_time=max(0.05, time_budget * share * ROUTE_DETERMINISTIC_PER_SECOND),
     )
     for crew_id, route in result.routes.items():
         routed[crew_id] = route
@@ -506,6 +623,7 @@ def _free_slots(
                     earliest=seg_lo + (k - 1) * gap,
                     latest=seg_hi,
                     order=seg_lo + k,
+                    series=seg_lo,
                 )
                 slots.append(slot)
                 slot_ids.setdefault((h, seg_lo), []).append(slot)

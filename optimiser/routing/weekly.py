@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -43,6 +44,7 @@ class VisitSlot:
     earliest: int
     latest: int
     order: int
+    series: int = 0  # slots of one hotspot and series (a window's part of one day) are taken in order
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,11 @@ def route_team_day(
                 model.add(arrive[second.slot_id] >= arrive[first.slot_id] + gap).only_enforce_if(
                     [present[first.slot_id], present[second.slot_id]]
                 )
+        # the k-th visit of a series only after the (k-1)-th (symmetry); series are independent (a visit
+        # after midnight does not need every visit of the evening before it)
         for first, second in pairwise(members):
-            model.add_implication(present[second.slot_id], present[first.slot_id])
+            if first.series == second.series:
+                model.add_implication(present[second.slot_id], present[first.slot_id])
 
     serve: dict[tuple[str, str], cp_model.IntVar] = {}
     break_after: dict[tuple[str, str], cp_model.IntVar] = {}
@@ -238,6 +243,9 @@ def route_team_day(
     solver.parameters.max_time_in_seconds = time_limit_seconds
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
+    # presolve of the circuit model costs more than the short search it would speed up; the complete
+    # hint is checked at once, so the search starts from the dispatch routes and improves them
+    solver.parameters.cp_model_presolve = False
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = deterministic_time
         solver.parameters.interleave_search = workers > 1
@@ -303,6 +311,8 @@ def _hint(
         model.add_hint(present[slot.slot_id], slot.slot_id in served_by)
         if slot.slot_id in served_by:
             model.add_hint(arrive[slot.slot_id], served_by[slot.slot_id][1].arrive)
+        else:  # a complete hint is checked as a solution at once; an unserved slot's time is free
+            model.add_hint(arrive[slot.slot_id], arrive[slot.slot_id].proto.domain[0])
     for (crew_id, slot_id), var in serve.items():
         model.add_hint(var, served_by.get(slot_id, ("", None))[0] == crew_id)
     for var in break_after.values():
@@ -441,6 +451,8 @@ def _dispatch_once(
     arrivals: Mapping[int, Sequence[int]],
     rng: random.Random,
     noise: float,
+    kept: Mapping[str, Sequence[Stop]] | None = None,
+    moving: Collection[str] | None = None,
 ) -> tuple[dict[str, RoutedCrew], float]:
     """Greedy dispatch: whichever crew is free first goes where value per minute is highest.
 
@@ -448,12 +460,24 @@ def _dispatch_once(
     day), the revisit gap and daily visit cap are kept against every visit already made (``arrivals``
     holds other crews' and teams' visits), and each crew keeps its break for the end of its shift. A
     seeded jitter on near-ties varies visit orders from day to day (unpredictable presence).
+
+    ``kept`` routes are taken as made (each crew goes on from its last kept visit) and only the crews in
+    ``moving`` are dispatched further: the repair step of :func:`improve_routes`.
     """
     total = 0.0
-    taken: dict[int, list[int]] = {h.hotspot: sorted(arrivals.get(h.hotspot, ())) for h in hotspots}
-    routes = {c.crew_id: RoutedCrew(c.crew_id) for c in crews}
+    kept = kept or {}
+    by_spot_id = {h.hotspot_id: h for h in hotspots}
+    taken: dict[int, list[int]] = {h.hotspot: list(arrivals.get(h.hotspot, ())) for h in hotspots}
+    routes = {c.crew_id: RoutedCrew(c.crew_id, list(kept.get(c.crew_id, ()))) for c in crews}
     state = {c.crew_id: (c.start, c.base_location) for c in crews}
-    active = {c.crew_id for c in crews}
+    for crew_id, stops in kept.items():
+        for stop in stops:
+            taken[by_spot_id[stop.visit_id.split("@")[0]].hotspot].append(stop.arrive)
+        if stops:
+            state[crew_id] = (stops[-1].depart, by_spot_id[stops[-1].visit_id.split("@")[0]].location)
+    for spot_times in taken.values():
+        spot_times.sort()
+    active = {c.crew_id for c in crews} if moving is None else set(moving)
     by_id = {c.crew_id: c for c in crews}
     while active:
         crew_id = min(active, key=lambda c: (state[c][0], c))
@@ -496,16 +520,159 @@ def _dispatch_once(
     return routes, total
 
 
+def improve_routes(
+    crews: Sequence[WeeklyCrew],
+    hotspots: Sequence[DispatchHotspot],
+    matrices: Mapping[str, np.ndarray],
+    routes: Mapping[str, RoutedCrew],
+    worth: Callable[[Mapping[str, RoutedCrew]], float],
+    *,
+    weight_at: Callable[[int], float],
+    day_of: Callable[[int], int],
+    arrivals: Mapping[int, Sequence[int]],
+    rounds: int,
+    seed: int = 0,
+    shortfall_weight: float = 0.0,
+) -> dict[str, RoutedCrew]:
+    """Ruin and recreate: cut some crews' routes at a moment, dispatch them on again, keep what is better.
+
+    Why: the dispatcher is greedy in time, so an early choice (a far hotspot, a visit that blocks a
+    better one two hours later) is never revisited. Each round picks one crew, two crews or all of them
+    and a cut time, keeps every visit before the cut (and all other crews' visits), and re-dispatches the
+    rest with fresh noise, then fills idle time (:func:`fill_idle`); ``worth`` (the contract's value of
+    the routes, with every other team's visits) judges, and only an improvement is kept. Deterministic
+    for a seed and a number of rounds.
+    """
+    rng = random.Random(seed)
+
+    def fill(trial: Mapping[str, RoutedCrew]) -> dict[str, RoutedCrew]:
+        return fill_idle(
+            crews,
+            hotspots,
+            matrices,
+            trial,
+            worth,
+            weight_at=weight_at,
+            arrivals=arrivals,
+            shortfall_weight=shortfall_weight,
+        )
+
+    best = fill(routes)
+    best_worth = worth(best)
+    ids = [c.crew_id for c in crews]
+    if not ids:
+        return best
+    spans = {c.crew_id: (c.start, c.end) for c in crews}
+    for _ in range(rounds):
+        size = rng.choice((1, 1, 2, len(ids)))
+        moving = sorted(rng.sample(ids, min(size, len(ids))))
+        lo = min(spans[c][0] for c in moving)
+        hi = max(spans[c][1] for c in moving)
+        cut = rng.randint(lo, hi)
+        kept = {c: [st for st in best[c].stops if c not in moving or st.arrive < cut] for c in ids}
+        trial, _value = _dispatch_once(
+            crews,
+            hotspots,
+            matrices,
+            weight_at=weight_at,
+            day_of=day_of,
+            arrivals=arrivals,
+            rng=rng,
+            noise=rng.choice((0.0, 0.1, 0.3, 0.6)),
+            kept=kept,
+            moving=moving,
+        )
+        trial = fill(trial)
+        trial_worth = worth(trial)
+        if trial_worth > best_worth + 1e-9:
+            best, best_worth = trial, trial_worth
+    return best
+
+
+def fill_idle(
+    crews: Sequence[WeeklyCrew],
+    hotspots: Sequence[DispatchHotspot],
+    matrices: Mapping[str, np.ndarray],
+    routes: Mapping[str, RoutedCrew],
+    worth: Callable[[Mapping[str, RoutedCrew]], float],
+    *,
+    weight_at: Callable[[int], float],
+    arrivals: Mapping[int, Sequence[int]],
+    shortfall_weight: float = 0.0,
+) -> dict[str, RoutedCrew]:
+    """Insert visits into the idle time of routes, best first, while the week's value rises.
+
+    Why: a forward dispatch leaves a crew waiting when every hotspot it looked at was inside its revisit
+    gap; a visit that fits between two stops (travel there, the dwell, travel on) without moving them
+    is pure gain unless it pushes a weightier visit down the day's ranks, which ``worth`` judges.
+    """
+    best = {c: RoutedCrew(c, list(r.stops), r.break_start) for c, r in routes.items()}
+    best_worth = worth(best)
+    by_spot_id = {h.hotspot_id: h for h in hotspots}
+    shortest_dwell = min((h.dwell for h in hotspots), default=0)
+    while True:
+        taken: dict[int, list[int]] = {h.hotspot: list(arrivals.get(h.hotspot, ())) for h in hotspots}
+        for route in best.values():
+            for stop in route.stops:
+                taken[by_spot_id[stop.visit_id.split("@")[0]].hotspot].append(stop.arrive)
+        for spot_times in taken.values():
+            spot_times.sort()
+        candidates: list[tuple[float, str, int, Stop]] = []
+        for crew in crews:
+            matrix = matrices[crew.profile]
+            stops = best[crew.crew_id].stops
+            places = [crew.base_location] + [by_spot_id[st.visit_id.split("@")[0]].location for st in stops]
+            frees = [crew.start] + [st.depart for st in stops]
+            for position in range(len(stops) + 1):
+                here, free = places[position], frees[position]
+                if position < len(stops):
+                    next_place, next_arrive = places[position + 1], stops[position].arrive
+                else:
+                    next_place, next_arrive = crew.base_location, crew.end - crew.break_minutes
+                if next_arrive - free < shortest_dwell:
+                    continue
+                for spot in hotspots:
+                    if spot.hotspot not in crew.hotspots:
+                        continue
+                    latest = next_arrive - int(matrix[spot.location, next_place]) - spot.dwell
+                    arrival = _first_allowed(free + int(matrix[here, spot.location]), taken[spot.hotspot], spot.gap)
+                    windowed = _next_weighted(arrival, weight_at, limit=latest + 1)
+                    if windowed is None:
+                        continue
+                    arrival = _first_allowed(windowed, taken[spot.hotspot], spot.gap)
+                    if arrival > latest or weight_at(arrival) <= 0:
+                        continue
+                    stop = Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)
+                    # no insertion gains more than the visit's own worth plus one visit less of shortfall
+                    ceiling = spot.harm * (weight_at(arrival) + shortfall_weight)
+                    candidates.append((ceiling, crew.crew_id, position, stop))
+        found: tuple[float, str, int, Stop] | None = None
+        for ceiling, crew_id, position, stop in sorted(candidates, key=lambda c: (-c[0], c[1], c[2], c[3].arrive)):
+            if found is not None and ceiling <= found[0]:
+                break
+            stops = best[crew_id].stops
+            trial = dict(best)
+            trial[crew_id] = RoutedCrew(
+                crew_id, [*stops[:position], stop, *stops[position:]], best[crew_id].break_start
+            )
+            gain = worth(trial) - best_worth
+            if gain > 1e-9 and (found is None or gain > found[0]):
+                found = (gain, crew_id, position, stop)
+        if found is None:
+            return best
+        gain, crew_id, position, stop = found
+        stops = best[crew_id].stops
+        best[crew_id] = RoutedCrew(crew_id, [*stops[:position], stop, *stops[position:]], best[crew_id].break_start)
+        best_worth += gain
+
+
 def _first_allowed(arrival: int, taken: Sequence[int], gap: int) -> int:
-    """Earliest time at or after ``arrival`` that keeps ``gap`` from every taken arrival."""
-    moved = True
-    while moved:
-        moved = False
-        for other in taken:
-            if abs(arrival - other) < gap:
-                arrival = other + gap
-                moved = True
-    return arrival
+    """Earliest time at or after ``arrival`` that keeps ``gap`` from every taken arrival (``taken`` sorted)."""
+    while True:
+        i = bisect_left(taken, arrival - gap + 1)
+        if i == len(taken) or taken[i] >= arrival + gap:
+            return arrival
+        arrival = taken[i] + gap
 
 
 def _next_weighted(arrival: int, weight_at: Callable[[int], float], *, limit: int) -> int | None:

@@ -1,0 +1,171 @@
+"""Tests of the weekly route stage (optimiser/routing/weekly.py): dispatch, ruin-and-recreate, idle filling,
+the slot model's series, and the exact value the route search is judged by (optimiser/pipeline.py)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimiser import pipeline
+from optimiser.instance import build
+from optimiser.roster.model import SolverParams
+from optimiser.roster.model import solve as solve_roster
+from optimiser.routing.model import Stop
+from optimiser.routing.weekly import (
+    DispatchHotspot,
+    RoutedCrew,
+    VisitSlot,
+    WeeklyCrew,
+    _first_allowed,
+    dispatch_routes,
+    fill_idle,
+    improve_routes,
+    route_team_day,
+)
+from optimiser.scenario import load_scenario
+
+DATA = Path(__file__).resolve().parent / "data" / "roster"
+
+# two hotspots 10 minutes apart on a line, the base between them (5 minutes from each)
+MATRIX = {"drive": np.array([[0, 10, 5], [10, 0, 5], [5, 5, 0]], dtype=np.int64)}
+BASE = 2
+
+
+def spot(index: int, harm: float, *, gap: int = 120) -> DispatchHotspot:
+    return DispatchHotspot(
+        hotspot=index, hotspot_id=f"H{index}", location=index, harm=harm, dwell=15, gap=gap, cap_visits=6, factor=0.6
+    )
+
+
+def crew(crew_id: str, start: int, end: int, *, break_minutes: int = 0) -> WeeklyCrew:
+    return WeeklyCrew(crew_id, BASE, start, end, "drive", break_minutes, frozenset({0, 1}))
+
+
+def always(_minute: int) -> float:
+    return 1.0
+
+
+def whole_day(_minute: int) -> int:
+    return 0
+
+
+def contract_worth(hotspots: list[DispatchHotspot], arrivals: Mapping[int, list[int]]):
+    """The contract's value of routes on one day: harm x factor^(rank - 1), ranks shared with ``arrivals``."""
+    by_id = {h.hotspot_id: h for h in hotspots}
+
+    def worth(routes: Mapping[str, RoutedCrew]) -> float:
+        times = {h.hotspot: list(arrivals.get(h.hotspot, ())) for h in hotspots}
+        for route in routes.values():
+            for stop in route.stops:
+                times[by_id[stop.visit_id.split("@")[0]].hotspot].append(stop.arrive)
+        return sum(h.harm * sum(h.factor**k for k in range(len(times[h.hotspot]))) for h in hotspots)
+
+    return worth
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_first_allowed_matches_brute_force(seed: int) -> None:
+    """The bisecting search gives the earliest minute keeping the gap from every taken arrival."""
+    rng = random.Random(seed)
+    gap = rng.choice([0, 1, 30, 120])
+    taken = sorted(rng.sample(range(0, 600), rng.randint(0, 8)))
+    start = rng.randint(0, 600)
+    expected = next(t for t in range(start, 2000) if all(abs(t - other) >= gap for other in taken))
+    assert _first_allowed(start, taken, gap) == expected
+
+
+def test_fill_idle_inserts_into_a_waiting_gap_and_keeps_the_revisit_gap() -> None:
+    """A crew that visits H0 at 0:05 and 2:05 waits in between: H1 fits (twice, 2 h apart), and nothing is
+    put inside H0's revisit gap."""
+    hotspots = [spot(0, 10.0), spot(1, 4.0)]
+    crews = [crew("C", 0, 240)]
+    routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20), Stop("H0@125", 125, 140)])}
+    worth = contract_worth(hotspots, {})
+    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, arrivals={})
+    stops = filled["C"].stops
+    assert [s.visit_id.split("@")[0] for s in stops].count("H1") == 2
+    assert worth(filled) == pytest.approx(10 * 1.6 + 4 * 1.6)
+    h0 = [s.arrive for s in stops if s.visit_id.startswith("H0")]
+    h1 = [s.arrive for s in stops if s.visit_id.startswith("H1")]
+    assert h0 == [5, 125] and h1[1] - h1[0] >= 120
+    for before, after in pairwise(stops):
+        travel = MATRIX["drive"][int(before.visit_id[1]), int(after.visit_id[1])]
+        assert after.arrive >= before.depart + travel
+
+
+def test_fill_idle_respects_other_teams_arrivals_and_the_break() -> None:
+    """Another team's visit at H1 (minute 60) blocks H1 until 180; the break (30 min) is kept at the end."""
+    hotspots = [spot(0, 10.0), spot(1, 4.0)]
+    crews = [crew("C", 0, 200, break_minutes=30)]
+    routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20)], 170)}
+    worth = contract_worth(hotspots, {1: [60]})
+    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, arrivals={1: [60]})
+    for stop in filled["C"].stops:
+        if stop.visit_id.startswith("H1"):
+            assert abs(stop.arrive - 60) >= 120
+        back = MATRIX["drive"][int(stop.visit_id[1]), BASE]
+        assert stop.depart + back + 30 <= 200
+
+
+def test_improve_routes_never_worse_and_repeats_for_a_seed() -> None:
+    """Ruin and recreate keeps only improvements (never below the dispatch) and is deterministic."""
+    hotspots = [spot(0, 10.0, gap=60), spot(1, 7.0, gap=60)]
+    crews = [crew("A", 0, 300), crew("B", 30, 330)]
+    worth = contract_worth(hotspots, {})
+    start = dispatch_routes(crews, hotspots, MATRIX, weight_at=always, day_of=whole_day, arrivals={}, seed=3)
+    runs = [
+        improve_routes(
+            crews, hotspots, MATRIX, start, worth, weight_at=always, day_of=whole_day, arrivals={}, rounds=50, seed=7
+        )
+        for _ in range(2)
+    ]
+    assert worth(runs[0]) >= worth(start) - 1e-9
+    assert {c: r.stops for c, r in runs[0].items()} == {c: r.stops for c, r in runs[1].items()}
+
+
+def test_slot_series_are_independent() -> None:
+    """A visit after midnight (series 2) does not need the evening's visits (series 1) at that hotspot:
+    a crew on shift only after midnight can take it."""
+    slots = [
+        VisitSlot("H0@evening#1", 0, 0, 5.0, 15, 0, 200, 1, series=0),
+        VisitSlot("H0@evening#2", 0, 0, 3.0, 15, 120, 200, 2, series=0),
+        VisitSlot("H0@night#1", 0, 0, 9.0, 15, 1440, 1600, 1441, series=1440),
+    ]
+    night = WeeklyCrew("N", BASE, 1430, 1700, "drive", 0, frozenset({0}))
+    result = route_team_day(
+        [night],
+        slots,
+        MATRIX,
+        revisit_gap={0: 120},
+        time_limit_seconds=10,
+        initial={"N": RoutedCrew("N")},
+        deterministic_time=2.0,
+    )
+    assert [s.visit_id for s in result.routes["N"].stops] == ["H0@night#1"]
+    assert result.value == pytest.approx(9.0)
+
+
+def test_team_day_worth_is_the_contract_objective_difference() -> None:
+    """mixed.yaml: the route search's value of a team-day equals the week's objective with those routes
+    less the objective without them (other teams' visits fixed), so it optimises the contract's figure."""
+    scenario = load_scenario(DATA / "mixed.yaml").scenario
+    data = build(scenario, scenario.default_week_start)
+    roster = solve_roster(data, SolverParams(time_limit_seconds=10, workers=1, deterministic_time=5))
+    crews = pipeline._form_crews(data, roster)
+    routed = pipeline._route_all(data, crews, time_budget=5)
+    project_of = {c.crew_id: c.group.project for c in crews}
+    for team_day in {(c.group.team, c.group.day) for c in crews}:
+        mine = [c for c in crews if (c.group.team, c.group.day) == team_day]
+        ids = {c.crew_id for c in mine}
+        others = {k: r for k, r in routed.items() if k not in ids}
+        worth = pipeline._team_day_worth(data, mine, others, project_of)
+        with_routes = worth({k: r for k, r in routed.items() if k in ids})
+        without = worth({})
+        week = pipeline._routes_objective(data, routed, project_of)
+        week_without = pipeline._routes_objective(data, others, project_of)
+        assert with_routes - without == pytest.approx(week - week_without, abs=1e-9)
