@@ -528,12 +528,17 @@ def test_hotspot_day_ceiling_weights_and_shortfall() -> None:
     """base.yaml with windows 14:00-18:00 x1 and 18:00-22:00 x2 (the best plan is 18:00 and 20:00: 32).
 
     Two arrivals fit in each window and four in all; matched best-first to the ranks, 10 x (2 + 2 x 0.6 +
-    0.36 + 0.216) = 37.76, a valid (not tight) bound since the order of the day is relaxed. With 2 visits
-    wanted a day at weight 0.5, the six days no crew can reach cost 6 x 2 x 10 x 0.5 = 60 whatever the plan.
+    0.36 + 0.216) = 37.76, but ranks follow the clock: an afternoon visit pushes both evening ones down
+    (16:00, 18:00, 20:00: 10 x (1 + 1.2 + 0.72) = 29.2), so the chronological ceiling is the optimum, 32.
+    With 2 visits wanted a day at weight 0.5, the six days no crew can reach cost 6 x 2 x 10 x 0.5 = 60
+    whatever the plan.
     """
     rising = "projects.asb.windows=" + WINDOWS.format(first=1.0, second=2.0)
     data = problem("base", rising)
-    assert roster_model.hotspot_day_ceilings(data)[(0, 0)] == pytest.approx(37.76, abs=1e-9)
+    assert roster_model.hotspot_day_ceilings(data)[(0, 0)] == pytest.approx(32.0, abs=1e-9)
+    falling = problem("base", "projects.asb.windows=" + WINDOWS.format(first=2.0, second=1.0))
+    # falling weights: heaviest first is also the clock's order, so both bounds agree (four arrivals)
+    assert roster_model.hotspot_day_ceilings(falling)[(0, 0)] == pytest.approx(10 * (2 + 1.2 + 0.36 + 0.216))
     assert run(data).objective <= roster_model.ceiling_bound(data)
     wanted = ("projects.asb.dosage.visits_wanted_per_day=2", "soft_weights.visit_shortfall=0.5")
     assert roster_model.ceiling_bound(problem("base", *wanted)) == pytest.approx(FOUR_VISITS - 60.0, abs=1e-9)

@@ -559,8 +559,40 @@ def hotspot_day_ceilings(
         worth = sum(weight * factor**k for k, weight in enumerate(units[:whole]))
         if len(units) > whole:
             worth += (doses - whole) * units[whole] * factor**whole
+        worth = min(worth, _chronological_worth(by_weight, gap, math.ceil(doses), factor))
         ceilings[(h, day)] = hotspot.harm_weight * worth
     return ceilings
+
+
+def _chronological_worth(by_weight: dict[float, list[tuple[int, int]]], gap: int, most: int, factor: float) -> float:
+    """Best sum of weight x factor^(rank - 1) over at most ``most`` arrivals ``gap`` apart, ranked by time.
+
+    Why: the rank-matching bound gives the heaviest weights to the first ranks, but ranks follow the
+    clock: an evening at weight 2 after an afternoon at 1 cannot have its visits ranked first unless the
+    afternoon goes unvisited. A plan's day has at most ceil(cap / target) visits worth anything (at most
+    one visit's dose is fractional in the best split of the cap, the others are 0 or whole, and a visit
+    of no dose only pushes later ones down the ranks), each worth at most its full dose, so this is a
+    valid bound. Dynamic programme over minutes: best[c][t] = best worth of c arrivals, the last by t.
+    """
+    intervals = [interval for intervals in by_weight.values() for interval in intervals]
+    first = min(lo for lo, _ in intervals)
+    weight = np.zeros(max(hi for _, hi in intervals) - first + 1)
+    for w, spans in by_weight.items():
+        for lo, hi in spans:
+            np.maximum(weight[lo - first : hi - first + 1], w, out=weight[lo - first : hi - first + 1])
+    best = 0.0
+    previous = np.zeros(len(weight))  # no arrival yet: worth 0 at every minute
+    for count in range(1, most + 1):
+        if count == 1:
+            before = previous
+        else:  # the previous arrival at least ``gap`` minutes earlier
+            before = np.full(len(weight), -np.inf)
+            if gap < len(weight):
+                before[gap:] = previous[: len(weight) - gap]
+        current = np.maximum.accumulate(before + weight * factor ** (count - 1))
+        best = max(best, float(current[-1]))
+        previous = current
+    return best
 
 
 def ceiling_bound(data: ProblemData) -> float:
