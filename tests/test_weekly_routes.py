@@ -86,7 +86,7 @@ def test_fill_idle_inserts_into_a_waiting_gap_and_keeps_the_revisit_gap() -> Non
     crews = [crew("C", 0, 240)]
     routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20), Stop("H0@125", 125, 140)])}
     worth = contract_worth(hotspots, {})
-    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, arrivals={})
+    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={})
     stops = filled["C"].stops
     assert [s.visit_id.split("@")[0] for s in stops].count("H1") == 2
     assert worth(filled) == pytest.approx(10 * 1.6 + 4 * 1.6)
@@ -104,7 +104,7 @@ def test_fill_idle_respects_other_teams_arrivals_and_the_break() -> None:
     crews = [crew("C", 0, 200, break_minutes=30)]
     routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20)], 170)}
     worth = contract_worth(hotspots, {1: [60]})
-    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, arrivals={1: [60]})
+    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={1: [60]})
     for stop in filled["C"].stops:
         if stop.visit_id.startswith("H1"):
             assert abs(stop.arrive - 60) >= 120
@@ -169,3 +169,17 @@ def test_team_day_worth_is_the_contract_objective_difference() -> None:
         week = pipeline._routes_objective(data, routed, project_of)
         week_without = pipeline._routes_objective(data, others, project_of)
         assert with_routes - without == pytest.approx(week - week_without, abs=1e-9)
+
+
+def test_fill_idle_keeps_the_daily_visit_cap() -> None:
+    """H0 may have two visits a day (cap_visits 2): with both made, idle time goes to H1 only."""
+    capped = DispatchHotspot(
+        hotspot=0, hotspot_id="H0", location=0, harm=10.0, dwell=15, gap=30, cap_visits=2, factor=0.6
+    )
+    hotspots = [capped, spot(1, 1.0, gap=600)]
+    crews = [crew("C", 0, 400)]
+    routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20), Stop("H0@200", 200, 215)])}
+    worth = contract_worth(hotspots, {})
+    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={})
+    names = [s.visit_id.split("@")[0] for s in filled["C"].stops]
+    assert names.count("H0") == 2 and names.count("H1") == 1

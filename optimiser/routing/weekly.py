@@ -13,7 +13,7 @@ import logging
 import math
 import random
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -467,16 +467,12 @@ def _dispatch_once(
     total = 0.0
     kept = kept or {}
     by_spot_id = {h.hotspot_id: h for h in hotspots}
-    taken: dict[int, list[int]] = {h.hotspot: list(arrivals.get(h.hotspot, ())) for h in hotspots}
+    taken = _taken(hotspots, arrivals, kept.values())
     routes = {c.crew_id: RoutedCrew(c.crew_id, list(kept.get(c.crew_id, ()))) for c in crews}
     state = {c.crew_id: (c.start, c.base_location) for c in crews}
     for crew_id, stops in kept.items():
-        for stop in stops:
-            taken[by_spot_id[stop.visit_id.split("@")[0]].hotspot].append(stop.arrive)
         if stops:
             state[crew_id] = (stops[-1].depart, by_spot_id[stops[-1].visit_id.split("@")[0]].location)
-    for spot_times in taken.values():
-        spot_times.sort()
     active = {c.crew_id for c in crews} if moving is None else set(moving)
     by_id = {c.crew_id: c for c in crews}
     while active:
@@ -488,19 +484,12 @@ def _dispatch_once(
         for spot in hotspots:
             if spot.hotspot not in crew.hotspots:
                 continue
-            earliest = _first_allowed(free + int(matrix[location, spot.location]), taken[spot.hotspot], spot.gap)
-            windowed = _next_weighted(earliest, weight_at, limit=crew.end)
-            if windowed is None:
+            latest = crew.end - crew.break_minutes - int(matrix[spot.location, crew.base_location]) - spot.dwell
+            found = _next_arrival(free + int(matrix[location, spot.location]), latest, spot, taken, weight_at, day_of)
+            if found is None:
                 continue
-            arrival = _first_allowed(windowed, taken[spot.hotspot], spot.gap)
+            arrival, count = found
             weight = weight_at(arrival)
-            back = arrival + spot.dwell + int(matrix[spot.location, crew.base_location]) + crew.break_minutes
-            if weight <= 0 or back > crew.end:
-                continue
-            day = day_of(arrival)
-            count = sum(1 for t in taken[spot.hotspot] if day_of(t) == day)
-            if count >= spot.cap_visits:
-                continue
             value = spot.harm * weight * spot.factor**count
             rate = value / (arrival - free + spot.dwell) * (1 + noise * rng.random())
             if best is None or rate > best[0]:
@@ -555,6 +544,7 @@ def improve_routes(
             trial,
             worth,
             weight_at=weight_at,
+            day_of=day_of,
             arrivals=arrivals,
             shortfall_weight=shortfall_weight,
         )
@@ -599,6 +589,7 @@ def fill_idle(
     worth: Callable[[Mapping[str, RoutedCrew]], float],
     *,
     weight_at: Callable[[int], float],
+    day_of: Callable[[int], int],
     arrivals: Mapping[int, Sequence[int]],
     shortfall_weight: float = 0.0,
 ) -> dict[str, RoutedCrew]:
@@ -613,12 +604,7 @@ def fill_idle(
     by_spot_id = {h.hotspot_id: h for h in hotspots}
     shortest_dwell = min((h.dwell for h in hotspots), default=0)
     while True:
-        taken: dict[int, list[int]] = {h.hotspot: list(arrivals.get(h.hotspot, ())) for h in hotspots}
-        for route in best.values():
-            for stop in route.stops:
-                taken[by_spot_id[stop.visit_id.split("@")[0]].hotspot].append(stop.arrive)
-        for spot_times in taken.values():
-            spot_times.sort()
+        taken = _taken(hotspots, arrivals, [route.stops for route in best.values()])
         candidates: list[tuple[float, str, int, Stop]] = []
         for crew in crews:
             matrix = matrices[crew.profile]
@@ -637,13 +623,12 @@ def fill_idle(
                     if spot.hotspot not in crew.hotspots:
                         continue
                     latest = next_arrive - int(matrix[spot.location, next_place]) - spot.dwell
-                    arrival = _first_allowed(free + int(matrix[here, spot.location]), taken[spot.hotspot], spot.gap)
-                    windowed = _next_weighted(arrival, weight_at, limit=latest + 1)
-                    if windowed is None:
+                    reached = _next_arrival(
+                        free + int(matrix[here, spot.location]), latest, spot, taken, weight_at, day_of
+                    )
+                    if reached is None:
                         continue
-                    arrival = _first_allowed(windowed, taken[spot.hotspot], spot.gap)
-                    if arrival > latest or weight_at(arrival) <= 0:
-                        continue
+                    arrival = reached[0]
                     stop = Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)
                     # no insertion gains more than the visit's own worth plus one visit less of shortfall
                     ceiling = spot.harm * (weight_at(arrival) + shortfall_weight)
@@ -666,6 +651,45 @@ def fill_idle(
         stops = best[crew_id].stops
         best[crew_id] = RoutedCrew(crew_id, [*stops[:position], stop, *stops[position:]], best[crew_id].break_start)
         best_worth += gain
+
+
+def _taken(
+    hotspots: Sequence[DispatchHotspot], arrivals: Mapping[int, Sequence[int]], routes: Iterable[Sequence[Stop]]
+) -> dict[int, list[int]]:
+    """Sorted arrival minutes at each hotspot: other teams' (``arrivals``) and these routes' stops."""
+    by_spot_id = {h.hotspot_id: h.hotspot for h in hotspots}
+    taken: dict[int, list[int]] = {h.hotspot: list(arrivals.get(h.hotspot, ())) for h in hotspots}
+    for stops in routes:
+        for stop in stops:
+            taken[by_spot_id[stop.visit_id.split("@")[0]]].append(stop.arrive)
+    for spot_times in taken.values():
+        spot_times.sort()
+    return taken
+
+
+def _next_arrival(
+    earliest: int,
+    latest: int,
+    spot: DispatchHotspot,
+    taken: Mapping[int, Sequence[int]],
+    weight_at: Callable[[int], float],
+    day_of: Callable[[int], int],
+) -> tuple[int, int] | None:
+    """First arrival in [earliest, latest] that a visit to ``spot`` may make, and the day's visits before it.
+
+    Inside a patrol window, ``gap`` from every taken arrival and under the day's visit cap (the presence
+    cap in target-dwell visits); None when there is none.
+    """
+    arrival = _first_allowed(earliest, taken[spot.hotspot], spot.gap)
+    windowed = _next_weighted(arrival, weight_at, limit=latest + 1)
+    if windowed is None:
+        return None
+    arrival = _first_allowed(windowed, taken[spot.hotspot], spot.gap)
+    if arrival > latest or weight_at(arrival) <= 0:
+        return None
+    day = day_of(arrival)
+    count = sum(1 for t in taken[spot.hotspot] if day_of(t) == day)
+    return None if count >= spot.cap_visits else (arrival, count)
 
 
 def _first_allowed(arrival: int, taken: Sequence[int], gap: int) -> int:
