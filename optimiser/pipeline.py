@@ -412,28 +412,38 @@ def _visits_by_key(
     return visits
 
 
-def _key_value(
-    data: ProblemData, key: tuple[int, int], members: list[tuple[int, str, float]], project_of: Mapping[str, str]
-) -> float:
-    """Dosage of one hotspot-day, less its visit shortfall, as the contract counts them."""
-    total = sum(
-        worth * data.policy(project_of[crew_id]).repeat_visit_factor ** rank
-        for rank, (_t, crew_id, worth) in enumerate(sorted(members))
-    )
-    weight = data.scenario.soft_weights.visit_shortfall
-    hotspot, day = data.hotspots[key[0]], key[1]
-    if weight > 0 and day < 7:
-        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
-        wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
-        total -= weight * hotspot.harm_weight * max(0, wanted - len(members))
-    return total
+class _HotspotDayValue:
+    """The contract's value of one hotspot-day: dosage by rank, less its visit shortfall.
+
+    Prepared once (rank factor per crew, shortfall per hotspot) because the route search asks for it
+    thousands of times; :func:`_routes_objective` and :func:`_team_day_worth` both count with it.
+    """
+
+    def __init__(self, data: ProblemData, project_of: Mapping[str, str]) -> None:
+        self.factor = {crew_id: data.policy(project).repeat_visit_factor for crew_id, project in project_of.items()}
+        weight = data.scenario.soft_weights.visit_shortfall
+        self.shortfall: dict[int, tuple[int, float]] = {}
+        for hotspot in data.hotspots:
+            projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
+            wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
+            if weight > 0 and wanted > 0:
+                self.shortfall[hotspot.index] = (wanted, weight * hotspot.harm_weight)
+
+    def __call__(self, key: tuple[int, int], members: list[tuple[int, str, float]]) -> float:
+        """``members``: the day's visits as (arrival, crew, worth before rank)."""
+        total = sum(w * self.factor[crew_id] ** rank for rank, (_t, crew_id, w) in enumerate(sorted(members)))
+        if key[1] < 7 and key[0] in self.shortfall:
+            wanted, penalty = self.shortfall[key[0]]
+            total -= penalty * max(0, wanted - len(members))
+        return total
 
 
 def _routes_objective(data: ProblemData, routed: dict[str, RoutedCrew], project_of: dict[str, str]) -> float:
     """Dosage less the visit shortfall of the routes so far, as the contract counts them."""
     visits = _visits_by_key(data, routed, project_of)
     keys = set(visits) | {(h.index, day) for h in data.hotspots for day in range(7)}
-    return sum(_key_value(data, key, visits.get(key, []), project_of) for key in keys)
+    value = _HotspotDayValue(data, project_of)
+    return sum(value(key, visits.get(key, [])) for key in keys)
 
 
 def _team_day_worth(
@@ -447,15 +457,7 @@ def _team_day_worth(
     days = {data.clock.day_index(t) for c in crews for t in (c.group.start, c.group.end - 1)}
     keys = sorted({(h, day) for c in crews for h in c.group.hotspots for day in range(min(days), max(days) + 1)})
     fixed = _visits_by_key(data, others, project_of)
-    factor = {crew_id: data.policy(project).repeat_visit_factor for crew_id, project in project_of.items()}
-    weight = data.scenario.soft_weights.visit_shortfall
-    shortfall: dict[tuple[int, int], tuple[int, float]] = {}
-    for h, day in keys:
-        hotspot = data.hotspots[h]
-        projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
-        wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
-        if weight > 0 and day < 7 and wanted > 0:
-            shortfall[(h, day)] = (wanted, weight * hotspot.harm_weight)
+    value = _HotspotDayValue(data, project_of)
     index = {h.id: h.index for h in data.hotspots}
     seen: dict[tuple[str, str, int], tuple[tuple[int, int], float]] = {}
 
@@ -472,14 +474,7 @@ def _team_day_worth(
                         _stop_worth(data, project_of[crew_id], h, stop),
                     )
                 mine[cached[0]].append((stop.arrive, crew_id, cached[1]))
-        total = 0.0
-        for key in keys:
-            members = sorted(fixed.get(key, []) + mine.get(key, []))
-            total += sum(w * factor[crew_id] ** rank for rank, (_t, crew_id, w) in enumerate(members))
-            if key in shortfall:
-                wanted, penalty = shortfall[key]
-                total -= penalty * max(0, wanted - len(members))
-        return total
+        return sum(value(key, fixed.get(key, []) + mine.get(key, [])) for key in keys)
 
     return worth
 
