@@ -372,6 +372,7 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
             started,
             others,
             project_of,
+            current=routed,
         )
         trial = {**others, **fresh}
         trial_worth = _routes_objective(data, trial, project_of)
@@ -489,11 +490,13 @@ def _route_call(
     started: float,
     others: Mapping[str, RoutedCrew],
     project_of: Mapping[str, str],
+    current: Mapping[str, RoutedCrew] | None = None,
 ) -> dict[str, RoutedCrew]:
     """Route one team's crews on one day, keeping the gap from ``arrivals`` (updated with the new visits).
 
-    Dispatch, then ruin-and-recreate rounds judged by the contract's value with ``others`` (every other
-    team's routes so far) held fixed, then the slot model from that start.
+    Dispatch (or the crews' ``current`` routes when they are worth more), then ruin-and-recreate rounds
+    judged by the contract's value with ``others`` (every other team's routes so far) held fixed, then
+    the slot model from that start.
     """
     hotspot_index = {h.id: h.index for h in data.hotspots}
     routed: dict[str, RoutedCrew] = {}
@@ -536,12 +539,17 @@ def _route_call(
         arrivals=arrivals,
         seed=seed,
     )
+    worth = _team_day_worth(data, day_crews, others, project_of)
+    if current is not None:
+        kept = {c.crew_id: _break_at_end(data, c, current[c.crew_id]) for c in day_crews}
+        if worth(kept) > worth(dispatched):
+            dispatched = kept
     dispatched = improve_routes(
         weekly_crews,
         dispatch_hotspots,
         data.matrices,
         dispatched,
-        _team_day_worth(data, day_crews, others, project_of),
+        worth,
         weight_at=weight_at,
         day_of=data.clock.day_index,
         arrivals=arrivals,
@@ -568,6 +576,24 @@ def _route_call(
         for stop in route.stops:
             arrivals[hotspot_index[stop.visit_id.split("@")[0]]].append(stop.arrive)
     return routed
+
+
+def _break_at_end(data: ProblemData, crew: Crew, route: RoutedCrew) -> RoutedCrew:
+    """A route with its break moved to the end of the shift, as the dispatcher plans.
+
+    The last visits that no longer leave time to get back to base and take the break are dropped (the
+    slot model may have put the break between visits).
+    """
+    matrix = data.matrices[crew.group.profile]
+    index = {h.id: h.index for h in data.hotspots}
+    stops = list(route.stops)
+    closing = crew.group.end - crew.group.break_minutes
+    while stops:
+        last = data.hotspots[index[stops[-1].visit_id.split("@")[0]]].location
+        if stops[-1].depart + int(matrix[last, crew.group.base_location]) <= closing:
+            break
+        stops.pop()
+    return RoutedCrew(crew.crew_id, stops, closing if crew.group.break_minutes else None)
 
 
 def _free_slots(

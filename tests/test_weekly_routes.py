@@ -183,3 +183,21 @@ def test_fill_idle_keeps_the_daily_visit_cap() -> None:
     filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={})
     names = [s.visit_id.split("@")[0] for s in filled["C"].stops]
     assert names.count("H0") == 2 and names.count("H1") == 1
+
+
+def test_break_at_end_drops_only_the_visits_that_leave_no_time_for_it() -> None:
+    """mixed.yaml: a route whose last visit ends just before the shift does (break taken mid-route) keeps
+    every visit that still leaves time to travel back and take the break at the end."""
+    scenario = load_scenario(DATA / "mixed.yaml").scenario
+    data = build(scenario, scenario.default_week_start)
+    roster = solve_roster(data, SolverParams(time_limit_seconds=10, workers=1, deterministic_time=5))
+    crew = next(c for c in pipeline._form_crews(data, roster) if c.group.break_minutes > 0)
+    hotspot = data.hotspots[sorted(crew.group.hotspots)[0]]
+    back = int(data.matrices[crew.group.profile][hotspot.location, crew.group.base_location])
+    closing = crew.group.end - crew.group.break_minutes
+    early = Stop(f"{hotspot.id}@a", closing - back - 200, closing - back - 185)
+    fits = Stop(f"{hotspot.id}@b", closing - back - 15, closing - back)
+    late = Stop(f"{hotspot.id}@c", crew.group.end - back - 15, crew.group.end - back)
+    moved = pipeline._break_at_end(data, crew, RoutedCrew(crew.crew_id, [early, fits, late], early.depart))
+    assert moved.stops == [early, fits]
+    assert moved.break_start == closing
