@@ -541,7 +541,7 @@ def _route_call(
     )
     worth = _team_day_worth(data, day_crews, others, project_of)
     if current is not None:
-        kept = {c.crew_id: _break_at_end(data, c, current[c.crew_id]) for c in day_crews}
+        kept = {c.crew_id: _break_at_end(data, c, current.get(c.crew_id, RoutedCrew(c.crew_id))) for c in day_crews}
         if worth(kept) > worth(dispatched):
             dispatched = kept
     dispatched = improve_routes(
