@@ -42,6 +42,7 @@ from optimiser.routing.model import Stop
 from optimiser.routing.weekly import (
     DispatchHotspot,
     RoutedCrew,
+    TeamDay,
     VisitSlot,
     WeeklyCrew,
     dispatch_routes,
@@ -528,34 +529,28 @@ def _route_call(
         )
         for h in spots
     ]
-    weight_at = partial(data.weight_at, project)
     seed = data.scenario.solver.seed + index
-    dispatched = dispatch_routes(
+    team = TeamDay(
         weekly_crews,
         dispatch_hotspots,
         data.matrices,
-        weight_at=weight_at,
+        weight_at=partial(data.weight_at, project),
         day_of=data.clock.day_index,
         arrivals=arrivals,
-        seed=seed,
+        shortfall_weight=data.scenario.soft_weights.visit_shortfall,
     )
+    dispatched = dispatch_routes(team, seed=seed)
     worth = _team_day_worth(data, day_crews, others, project_of)
     if current is not None:
         kept = {c.crew_id: _break_at_end(data, c, current.get(c.crew_id, RoutedCrew(c.crew_id))) for c in day_crews}
         if worth(kept) > worth(dispatched):
             dispatched = kept
     dispatched = improve_routes(
-        weekly_crews,
-        dispatch_hotspots,
-        data.matrices,
+        team,
         dispatched,
         worth,
-        weight_at=weight_at,
-        day_of=data.clock.day_index,
-        arrivals=arrivals,
         rounds=max(LNS_MIN_ROUNDS, round(time_budget * share * LNS_ROUNDS_PER_SECOND)),
         seed=seed,
-        shortfall_weight=data.scenario.soft_weights.visit_shortfall,
     )
     slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
     remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))

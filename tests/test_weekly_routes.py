@@ -19,6 +19,7 @@ from optimiser.routing.model import Stop
 from optimiser.routing.weekly import (
     DispatchHotspot,
     RoutedCrew,
+    TeamDay,
     VisitSlot,
     WeeklyCrew,
     _first_allowed,
@@ -86,7 +87,7 @@ def test_fill_idle_inserts_into_a_waiting_gap_and_keeps_the_revisit_gap() -> Non
     crews = [crew("C", 0, 240)]
     routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20), Stop("H0@125", 125, 140)])}
     worth = contract_worth(hotspots, {})
-    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={})
+    filled = fill_idle(TeamDay(crews, hotspots, MATRIX, always, whole_day, {}), routes, worth)
     stops = filled["C"].stops
     assert [s.visit_id.split("@")[0] for s in stops].count("H1") == 2
     assert worth(filled) == pytest.approx(10 * 1.6 + 4 * 1.6)
@@ -104,7 +105,7 @@ def test_fill_idle_respects_other_teams_arrivals_and_the_break() -> None:
     crews = [crew("C", 0, 200, break_minutes=30)]
     routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20)], 170)}
     worth = contract_worth(hotspots, {1: [60]})
-    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={1: [60]})
+    filled = fill_idle(TeamDay(crews, hotspots, MATRIX, always, whole_day, {1: [60]}), routes, worth)
     for stop in filled["C"].stops:
         if stop.visit_id.startswith("H1"):
             assert abs(stop.arrive - 60) >= 120
@@ -117,13 +118,9 @@ def test_improve_routes_never_worse_and_repeats_for_a_seed() -> None:
     hotspots = [spot(0, 10.0, gap=60), spot(1, 7.0, gap=60)]
     crews = [crew("A", 0, 300), crew("B", 30, 330)]
     worth = contract_worth(hotspots, {})
-    start = dispatch_routes(crews, hotspots, MATRIX, weight_at=always, day_of=whole_day, arrivals={}, seed=3)
-    runs = [
-        improve_routes(
-            crews, hotspots, MATRIX, start, worth, weight_at=always, day_of=whole_day, arrivals={}, rounds=50, seed=7
-        )
-        for _ in range(2)
-    ]
+    team = TeamDay(crews, hotspots, MATRIX, always, whole_day, {})
+    start = dispatch_routes(team, seed=3)
+    runs = [improve_routes(team, start, worth, rounds=50, seed=7) for _ in range(2)]
     assert worth(runs[0]) >= worth(start) - 1e-9
     assert {c: r.stops for c, r in runs[0].items()} == {c: r.stops for c, r in runs[1].items()}
 
@@ -180,7 +177,7 @@ def test_fill_idle_keeps_the_daily_visit_cap() -> None:
     crews = [crew("C", 0, 400)]
     routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20), Stop("H0@200", 200, 215)])}
     worth = contract_worth(hotspots, {})
-    filled = fill_idle(crews, hotspots, MATRIX, routes, worth, weight_at=always, day_of=whole_day, arrivals={})
+    filled = fill_idle(TeamDay(crews, hotspots, MATRIX, always, whole_day, {}), routes, worth)
     names = [s.visit_id.split("@")[0] for s in filled["C"].stops]
     assert names.count("H0") == 2 and names.count("H1") == 1
 

@@ -413,42 +413,40 @@ class DispatchHotspot:
     factor: float
 
 
-def dispatch_routes(
-    crews: Sequence[WeeklyCrew],
-    hotspots: Sequence[DispatchHotspot],
-    matrices: Mapping[str, np.ndarray],
-    *,
-    weight_at: Callable[[int], float],
-    day_of: Callable[[int], int],
-    arrivals: Mapping[int, Sequence[int]],
-    seed: int = 0,
-    restarts: int = 16,
-) -> dict[str, RoutedCrew]:
+@dataclass(frozen=True)
+class TeamDay:
+    """One team's crews on one day and what their routes must keep: the route search's fixed inputs.
+
+    ``arrivals`` holds other teams' visits (minutes, by hotspot); ``shortfall_weight`` is the soft weight
+    of a visit short of the wanted count (it bounds what one more visit can be worth).
+    """
+
+    crews: Sequence[WeeklyCrew]
+    hotspots: Sequence[DispatchHotspot]
+    matrices: Mapping[str, np.ndarray]
+    weight_at: Callable[[int], float]
+    day_of: Callable[[int], int]
+    arrivals: Mapping[int, Sequence[int]]
+    shortfall_weight: float = 0.0
+
+
+def dispatch_routes(team: TeamDay, *, seed: int = 0, restarts: int = 16) -> dict[str, RoutedCrew]:
     """Best of several seeded dispatch runs (the first nearly greedy, the others with more noise).
 
     Cheap (milliseconds a run) and deterministic for a seed; see :func:`_dispatch_once`.
     """
     rng = random.Random(seed)
-    best_routes, best_value = _dispatch_once(
-        crews, hotspots, matrices, weight_at=weight_at, day_of=day_of, arrivals=arrivals, rng=rng, noise=0.02
-    )
+    best_routes, best_value = _dispatch_once(team, rng=rng, noise=0.02)
     for _ in range(restarts):
-        routes, value = _dispatch_once(
-            crews, hotspots, matrices, weight_at=weight_at, day_of=day_of, arrivals=arrivals, rng=rng, noise=0.3
-        )
+        routes, value = _dispatch_once(team, rng=rng, noise=0.3)
         if value > best_value + 1e-9:
             best_routes, best_value = routes, value
     return best_routes
 
 
 def _dispatch_once(
-    crews: Sequence[WeeklyCrew],
-    hotspots: Sequence[DispatchHotspot],
-    matrices: Mapping[str, np.ndarray],
+    team: TeamDay,
     *,
-    weight_at: Callable[[int], float],
-    day_of: Callable[[int], int],
-    arrivals: Mapping[int, Sequence[int]],
     rng: random.Random,
     noise: float,
     kept: Mapping[str, Sequence[Stop]] | None = None,
@@ -464,10 +462,12 @@ def _dispatch_once(
     ``kept`` routes are taken as made (each crew goes on from its last kept visit) and only the crews in
     ``moving`` are dispatched further: the repair step of :func:`improve_routes`.
     """
+    crews, hotspots, matrices = team.crews, team.hotspots, team.matrices
+    weight_at, day_of = team.weight_at, team.day_of
     total = 0.0
     kept = kept or {}
     by_spot_id = {h.hotspot_id: h for h in hotspots}
-    taken = _taken(hotspots, arrivals, kept.values())
+    taken = _taken(hotspots, team.arrivals, kept.values())
     routes = {c.crew_id: RoutedCrew(c.crew_id, list(kept.get(c.crew_id, ()))) for c in crews}
     state = {c.crew_id: (c.start, c.base_location) for c in crews}
     for crew_id, stops in kept.items():
@@ -510,18 +510,12 @@ def _dispatch_once(
 
 
 def improve_routes(
-    crews: Sequence[WeeklyCrew],
-    hotspots: Sequence[DispatchHotspot],
-    matrices: Mapping[str, np.ndarray],
+    team: TeamDay,
     routes: Mapping[str, RoutedCrew],
     worth: Callable[[Mapping[str, RoutedCrew]], float],
     *,
-    weight_at: Callable[[int], float],
-    day_of: Callable[[int], int],
-    arrivals: Mapping[int, Sequence[int]],
     rounds: int,
     seed: int = 0,
-    shortfall_weight: float = 0.0,
 ) -> dict[str, RoutedCrew]:
     """Ruin and recreate: cut some crews' routes at a moment, dispatch them on again, keep what is better.
 
@@ -535,26 +529,12 @@ def improve_routes(
     number of rounds.
     """
     rng = random.Random(seed)
-
-    def fill(trial: Mapping[str, RoutedCrew]) -> dict[str, RoutedCrew]:
-        return fill_idle(
-            crews,
-            hotspots,
-            matrices,
-            trial,
-            worth,
-            weight_at=weight_at,
-            day_of=day_of,
-            arrivals=arrivals,
-            shortfall_weight=shortfall_weight,
-        )
-
-    best = fill(routes)
+    best = fill_idle(team, routes, worth)
     best_worth = worth(best)
-    ids = [c.crew_id for c in crews]
+    ids = [c.crew_id for c in team.crews]
     if not ids:
         return best
-    spans = {c.crew_id: (c.start, c.end) for c in crews}
+    spans = {c.crew_id: (c.start, c.end) for c in team.crews}
     for _ in range(rounds):
         size = rng.choice((1, 1, 2, len(ids)))
         moving = sorted(rng.sample(ids, min(size, len(ids))))
@@ -562,19 +542,8 @@ def improve_routes(
         hi = max(spans[c][1] for c in moving)
         cut = rng.randint(lo, hi)
         kept = {c: [st for st in best[c].stops if c not in moving or st.arrive < cut] for c in ids}
-        trial, _value = _dispatch_once(
-            crews,
-            hotspots,
-            matrices,
-            weight_at=weight_at,
-            day_of=day_of,
-            arrivals=arrivals,
-            rng=rng,
-            noise=rng.choice((0.0, 0.1, 0.3, 0.6)),
-            kept=kept,
-            moving=moving,
-        )
-        trial = fill(trial)
+        trial, _value = _dispatch_once(team, rng=rng, noise=rng.choice((0.0, 0.1, 0.3, 0.6)), kept=kept, moving=moving)
+        trial = fill_idle(team, trial, worth)
         trial_worth = worth(trial)
         if trial_worth >= best_worth - 1e-9:
             best, best_worth = trial, trial_worth
@@ -582,16 +551,7 @@ def improve_routes(
 
 
 def fill_idle(
-    crews: Sequence[WeeklyCrew],
-    hotspots: Sequence[DispatchHotspot],
-    matrices: Mapping[str, np.ndarray],
-    routes: Mapping[str, RoutedCrew],
-    worth: Callable[[Mapping[str, RoutedCrew]], float],
-    *,
-    weight_at: Callable[[int], float],
-    day_of: Callable[[int], int],
-    arrivals: Mapping[int, Sequence[int]],
-    shortfall_weight: float = 0.0,
+    team: TeamDay, routes: Mapping[str, RoutedCrew], worth: Callable[[Mapping[str, RoutedCrew]], float]
 ) -> dict[str, RoutedCrew]:
     """Insert visits into the idle time of routes, best first, while the week's value rises.
 
@@ -601,13 +561,13 @@ def fill_idle(
     """
     best = {c: RoutedCrew(c, list(r.stops), r.break_start) for c, r in routes.items()}
     best_worth = worth(best)
-    by_spot_id = {h.hotspot_id: h for h in hotspots}
-    shortest_dwell = min((h.dwell for h in hotspots), default=0)
+    by_spot_id = {h.hotspot_id: h for h in team.hotspots}
+    shortest_dwell = min((h.dwell for h in team.hotspots), default=0)
     while True:
-        taken = _taken(hotspots, arrivals, [route.stops for route in best.values()])
+        taken = _taken(team.hotspots, team.arrivals, [route.stops for route in best.values()])
         candidates: list[tuple[float, str, int, Stop]] = []
-        for crew in crews:
-            matrix = matrices[crew.profile]
+        for crew in team.crews:
+            matrix = team.matrices[crew.profile]
             stops = best[crew.crew_id].stops
             places = [crew.base_location] + [by_spot_id[st.visit_id.split("@")[0]].location for st in stops]
             frees = [crew.start] + [st.depart for st in stops]
@@ -619,19 +579,19 @@ def fill_idle(
                     next_place, next_arrive = crew.base_location, crew.end - crew.break_minutes
                 if next_arrive - free < shortest_dwell:
                     continue
-                for spot in hotspots:
+                for spot in team.hotspots:
                     if spot.hotspot not in crew.hotspots:
                         continue
                     latest = next_arrive - int(matrix[spot.location, next_place]) - spot.dwell
                     reached = _next_arrival(
-                        free + int(matrix[here, spot.location]), latest, spot, taken, weight_at, day_of
+                        free + int(matrix[here, spot.location]), latest, spot, taken, team.weight_at, team.day_of
                     )
                     if reached is None:
                         continue
                     arrival = reached[0]
                     stop = Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)
                     # no insertion gains more than the visit's own worth plus one visit less of shortfall
-                    ceiling = spot.harm * (weight_at(arrival) + shortfall_weight)
+                    ceiling = spot.harm * (team.weight_at(arrival) + team.shortfall_weight)
                     candidates.append((ceiling, crew.crew_id, position, stop))
         found: tuple[float, str, int, Stop] | None = None
         for ceiling, crew_id, position, stop in sorted(candidates, key=lambda c: (-c[0], c[1], c[2], c[3].arrive)):
