@@ -322,12 +322,14 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
             day_crews = [c for c in crews if c.group.team == team and c.group.day == day]
             if day_crews:
                 calls.append((team, day, day_crews))
-    # a call's share of the time grows with its crews x the hotspots they may visit
+    # a call's share of the time grows with its crews x the harm of the hotspots they may visit (where the
+    # value is); a floor of 0.1% of the average size keeps every call in the search
     sizes = {
         (t, d): len(cs) * sum(data.hotspots[h].harm_weight for h in {h for c in cs for h in c.group.hotspots})
         for t, d, cs in calls
     }
-    total_size = sum(sizes.values()) * (1 + 1e-3)
+    floor = 1e-3 * sum(sizes.values()) / len(sizes) if sum(sizes.values()) > 0 else 1.0
+    total_size = sum(sizes.values()) + floor * len(sizes)
     position = {(t, d): i for i, (t, d, _cs) in enumerate(calls)}
     routed: dict[str, RoutedCrew] = {}
     started = clock_time.perf_counter()
@@ -344,9 +346,7 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
             for team, day_crews in order:
                 # the budget is shared by problem size on the deterministic clock (not on what earlier
                 # calls happened to take), so the routes repeat for a seed
-                share = (
-                    (sizes[(team, day)] + 1e-3 * total_size / len(sizes)) / total_size / len(orders) * (1 - SWEEP_SHARE)
-                )
+                share = (sizes[(team, day)] + floor) / total_size / len(orders) * (1 - SWEEP_SHARE)
                 index = position[(team, day)]
                 trial.update(
                     _route_call(data, day_crews, arrivals, index, share, time_budget, started, trial, project_of)
@@ -363,7 +363,7 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     for index, (team, day, day_crews) in enumerate(calls):
         ids = {c.crew_id for c in day_crews}
         others = {k: r for k, r in routed.items() if k not in ids}
-        share = (sizes[(team, day)] + 1e-3 * total_size / len(sizes)) / total_size * SWEEP_SHARE
+        share = (sizes[(team, day)] + floor) / total_size * SWEEP_SHARE
         fresh = _route_call(
             data,
             day_crews,
