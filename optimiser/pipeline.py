@@ -462,17 +462,18 @@ def _team_day_worth(
     fixed = _visits_by_key(data, others, project_of)
     value = _HotspotDayValue(data, project_of)
     index = {h.id: h.index for h in data.hotspots}
-    seen: dict[tuple[str, str, int], tuple[tuple[int, int], float]] = {}
+    # keyed by the times too: a slot-model stop's id names its slot, not its arrival
+    seen: dict[tuple[str, str, int, int], tuple[tuple[int, int], float]] = {}
 
     def worth(routes: Mapping[str, RoutedCrew]) -> float:
         mine: dict[tuple[int, int], list[tuple[int, str, float]]] = defaultdict(list)
         for crew_id, route in routes.items():
             for stop in route.stops:
-                cached = seen.get((crew_id, stop.visit_id, stop.depart))
+                cached = seen.get((crew_id, stop.visit_id, stop.arrive, stop.depart))
                 if cached is None:
                     h = index[stop.visit_id.split("@")[0]]
                     key = (h, data.clock.day_index(stop.arrive))
-                    cached = seen[(crew_id, stop.visit_id, stop.depart)] = (
+                    cached = seen[(crew_id, stop.visit_id, stop.arrive, stop.depart)] = (
                         key,
                         _stop_worth(data, project_of[crew_id], h, stop),
                     )
@@ -517,6 +518,7 @@ def _route_call(
         for c in day_crews
     ]
     spots = sorted({h for c in day_crews for h in c.group.hotspots})
+    limits = {h: hotspot_policy_gap(data, h) for h in spots}  # (revisit gap, presence cap)
     dispatch_hotspots = [
         DispatchHotspot(
             hotspot=h,
@@ -524,8 +526,8 @@ def _route_call(
             location=data.hotspots[h].location,
             harm=data.hotspots[h].harm_weight,
             dwell=policy.dwell_target_minutes,
-            gap=hotspot_policy_gap(data, h)[0],
-            cap_visits=hotspot_policy_gap(data, h)[1] // policy.dwell_target_minutes,
+            gap=limits[h][0],
+            cap_visits=limits[h][1] // policy.dwell_target_minutes,
             factor=policy.repeat_visit_factor,
         )
         for h in spots
@@ -559,10 +561,10 @@ def _route_call(
         weekly_crews,
         slots,
         data.matrices,
-        revisit_gap={h: hotspot_policy_gap(data, h)[0] for h in spots},
+        revisit_gap={spot.hotspot: spot.gap for spot in dispatch_hotspots},
         blocked={h: list(arrivals[h]) for h in spots},
         time_limit_seconds=remaining,
-        seed=data.scenario.solver.seed + index,
+        seed=seed,
         workers=1,
         initial=initial,
         deterministic_time=max(0.05, time_budget * share * ROUTE_DETERMINISTIC_PER_SECOND),

@@ -574,7 +574,7 @@ def _chronological_worth(by_weight: dict[float, list[tuple[int, int]]], gap: int
     of no dose only pushes later ones down the ranks), each worth at most its full dose, so this is a
     valid bound. Dynamic programme over minutes: best[c][t] = best worth of c arrivals, the last by t.
     """
-    intervals = [interval for intervals in by_weight.values() for interval in intervals]
+    intervals = [interval for spans in by_weight.values() for interval in spans]
     first = min(lo for lo, _ in intervals)
     weight = np.zeros(max(hi for _, hi in intervals) - first + 1)
     for w, spans in by_weight.items():
