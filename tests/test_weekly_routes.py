@@ -198,3 +198,25 @@ def test_break_at_end_drops_only_the_visits_that_leave_no_time_for_it() -> None:
     moved = pipeline._break_at_end(data, crew, RoutedCrew(crew.crew_id, [early, fits, late], early.depart))
     assert moved.stops == [early, fits]
     assert moved.break_start == closing
+
+
+def test_dispatch_waits_for_a_new_day_when_it_is_worth_more() -> None:
+    """A visit at 23:50 would be the day's sixth (0.6^5 of the weight); at 00:00 it is the next day's first.
+
+    One crew, one hotspot already visited five times on day 0 (other teams); the shift runs 23:40-01:00.
+    The greedy arrival (23:45) is worth 100 x 0.6^5 = 7.8 over 20 minutes; waiting to 00:00 is worth 100
+    over 35 minutes, so the dispatcher must wait (it used to take the first allowed arrival only).
+    """
+    midnight = 24 * 60
+    hotspot = spot(0, 100.0)
+    team = TeamDay(
+        [WeeklyCrew("C", BASE, midnight - 20, midnight + 60, "drive", 0, frozenset({0}))],
+        [hotspot],
+        MATRIX,
+        weight_at=always,
+        day_of=lambda minute: minute // (24 * 60),
+        arrivals={0: [midnight - 600, midnight - 480, midnight - 360, midnight - 240, midnight - 122]},
+    )
+    assert team.value_steps == [midnight]
+    routes = dispatch_routes(team, seed=0, restarts=0)
+    assert [stop.arrive for stop in routes["C"].stops] == [midnight]

@@ -15,6 +15,7 @@ import random
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -26,6 +27,8 @@ from optimiser.routing.schedule import check_routes
 log = logging.getLogger(__name__)
 
 VALUE_SCALE = 10_000
+STEPS_AHEAD = 2  # value steps (new day, heavier window) a dispatcher looks ahead to
+WAIT_HORIZON = 180  # minutes a crew may wait for one
 
 
 @dataclass(frozen=True)
@@ -429,6 +432,24 @@ class TeamDay:
     arrivals: Mapping[int, Sequence[int]]
     shortfall_weight: float = 0.0
 
+    @cached_property
+    def value_steps(self) -> list[int]:
+        """Minutes from which a visit is worth more than a minute earlier: a new day of arrival or a heavier window.
+
+        Why: at a new day the ranks start again (the first visit after midnight is worth the full weight,
+        one at 23:50 perhaps a tenth of it), and a heavier window (Friday night's 1.5) multiplies the
+        value; a crew may do better to wait for such a minute than to arrive as early as it can.
+        """
+        if not self.crews:
+            return []
+        first = min(c.start for c in self.crews)
+        last = max(c.end for c in self.crews)
+        steps = []
+        for minute in range(first + 1, last + 1):
+            if self.day_of(minute) != self.day_of(minute - 1) or self.weight_at(minute) > self.weight_at(minute - 1):
+                steps.append(minute)
+        return steps
+
 
 def dispatch_routes(team: TeamDay, *, seed: int = 0, restarts: int = 16) -> dict[str, RoutedCrew]:
     """Best of several seeded dispatch runs (the first nearly greedy, the others with more noise).
@@ -463,7 +484,7 @@ def _dispatch_once(
     ``moving`` are dispatched further: the repair step of :func:`improve_routes`.
     """
     crews, hotspots, matrices = team.crews, team.hotspots, team.matrices
-    weight_at, day_of = team.weight_at, team.day_of
+    weight_at = team.weight_at
     total = 0.0
     kept = kept or {}
     by_spot_id = {h.hotspot_id: h for h in hotspots}
@@ -485,15 +506,12 @@ def _dispatch_once(
             if spot.hotspot not in crew.hotspots:
                 continue
             latest = crew.end - crew.break_minutes - int(matrix[spot.location, crew.base_location]) - spot.dwell
-            found = _next_arrival(free + int(matrix[location, spot.location]), latest, spot, taken, weight_at, day_of)
-            if found is None:
-                continue
-            arrival, count = found
-            weight = weight_at(arrival)
-            value = spot.harm * weight * spot.factor**count
-            rate = value / (arrival - free + spot.dwell) * (1 + noise * rng.random())
-            if best is None or rate > best[0]:
-                best = (rate, arrival, spot, value)
+            earliest = free + int(matrix[location, spot.location])
+            for arrival, count in _arrival_options(earliest, latest, spot, taken, team):
+                value = spot.harm * weight_at(arrival) * spot.factor**count
+                rate = value / (arrival - free + spot.dwell) * (1 + noise * rng.random())
+                if best is None or rate > best[0]:
+                    best = (rate, arrival, spot, value)
         if best is None:
             active.discard(crew_id)
             continue
@@ -583,16 +601,12 @@ def fill_idle(
                     if spot.hotspot not in crew.hotspots:
                         continue
                     latest = next_arrive - int(matrix[spot.location, next_place]) - spot.dwell
-                    reached = _next_arrival(
-                        free + int(matrix[here, spot.location]), latest, spot, taken, team.weight_at, team.day_of
-                    )
-                    if reached is None:
-                        continue
-                    arrival = reached[0]
-                    stop = Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)
-                    # no insertion gains more than the visit's own worth plus one visit less of shortfall
-                    ceiling = spot.harm * (team.weight_at(arrival) + team.shortfall_weight)
-                    candidates.append((ceiling, crew.crew_id, position, stop))
+                    earliest = free + int(matrix[here, spot.location])
+                    for arrival, _count in _arrival_options(earliest, latest, spot, taken, team):
+                        stop = Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)
+                        # no insertion gains more than the visit's own worth plus one visit less of shortfall
+                        ceiling = spot.harm * (team.weight_at(arrival) + team.shortfall_weight)
+                        candidates.append((ceiling, crew.crew_id, position, stop))
         found: tuple[float, str, int, Stop] | None = None
         for ceiling, crew_id, position, stop in sorted(candidates, key=lambda c: (-c[0], c[1], c[2], c[3].arrive)):
             if found is not None and ceiling <= found[0]:
@@ -650,6 +664,31 @@ def _next_arrival(
     day = day_of(arrival)
     count = sum(1 for t in taken[spot.hotspot] if day_of(t) == day)
     return None if count >= spot.cap_visits else (arrival, count)
+
+
+def _arrival_options(
+    earliest: int, latest: int, spot: DispatchHotspot, taken: Mapping[int, Sequence[int]], team: TeamDay
+) -> list[tuple[int, int]]:
+    """Arrivals worth weighing for a visit: the first allowed, and the first allowed from each next value step.
+
+    Why: arriving as early as possible is not always best: a visit at 23:50 is the day's sixth, one at
+    00:00 the next day's first. Only the next :data:`STEPS_AHEAD` steps within :data:`WAIT_HORIZON`
+    minutes are tried (a longer wait is never worth its time at these weights, and each option costs a
+    look-up). Each option is (arrival, visits that day before it), as :func:`_next_arrival` gives.
+    """
+    options = []
+    found = _next_arrival(earliest, latest, spot, taken, team.weight_at, team.day_of)
+    if found is not None:
+        options.append(found)
+    steps = team.value_steps
+    position = bisect_left(steps, earliest + 1)
+    for step in steps[position : position + STEPS_AHEAD]:
+        if step > min(latest, earliest + WAIT_HORIZON):
+            break
+        later = _next_arrival(step, latest, spot, taken, team.weight_at, team.day_of)
+        if later is not None and all(later[0] != arrival for arrival, _ in options):
+            options.append(later)
+    return options
 
 
 def _first_allowed(arrival: int, taken: Sequence[int], gap: int) -> int:
