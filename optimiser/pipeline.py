@@ -47,6 +47,7 @@ from optimiser.routing.weekly import (
     WeeklyCrew,
     dispatch_routes,
     improve_routes,
+    push_insert,
     route_team_day,
 )
 from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
@@ -555,6 +556,7 @@ def _route_call(
         rounds=max(LNS_MIN_ROUNDS, round(time_budget * share * LNS_ROUNDS_PER_SECOND)),
         seed=seed,
     )
+    dispatched = push_insert(team, dispatched, worth)
     slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
     remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
     result = route_team_day(

@@ -26,6 +26,7 @@ from optimiser.routing.weekly import (
     dispatch_routes,
     fill_idle,
     improve_routes,
+    push_insert,
     route_team_day,
 )
 from optimiser.scenario import load_scenario
@@ -220,3 +221,31 @@ def test_dispatch_waits_for_a_new_day_when_it_is_worth_more() -> None:
     assert team.value_steps == [midnight]
     routes = dispatch_routes(team, seed=0, restarts=0)
     assert [stop.arrive for stop in routes["C"].stops] == [midnight]
+
+
+def test_push_insert_goes_far_first_and_pushes_the_visit_near_base() -> None:
+    """Only inserting *before* the planned visit and pushing it back earns both (idle filling cannot).
+
+    H0 is a minute from base, H1 twenty minutes from both; the shift runs 0-80 and a new day starts at
+    minute 50. The route visits H0 at 50 (the new day's first). H1 fits before it only if H0 moves to
+    55 (still the new day's first) and after it not at all (H0 leaves at 65, H1 would be reached at 85).
+    """
+    matrix = {"drive": np.array([[0, 20, 1], [20, 0, 20], [1, 20, 0]], dtype=np.int64)}
+    hotspots = [spot(0, 100.0), spot(1, 10.0)]
+    team = TeamDay(
+        [WeeklyCrew("C", BASE, 0, 80, "drive", 0, frozenset({0, 1}))],
+        hotspots,
+        matrix,
+        weight_at=always,
+        day_of=lambda minute: 0 if minute < 50 else 1,
+        arrivals={},
+    )
+
+    def worth(routes: Mapping[str, RoutedCrew]) -> float:
+        value = {"H0": 100.0, "H1": 10.0}
+        return sum(value[stop.visit_id.split("@")[0]] for route in routes.values() for stop in route.stops)
+
+    start = {"C": RoutedCrew("C", [Stop("H0@50", 50, 65)])}
+    assert fill_idle(team, start, worth)["C"].stops == start["C"].stops
+    pushed = push_insert(team, start, worth)["C"].stops
+    assert [(stop.visit_id.split("@")[0], stop.arrive) for stop in pushed] == [("H1", 20), ("H0", 55)]

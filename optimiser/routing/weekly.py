@@ -627,6 +627,105 @@ def fill_idle(
         best_worth += gain
 
 
+def push_insert(
+    team: TeamDay,
+    routes: Mapping[str, RoutedCrew],
+    worth: Callable[[Mapping[str, RoutedCrew]], float],
+    *,
+    passes: int = 8,
+) -> dict[str, RoutedCrew]:
+    """Insert a visit into a route and push the later stops back, dropping those that no longer fit.
+
+    Why: :func:`fill_idle` only uses waiting time and ruin-and-recreate re-plans forward in time, so
+    neither finds "go to the far hotspot first, then the one near base": on the default week's Sunday
+    night a crew made its 02:00 visit near base and then had no time left for a 352-harm hotspot across
+    town, where going there first and arriving near base at 02:41 earns both. Each candidate (crew,
+    position, hotspot, arrival option) re-times the following stops (each keeps its time if it still can,
+    else takes its first allowed arrival after the new one; a stop with none is dropped) and is judged
+    by ``worth``. Candidates are tried best first by an upper bound on their gain (the new visit's worth
+    plus a visit less of shortfall, when no pushed stop crosses into more value), the best gain is taken,
+    and passes repeat while some insertion gains (at most ``passes``).
+    """
+    best = {c: RoutedCrew(c, list(r.stops), r.break_start) for c, r in routes.items()}
+    best_worth = worth(best)
+    by_spot_id = {h.hotspot_id: h for h in team.hotspots}
+    for _ in range(passes):
+        candidates: list[tuple[float, str, list[Stop]]] = []
+        for crew in team.crews:
+            stops = best[crew.crew_id].stops
+            others = [route.stops for crew_id, route in best.items() if crew_id != crew.crew_id]
+            for position in range(len(stops) + 1):
+                # other crews' visits and this crew's stops before the insertion stay where they are
+                fixed = _taken(team.hotspots, team.arrivals, [*others, stops[:position]])
+                for spot in team.hotspots:
+                    if spot.hotspot in crew.hotspots:
+                        candidates.extend(_pushed_routes(team, crew, stops, position, spot, fixed, by_spot_id))
+        found: tuple[float, str, list[Stop]] | None = None
+        for ceiling, crew_id, stops in sorted(candidates, key=lambda c: (-c[0], c[1], [st.arrive for st in c[2]])):
+            if found is not None and ceiling <= found[0]:
+                break
+            trial = dict(best)
+            trial[crew_id] = RoutedCrew(crew_id, stops, best[crew_id].break_start)
+            gain = worth(trial) - best_worth
+            if gain > 1e-9 and (found is None or gain > found[0]):
+                found = (gain, crew_id, stops)
+        if found is None:
+            break
+        gain, crew_id, stops = found
+        best[crew_id] = RoutedCrew(crew_id, stops, best[crew_id].break_start)
+        best_worth += gain
+    return best
+
+
+def _pushed_routes(
+    team: TeamDay,
+    crew: WeeklyCrew,
+    stops: Sequence[Stop],
+    position: int,
+    spot: DispatchHotspot,
+    fixed: Mapping[int, Sequence[int]],
+    by_spot_id: Mapping[str, DispatchHotspot],
+) -> list[tuple[float, str, list[Stop]]]:
+    """Routes with a visit to ``spot`` inserted at ``position`` and the later stops pushed (see push_insert).
+
+    Each comes with an upper bound on what it can gain: the new visit's worth plus one visit less of
+    shortfall, or infinity when a pushed stop moves to a later day or a heavier window (it may gain too).
+    """
+    matrix = team.matrices[crew.profile]
+    closing = crew.end - crew.break_minutes
+    here = crew.base_location if position == 0 else by_spot_id[stops[position - 1].visit_id.split("@")[0]].location
+    free = crew.start if position == 0 else stops[position - 1].depart
+    latest = closing - int(matrix[spot.location, crew.base_location]) - spot.dwell
+    out = []
+    for arrival, _count in _arrival_options(free + int(matrix[here, spot.location]), latest, spot, fixed, team):
+        taken = {h: list(times) for h, times in fixed.items()}
+        taken[spot.hotspot] = sorted([*taken[spot.hotspot], arrival])
+        route = [*stops[:position], Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)]
+        place, moment = spot.location, arrival + spot.dwell
+        ceiling = spot.harm * (team.weight_at(arrival) + team.shortfall_weight)
+        for stop in stops[position:]:
+            visited = by_spot_id[stop.visit_id.split("@")[0]]
+            earliest = moment + int(matrix[place, visited.location])
+            last = closing - int(matrix[visited.location, crew.base_location]) - visited.dwell
+            if earliest <= stop.arrive and _next_arrival(
+                stop.arrive, stop.arrive, visited, taken, team.weight_at, team.day_of
+            ):
+                at = stop.arrive
+            else:
+                found = _next_arrival(earliest, last, visited, taken, team.weight_at, team.day_of)
+                if found is None:
+                    continue  # no longer fits: dropped
+                at = found[0]
+                if team.day_of(at) != team.day_of(stop.arrive) or team.weight_at(at) > team.weight_at(stop.arrive):
+                    ceiling = math.inf
+            route.append(Stop(f"{visited.hotspot_id}@{at}", at, at + visited.dwell))
+            taken[visited.hotspot] = sorted([*taken[visited.hotspot], at])
+            place, moment = visited.location, at + visited.dwell
+        if moment + int(matrix[place, crew.base_location]) <= closing:
+            out.append((ceiling, crew.crew_id, route))
+    return out
+
+
 def _taken(
     hotspots: Sequence[DispatchHotspot], arrivals: Mapping[int, Sequence[int]], routes: Iterable[Sequence[Stop]]
 ) -> dict[int, list[int]]:
