@@ -49,6 +49,7 @@ from optimiser.routing.weekly import (
     improve_routes,
     push_insert,
     route_team_day,
+    with_breaks,
 )
 from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
 from optimiser.validate import check, recompute_summary, visit_values
@@ -546,7 +547,7 @@ def _route_call(
     dispatched = dispatch_routes(team, seed=seed)
     worth = _team_day_worth(data, day_crews, others, project_of)
     if current is not None:
-        kept = {c.crew_id: _break_at_end(data, c, current.get(c.crew_id, RoutedCrew(c.crew_id))) for c in day_crews}
+        kept = with_breaks(team, current)
         if worth(kept) > worth(dispatched):
             dispatched = kept
     dispatched = improve_routes(
@@ -576,24 +577,6 @@ def _route_call(
         for stop in route.stops:
             arrivals[hotspot_index[stop.visit_id.split("@")[0]]].append(stop.arrive)
     return routed
-
-
-def _break_at_end(data: ProblemData, crew: Crew, route: RoutedCrew) -> RoutedCrew:
-    """A route with its break moved to the end of the shift, as the dispatcher plans.
-
-    The last visits that no longer leave time to get back to base and take the break are dropped (the
-    slot model may have put the break between visits).
-    """
-    matrix = data.matrices[crew.group.profile]
-    index = {h.id: h.index for h in data.hotspots}
-    stops = list(route.stops)
-    closing = crew.group.end - crew.group.break_minutes
-    while stops:
-        last = data.hotspots[index[stops[-1].visit_id.split("@")[0]]].location
-        if stops[-1].depart + int(matrix[last, crew.group.base_location]) <= closing:
-            break
-        stops.pop()
-    return RoutedCrew(crew.crew_id, stops, closing if crew.group.break_minutes else None)
 
 
 def _free_slots(

@@ -23,11 +23,13 @@ from optimiser.routing.weekly import (
     VisitSlot,
     WeeklyCrew,
     _first_allowed,
+    break_start,
     dispatch_routes,
     fill_idle,
     improve_routes,
     push_insert,
     route_team_day,
+    with_breaks,
 )
 from optimiser.scenario import load_scenario
 
@@ -101,17 +103,29 @@ def test_fill_idle_inserts_into_a_waiting_gap_and_keeps_the_revisit_gap() -> Non
 
 
 def test_fill_idle_respects_other_teams_arrivals_and_the_break() -> None:
-    """Another team's visit at H1 (minute 60) blocks H1 until 180; the break (30 min) is kept at the end."""
+    """Another team's visit at H1 (minute 60) blocks H1 until 180; the 30-min break still fits somewhere.
+
+    H1 at 180-195 (back at 200, the shift's end) fits only with the break in the idle time before it,
+    which is where it must then be.
+    """
     hotspots = [spot(0, 10.0), spot(1, 4.0)]
     crews = [crew("C", 0, 200, break_minutes=30)]
     routes = {"C": RoutedCrew("C", [Stop("H0@5", 5, 20)], 170)}
     worth = contract_worth(hotspots, {1: [60]})
-    filled = fill_idle(TeamDay(crews, hotspots, MATRIX, always, whole_day, {1: [60]}), routes, worth)
-    for stop in filled["C"].stops:
+    filled = fill_idle(TeamDay(crews, hotspots, MATRIX, always, whole_day, {1: [60]}), routes, worth)["C"]
+    assert ("H1@180", 180) in [(stop.visit_id, stop.arrive) for stop in filled.stops]
+    for stop in filled.stops:
         if stop.visit_id.startswith("H1"):
             assert abs(stop.arrive - 60) >= 120
-        back = MATRIX["drive"][int(stop.visit_id[1]), BASE]
-        assert stop.depart + back + 30 <= 200
+    # every leg fits, and the one the break falls in fits the break too
+    assert filled.break_start is not None
+    brk = (filled.break_start, filled.break_start + 30)
+    path = [(BASE, 0)] + [(int(s.visit_id[1]), s.arrive, s.depart) for s in filled.stops] + [(BASE, 200)]
+    legs = [(path[0][0], 0, *path[1][:2])] + [(a[0], a[2], b[0], b[1]) for a, b in pairwise(path[1:]) if len(a) == 3]
+    for origin, leave, target, reach in legs:
+        pause = 30 if leave <= brk[0] and brk[1] <= reach else 0
+        assert reach - leave >= MATRIX["drive"][origin, target] + pause
+    assert any(leave <= brk[0] and brk[1] <= reach for _, leave, _, reach in legs)
 
 
 def test_improve_routes_never_worse_and_repeats_for_a_seed() -> None:
@@ -183,22 +197,36 @@ def test_fill_idle_keeps_the_daily_visit_cap() -> None:
     assert names.count("H0") == 2 and names.count("H1") == 1
 
 
-def test_break_at_end_drops_only_the_visits_that_leave_no_time_for_it() -> None:
-    """mixed.yaml: a route whose last visit ends just before the shift does (break taken mid-route) keeps
-    every visit that still leaves time to travel back and take the break at the end."""
-    scenario = load_scenario(DATA / "mixed.yaml").scenario
-    data = build(scenario, scenario.default_week_start)
-    roster = solve_roster(data, SolverParams(time_limit_seconds=10, workers=1, deterministic_time=5))
-    crew = next(c for c in pipeline._form_crews(data, roster) if c.group.break_minutes > 0)
-    hotspot = data.hotspots[sorted(crew.group.hotspots)[0]]
-    back = int(data.matrices[crew.group.profile][hotspot.location, crew.group.base_location])
-    closing = crew.group.end - crew.group.break_minutes
-    early = Stop(f"{hotspot.id}@a", closing - back - 200, closing - back - 185)
-    fits = Stop(f"{hotspot.id}@b", closing - back - 15, closing - back)
-    late = Stop(f"{hotspot.id}@c", crew.group.end - back - 15, crew.group.end - back)
-    moved = pipeline._break_at_end(data, crew, RoutedCrew(crew.crew_id, [early, fits, late], early.depart))
-    assert moved.stops == [early, fits]
-    assert moved.break_start == closing
+def test_break_goes_where_the_route_leaves_time_for_it() -> None:
+    """The shift's end when there is room, else the first idle span long enough, else no route at all."""
+    location = {"H0": 0, "H1": 1}.__getitem__
+
+    def at(stops: list[Stop]) -> int | None:
+        return break_start(crew("C", 0, 100, break_minutes=20), stops, MATRIX["drive"], lambda s: location(s.visit_id))
+
+    assert at([Stop("H0", 5, 20)]) == 80  # back at 25: the end has room
+    assert at([Stop("H0", 5, 20), Stop("H1", 60, 75), Stop("H0", 85, 90)]) == 20  # 30 idle after the leg
+    with pytest.raises(ValueError):
+        at([Stop("H0", 5, 20), Stop("H1", 30, 45), Stop("H0", 65, 80)])  # idle 0, 0, 10 and 15 minutes
+    assert break_start(crew("C", 0, 100), [], MATRIX["drive"], lambda s: 0) is None
+
+
+def test_dispatch_uses_the_shift_end_once_the_crew_has_waited_for_its_break() -> None:
+    """A crew that waits out a revisit gap takes its break then, and works to the end of its shift.
+
+    One hotspot 5 minutes from base, a 60-minute revisit gap, a 0-100 shift with a 20-minute break. The
+    first visit is at 5-20; the next allowed is at 65 (45 minutes of waiting): it leaves at 80 and is back
+    at 85, which only fits if the break is not kept for 80-100 (the old rule made one visit only).
+    """
+    team = TeamDay(
+        [crew("C", 0, 100, break_minutes=20)], [spot(0, 10.0, gap=60)], MATRIX, always, whole_day, arrivals={}
+    )
+    routes = dispatch_routes(team, seed=0, restarts=0)
+    assert [stop.arrive for stop in routes["C"].stops] == [5, 65]
+    assert routes["C"].break_start == 20
+    # a route from elsewhere with its break at the end is moved to where the search expects it
+    assert with_breaks(team, {"C": RoutedCrew("C", routes["C"].stops, 80)})["C"].break_start == 20
+    assert with_breaks(team, {})["C"] == RoutedCrew("C", [], 80)
 
 
 def test_dispatch_waits_for_a_new_day_when_it_is_worth_more() -> None:
@@ -249,3 +277,19 @@ def test_push_insert_goes_far_first_and_pushes_the_visit_near_base() -> None:
     assert fill_idle(team, start, worth)["C"].stops == start["C"].stops
     pushed = push_insert(team, start, worth)["C"].stops
     assert [(stop.visit_id.split("@")[0], stop.arrive) for stop in pushed] == [("H1", 20), ("H0", 55)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_visits_that_day_matches_a_scan(seed: int) -> None:
+    """The bisecting day count equals counting the taken arrivals whose day of arrival is the same."""
+    rng = random.Random(seed)
+    offset = rng.randint(0, 1439)  # days start at an odd minute (a clock change, another time zone)
+
+    def day_of(minute: int) -> int:
+        return (minute + offset) // 1440
+
+    start = rng.randint(0, 3000)
+    team = TeamDay([crew("C", start, start + 600)], [], MATRIX, always, day_of, {})
+    taken = sorted(rng.sample(range(start - 2000, start + 2600), 30))
+    for arrival in range(start, start + 600, 7):
+        assert team.visits_that_day(arrival, taken) == sum(1 for t in taken if day_of(t) == day_of(arrival))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -236,7 +236,7 @@ def route_team_day(
     greedy = {
         c: RoutedCrew(c, [st for st in r.stops if st.visit_id in arrive], r.break_start) for c, r in initial.items()
     }
-    _hint(model, greedy, crews, usable, arrive, present, serve, break_after, break_ends, arcs_of, node_index)
+    _hint(model, greedy, crews, usable, arrive, present, serve, break_after, break_ends, arcs_of, node_index, matrices)
     gains = [(present[s.slot_id], math.floor(s.value * VALUE_SCALE)) for s in usable]
     # a small nudge to take breaks between visits rather than at either end of a shift
     nudges = [(literal, -1) for ends in break_ends.values() for literal in ends]
@@ -307,6 +307,7 @@ def _hint(
     break_ends: Mapping[str, tuple[cp_model.IntVar, cp_model.IntVar]],
     arcs_of: Mapping[str, Mapping[tuple[int, int], cp_model.IntVar]],
     node_index: Mapping[str, Mapping[str, int]],
+    matrices: Mapping[str, np.ndarray],
 ) -> None:
     """Hint the insertion routes so CP-SAT starts from a complete feasible solution."""
     served_by = {stop.visit_id: (crew_id, stop) for crew_id, r in greedy.items() for stop in r.stops}
@@ -318,12 +319,24 @@ def _hint(
             model.add_hint(arrive[slot.slot_id], arrive[slot.slot_id].proto.domain[0])
     for (crew_id, slot_id), var in serve.items():
         model.add_hint(var, served_by.get(slot_id, ("", None))[0] == crew_id)
-    for var in break_after.values():
-        model.add_hint(var, 0)
+    # the break where :func:`break_start` puts it: the shift's end, else the first idle span long enough
+    location = {slot.slot_id: slot.location for slot in slots}
+    taken_after: set[tuple[str, str]] = set()
     for crew in crews:
         start_lit, end_lit = break_ends[crew.crew_id]
-        model.add_hint(start_lit, 0)
-        model.add_hint(end_lit, 1 if crew.break_minutes else 0)
+        stops = greedy[crew.crew_id].stops if crew.crew_id in greedy else []
+        where = "none"
+        if crew.break_minutes:
+            spans = _idle_spans(crew, stops, matrices[crew.profile], lambda stop: location[stop.visit_id])
+            fitting = [i for i, (_, slack) in enumerate(spans) if slack >= crew.break_minutes]
+            where = "end" if not fitting or fitting[-1] == len(spans) - 1 else "start" if fitting[0] == 0 else "after"
+            if where == "after":
+                taken_after.add((crew.crew_id, stops[fitting[0] - 1].visit_id))
+        model.add_hint(start_lit, where == "start")
+        model.add_hint(end_lit, where == "end")
+    for key, var in break_after.items():
+        model.add_hint(var, key in taken_after)
+    for crew in crews:
         if crew.crew_id not in node_index:
             continue
         nodes = node_index[crew.crew_id]
@@ -433,6 +446,26 @@ class TeamDay:
     shortfall_weight: float = 0.0
 
     @cached_property
+    def day_starts(self) -> list[int]:
+        """First minutes of the days of arrival from a day before the first shift to a day after the last."""
+        if not self.crews:
+            return []
+        first = min(c.start for c in self.crews) - 1440
+        last = max(c.end for c in self.crews) + 1440
+        starts = []
+        for minute in range(first, last + 60, 60):  # at most one day starts in any hour
+            if self.day_of(minute) != self.day_of(minute - 60):
+                starts.append(next(m for m in range(minute - 59, minute + 1) if self.day_of(m) != self.day_of(m - 1)))
+        return starts
+
+    def visits_that_day(self, arrival: int, taken: Sequence[int]) -> int:
+        """How many of the sorted ``taken`` arrivals fall on the day of ``arrival`` (bisection, no scan)."""
+        position = bisect_right(self.day_starts, arrival)
+        lo = self.day_starts[position - 1] if position > 0 else -(10**9)
+        hi = self.day_starts[position] if position < len(self.day_starts) else 10**9
+        return bisect_left(taken, hi) - bisect_left(taken, lo)
+
+    @cached_property
     def value_steps(self) -> list[int]:
         """Minutes from which a visit is worth more than a minute earlier: a new day of arrival or a heavier window.
 
@@ -477,7 +510,8 @@ def _dispatch_once(
 
     Value is the contract's (harm x window weight at arrival x factor^(k-1) for the k-th visit of the
     day), the revisit gap and daily visit cap are kept against every visit already made (``arrivals``
-    holds other crews' and teams' visits), and each crew keeps its break for the end of its shift. A
+    holds other crews' and teams' visits), and each crew keeps its break for the end of its shift unless
+    it has already waited that long somewhere (the break is taken there: :func:`break_start`). A
     seeded jitter on near-ties varies visit orders from day to day (unpredictable presence).
 
     ``kept`` routes are taken as made (each crew goes on from its last kept visit) and only the crews in
@@ -491,6 +525,14 @@ def _dispatch_once(
     taken = _taken(hotspots, team.arrivals, kept.values())
     routes = {c.crew_id: RoutedCrew(c.crew_id, list(kept.get(c.crew_id, ()))) for c in crews}
     state = {c.crew_id: (c.start, c.base_location) for c in crews}
+    location_of = _stop_location(hotspots)
+    rested = {
+        c.crew_id: any(
+            slack >= c.break_minutes
+            for _, slack in _idle_spans(c, routes[c.crew_id].stops, matrices[c.profile], location_of)[:-1]
+        )
+        for c in crews
+    }
     for crew_id, stops in kept.items():
         if stops:
             state[crew_id] = (stops[-1].depart, by_spot_id[stops[-1].visit_id.split("@")[0]].location)
@@ -505,9 +547,12 @@ def _dispatch_once(
         for spot in hotspots:
             if spot.hotspot not in crew.hotspots:
                 continue
-            latest = crew.end - crew.break_minutes - int(matrix[spot.location, crew.base_location]) - spot.dwell
+            latest = crew.end - int(matrix[spot.location, crew.base_location]) - spot.dwell
             earliest = free + int(matrix[location, spot.location])
             for arrival, count in _arrival_options(earliest, latest, spot, taken, team):
+                waited = arrival - earliest >= crew.break_minutes  # the break is taken in the wait
+                if not (rested[crew_id] or waited or arrival <= latest - crew.break_minutes):
+                    continue  # no time left for the break: not taken yet, not here, not at the end
                 value = spot.harm * weight_at(arrival) * spot.factor**count
                 rate = value / (arrival - free + spot.dwell) * (1 + noise * rng.random())
                 if best is None or rate > best[0]:
@@ -519,11 +564,14 @@ def _dispatch_once(
         total += value
         slot_id = f"{spot.hotspot_id}@{arrival}"
         routes[crew_id].stops.append(Stop(slot_id, arrival, arrival + spot.dwell))
+        if arrival - free - int(matrix[location, spot.location]) >= crew.break_minutes:
+            rested[crew_id] = True  # waited long enough here to take the break
         taken[spot.hotspot] = sorted([*taken[spot.hotspot], arrival])
         state[crew_id] = (arrival + spot.dwell, spot.location)
     for crew in crews:
-        if crew.break_minutes:
-            routes[crew.crew_id].break_start = crew.end - crew.break_minutes
+        routes[crew.crew_id].break_start = break_start(
+            crew, routes[crew.crew_id].stops, matrices[crew.profile], location_of
+        )
     return routes, total
 
 
@@ -580,6 +628,8 @@ def fill_idle(
     best = {c: RoutedCrew(c, list(r.stops), r.break_start) for c, r in routes.items()}
     best_worth = worth(best)
     by_spot_id = {h.hotspot_id: h for h in team.hotspots}
+    location_of = _stop_location(team.hotspots)
+    crew_of = {crew.crew_id: crew for crew in team.crews}
     shortest_dwell = min((h.dwell for h in team.hotspots), default=0)
     while True:
         taken = _taken(team.hotspots, team.arrivals, [route.stops for route in best.values()])
@@ -589,12 +639,15 @@ def fill_idle(
             stops = best[crew.crew_id].stops
             places = [crew.base_location] + [by_spot_id[st.visit_id.split("@")[0]].location for st in stops]
             frees = [crew.start] + [st.depart for st in stops]
+            # the break fits after an insertion into span p if another span holds it or a part of p does
+            rests = [slack >= crew.break_minutes for _, slack in _idle_spans(crew, stops, matrix, location_of)]
             for position in range(len(stops) + 1):
+                rested_elsewhere = sum(rests) - rests[position] > 0
                 here, free = places[position], frees[position]
                 if position < len(stops):
                     next_place, next_arrive = places[position + 1], stops[position].arrive
                 else:
-                    next_place, next_arrive = crew.base_location, crew.end - crew.break_minutes
+                    next_place, next_arrive = crew.base_location, crew.end
                 if next_arrive - free < shortest_dwell:
                     continue
                 for spot in team.hotspots:
@@ -604,6 +657,12 @@ def fill_idle(
                     earliest = free + int(matrix[here, spot.location])
                     for arrival, _count in _arrival_options(earliest, latest, spot, taken, team):
                         stop = Stop(f"{spot.hotspot_id}@{arrival}", arrival, arrival + spot.dwell)
+                        if not (
+                            rested_elsewhere
+                            or arrival - earliest >= crew.break_minutes
+                            or latest - arrival >= crew.break_minutes
+                        ):
+                            continue  # no span left for the break
                         # no insertion gains more than the visit's own worth plus one visit less of shortfall
                         ceiling = spot.harm * (team.weight_at(arrival) + team.shortfall_weight)
                         candidates.append((ceiling, crew.crew_id, position, stop))
@@ -613,9 +672,7 @@ def fill_idle(
                 break
             stops = best[crew_id].stops
             trial = dict(best)
-            trial[crew_id] = RoutedCrew(
-                crew_id, [*stops[:position], stop, *stops[position:]], best[crew_id].break_start
-            )
+            trial[crew_id] = RoutedCrew(crew_id, [*stops[:position], stop, *stops[position:]])
             gain = worth(trial) - best_worth
             if gain > 1e-9 and (found is None or gain > found[0]):
                 found = (gain, crew_id, position, stop)
@@ -623,7 +680,11 @@ def fill_idle(
             return best
         gain, crew_id, position, stop = found
         stops = best[crew_id].stops
-        best[crew_id] = RoutedCrew(crew_id, [*stops[:position], stop, *stops[position:]], best[crew_id].break_start)
+        crew = crew_of[crew_id]
+        inserted = [*stops[:position], stop, *stops[position:]]
+        best[crew_id] = RoutedCrew(
+            crew_id, inserted, break_start(crew, inserted, team.matrices[crew.profile], location_of)
+        )
         best_worth += gain
 
 
@@ -649,6 +710,7 @@ def push_insert(
     best = {c: RoutedCrew(c, list(r.stops), r.break_start) for c, r in routes.items()}
     best_worth = worth(best)
     by_spot_id = {h.hotspot_id: h for h in team.hotspots}
+    crew_of = {crew.crew_id: crew for crew in team.crews}
     for _ in range(passes):
         candidates: list[tuple[float, str, list[Stop]]] = []
         for crew in team.crews:
@@ -665,14 +727,17 @@ def push_insert(
             if found is not None and ceiling <= found[0]:
                 break
             trial = dict(best)
-            trial[crew_id] = RoutedCrew(crew_id, stops, best[crew_id].break_start)
+            trial[crew_id] = RoutedCrew(crew_id, stops)
             gain = worth(trial) - best_worth
             if gain > 1e-9 and (found is None or gain > found[0]):
                 found = (gain, crew_id, stops)
         if found is None:
             break
         gain, crew_id, stops = found
-        best[crew_id] = RoutedCrew(crew_id, stops, best[crew_id].break_start)
+        crew = crew_of[crew_id]
+        best[crew_id] = RoutedCrew(
+            crew_id, stops, break_start(crew, stops, team.matrices[crew.profile], _stop_location(team.hotspots))
+        )
         best_worth += gain
     return best
 
@@ -692,7 +757,7 @@ def _pushed_routes(
     shortfall, or infinity when a pushed stop moves to a later day or a heavier window (it may gain too).
     """
     matrix = team.matrices[crew.profile]
-    closing = crew.end - crew.break_minutes
+    closing = crew.end  # the break goes wherever the route leaves time for it (checked at the end)
     here = crew.base_location if position == 0 else by_spot_id[stops[position - 1].visit_id.split("@")[0]].location
     free = crew.start if position == 0 else stops[position - 1].depart
     latest = closing - int(matrix[spot.location, crew.base_location]) - spot.dwell
@@ -707,12 +772,10 @@ def _pushed_routes(
             visited = by_spot_id[stop.visit_id.split("@")[0]]
             earliest = moment + int(matrix[place, visited.location])
             last = closing - int(matrix[visited.location, crew.base_location]) - visited.dwell
-            if earliest <= stop.arrive and _next_arrival(
-                stop.arrive, stop.arrive, visited, taken, team.weight_at, team.day_of
-            ):
+            if earliest <= stop.arrive and _next_arrival(stop.arrive, stop.arrive, visited, taken, team):
                 at = stop.arrive
             else:
-                found = _next_arrival(earliest, last, visited, taken, team.weight_at, team.day_of)
+                found = _next_arrival(earliest, last, visited, taken, team)
                 if found is None:
                     continue  # no longer fits: dropped
                 at = found[0]
@@ -721,9 +784,81 @@ def _pushed_routes(
             route.append(Stop(f"{visited.hotspot_id}@{at}", at, at + visited.dwell))
             taken[visited.hotspot] = sorted([*taken[visited.hotspot], at])
             place, moment = visited.location, at + visited.dwell
-        if moment + int(matrix[place, crew.base_location]) <= closing:
+        if moment + int(matrix[place, crew.base_location]) <= closing and _break_fits(
+            crew, route, matrix, lambda stop: by_spot_id[stop.visit_id.split("@")[0]].location
+        ):
             out.append((ceiling, crew.crew_id, route))
     return out
+
+
+def with_breaks(team: TeamDay, routes: Mapping[str, RoutedCrew]) -> dict[str, RoutedCrew]:
+    """Each crew's route (empty if missing) with its break placed by :func:`break_start`.
+
+    For routes made elsewhere (the slot model, an earlier pass) that the search goes on from: their
+    stops stand, the break moves to where this module's moves expect it.
+    """
+    location_of = _stop_location(team.hotspots)
+    out = {}
+    for crew in team.crews:
+        stops = list(routes[crew.crew_id].stops) if crew.crew_id in routes else []
+        out[crew.crew_id] = RoutedCrew(
+            crew.crew_id, stops, break_start(crew, stops, team.matrices[crew.profile], location_of)
+        )
+    return out
+
+
+def _stop_location(hotspots: Sequence[DispatchHotspot]) -> Callable[[Stop], int]:
+    """Where a stop is: its hotspot's location (a stop's id starts with its hotspot's id)."""
+    location = {h.hotspot_id: h.location for h in hotspots}
+    return lambda stop: location[stop.visit_id.split("@")[0]]
+
+
+def _idle_spans(
+    crew: WeeklyCrew, stops: Sequence[Stop], matrix: np.ndarray, location_of: Callable[[Stop], int]
+) -> list[tuple[int, int]]:
+    """(first minute, idle minutes) of each span of a route: before the first stop, between stops, after the last.
+
+    Idle minutes are what the span leaves after its leg (to the next stop, or back to base by the shift's end).
+    """
+    spans = []
+    place, free = crew.base_location, crew.start
+    for stop in stops:
+        here = location_of(stop)
+        spans.append((free, stop.arrive - free - int(matrix[place, here])))
+        place, free = here, stop.depart
+    spans.append((free, crew.end - free - int(matrix[place, crew.base_location])))
+    return spans
+
+
+def _break_fits(
+    crew: WeeklyCrew, stops: Sequence[Stop], matrix: np.ndarray, location_of: Callable[[Stop], int]
+) -> bool:
+    """Whether some span of the route leaves the crew's whole break (the rules only ask that it lies in the shift)."""
+    return crew.break_minutes == 0 or any(
+        slack >= crew.break_minutes for _, slack in _idle_spans(crew, stops, matrix, location_of)
+    )
+
+
+def break_start(
+    crew: WeeklyCrew, stops: Sequence[Stop], matrix: np.ndarray, location_of: Callable[[Stop], int]
+) -> int | None:
+    """When the crew takes its break: at the shift's end if there is time, else in the first idle span long enough.
+
+    The break starts at the span's first minute (the leg follows it); None for a crew with no break.
+
+    Why not always at the end: a late crew's last minutes (02:40-03:00) are after midnight, where the
+    next day's first visits are worth the most, while it often waits for a revisit gap earlier on.
+    Raises ValueError when no span is long enough (the search only builds routes where one is).
+    """
+    if crew.break_minutes == 0:
+        return None
+    spans = _idle_spans(crew, stops, matrix, location_of)
+    if spans[-1][1] >= crew.break_minutes:
+        return crew.end - crew.break_minutes
+    for first, slack in spans:
+        if slack >= crew.break_minutes:
+            return first
+    raise ValueError(f"crew {crew.crew_id}: no idle span of {crew.break_minutes} min for the break")
 
 
 def _taken(
@@ -745,8 +880,7 @@ def _next_arrival(
     latest: int,
     spot: DispatchHotspot,
     taken: Mapping[int, Sequence[int]],
-    weight_at: Callable[[int], float],
-    day_of: Callable[[int], int],
+    team: TeamDay,
 ) -> tuple[int, int] | None:
     """First arrival in [earliest, latest] that a visit to ``spot`` may make, and the day's visits before it.
 
@@ -754,14 +888,13 @@ def _next_arrival(
     cap in target-dwell visits); None when there is none.
     """
     arrival = _first_allowed(earliest, taken[spot.hotspot], spot.gap)
-    windowed = _next_weighted(arrival, weight_at, limit=latest + 1)
+    windowed = _next_weighted(arrival, team.weight_at, limit=latest + 1)
     if windowed is None:
         return None
     arrival = _first_allowed(windowed, taken[spot.hotspot], spot.gap)
-    if arrival > latest or weight_at(arrival) <= 0:
+    if arrival > latest or team.weight_at(arrival) <= 0:
         return None
-    day = day_of(arrival)
-    count = sum(1 for t in taken[spot.hotspot] if day_of(t) == day)
+    count = team.visits_that_day(arrival, taken[spot.hotspot])
     return None if count >= spot.cap_visits else (arrival, count)
 
 
@@ -776,7 +909,7 @@ def _arrival_options(
     look-up). Each option is (arrival, visits that day before it), as :func:`_next_arrival` gives.
     """
     options = []
-    found = _next_arrival(earliest, latest, spot, taken, team.weight_at, team.day_of)
+    found = _next_arrival(earliest, latest, spot, taken, team)
     if found is not None:
         options.append(found)
     steps = team.value_steps
@@ -784,7 +917,7 @@ def _arrival_options(
     for step in steps[position : position + STEPS_AHEAD]:
         if step > min(latest, earliest + WAIT_HORIZON):
             break
-        later = _next_arrival(step, latest, spot, taken, team.weight_at, team.day_of)
+        later = _next_arrival(step, latest, spot, taken, team)
         if later is not None and all(later[0] != arrival for arrival, _ in options):
             options.append(later)
     return options
