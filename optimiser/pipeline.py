@@ -559,6 +559,7 @@ def _route_call(
     )
     dispatched = push_insert(team, dispatched, worth)
     slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
+    initial = with_breaks(team, initial)  # a stop that found no slot leaves a longer wait: re-place the break
     remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
     result = route_team_day(
         weekly_crews,
