@@ -710,6 +710,7 @@ def push_insert(
     best = {c: RoutedCrew(c, list(r.stops), r.break_start) for c, r in routes.items()}
     best_worth = worth(best)
     by_spot_id = {h.hotspot_id: h for h in team.hotspots}
+    location_of = _stop_location(team.hotspots)
     crew_of = {crew.crew_id: crew for crew in team.crews}
     for _ in range(passes):
         candidates: list[tuple[float, str, list[Stop]]] = []
@@ -721,7 +722,9 @@ def push_insert(
                 fixed = _taken(team.hotspots, team.arrivals, [*others, stops[:position]])
                 for spot in team.hotspots:
                     if spot.hotspot in crew.hotspots:
-                        candidates.extend(_pushed_routes(team, crew, stops, position, spot, fixed, by_spot_id))
+                        candidates.extend(
+                            _pushed_routes(team, crew, stops, position, spot, fixed, by_spot_id, location_of)
+                        )
         found: tuple[float, str, list[Stop]] | None = None
         for ceiling, crew_id, stops in sorted(candidates, key=lambda c: (-c[0], c[1], [st.arrive for st in c[2]])):
             if found is not None and ceiling <= found[0]:
@@ -735,9 +738,7 @@ def push_insert(
             break
         gain, crew_id, stops = found
         crew = crew_of[crew_id]
-        best[crew_id] = RoutedCrew(
-            crew_id, stops, break_start(crew, stops, team.matrices[crew.profile], _stop_location(team.hotspots))
-        )
+        best[crew_id] = RoutedCrew(crew_id, stops, break_start(crew, stops, team.matrices[crew.profile], location_of))
         best_worth += gain
     return best
 
@@ -750,6 +751,7 @@ def _pushed_routes(
     spot: DispatchHotspot,
     fixed: Mapping[int, Sequence[int]],
     by_spot_id: Mapping[str, DispatchHotspot],
+    location_of: Callable[[Stop], int],
 ) -> list[tuple[float, str, list[Stop]]]:
     """Routes with a visit to ``spot`` inserted at ``position`` and the later stops pushed (see push_insert).
 
@@ -758,7 +760,7 @@ def _pushed_routes(
     """
     matrix = team.matrices[crew.profile]
     closing = crew.end  # the break goes wherever the route leaves time for it (checked at the end)
-    here = crew.base_location if position == 0 else by_spot_id[stops[position - 1].visit_id.split("@")[0]].location
+    here = crew.base_location if position == 0 else location_of(stops[position - 1])
     free = crew.start if position == 0 else stops[position - 1].depart
     latest = closing - int(matrix[spot.location, crew.base_location]) - spot.dwell
     out = []
@@ -784,9 +786,7 @@ def _pushed_routes(
             route.append(Stop(f"{visited.hotspot_id}@{at}", at, at + visited.dwell))
             taken[visited.hotspot] = sorted([*taken[visited.hotspot], at])
             place, moment = visited.location, at + visited.dwell
-        if moment + int(matrix[place, crew.base_location]) <= closing and _break_fits(
-            crew, route, matrix, lambda stop: by_spot_id[stop.visit_id.split("@")[0]].location
-        ):
+        if moment + int(matrix[place, crew.base_location]) <= closing and _break_fits(crew, route, matrix, location_of):
             out.append((ceiling, crew.crew_id, route))
     return out
 
