@@ -325,15 +325,17 @@ def _hint(
     for crew in crews:
         start_lit, end_lit = break_ends[crew.crew_id]
         stops = greedy[crew.crew_id].stops if crew.crew_id in greedy else []
-        where = "none"
+        span = None  # no break: neither end of the shift
         if crew.break_minutes:
             spans = _idle_spans(crew, stops, matrices[crew.profile], lambda stop: location[stop.visit_id])
-            fitting = [i for i, (_, slack) in enumerate(spans) if slack >= crew.break_minutes]
-            where = "end" if not fitting or fitting[-1] == len(spans) - 1 else "start" if fitting[0] == 0 else "after"
-            if where == "after":
-                taken_after.add((crew.crew_id, stops[fitting[0] - 1].visit_id))
-        model.add_hint(start_lit, where == "start")
-        model.add_hint(end_lit, where == "end")
+            try:
+                span = _break_span(crew, spans)
+            except ValueError:  # a hint only: CP-SAT places the break itself
+                span = len(spans) - 1
+            if 0 < span < len(spans) - 1:
+                taken_after.add((crew.crew_id, stops[span - 1].visit_id))
+        model.add_hint(start_lit, span == 0 and len(stops) > 0)
+        model.add_hint(end_lit, span is not None and span == len(stops))
     for key, var in break_after.items():
         model.add_hint(var, key in taken_after)
     for crew in crews:
@@ -477,11 +479,8 @@ class TeamDay:
             return []
         first = min(c.start for c in self.crews)
         last = max(c.end for c in self.crews)
-        steps = []
-        for minute in range(first + 1, last + 1):
-            if self.day_of(minute) != self.day_of(minute - 1) or self.weight_at(minute) > self.weight_at(minute - 1):
-                steps.append(minute)
-        return steps
+        heavier = [m for m in range(first + 1, last + 1) if self.weight_at(m) > self.weight_at(m - 1)]
+        return sorted({*heavier, *(m for m in self.day_starts if first < m <= last)})
 
 
 def dispatch_routes(team: TeamDay, *, seed: int = 0, restarts: int = 16) -> dict[str, RoutedCrew]:
@@ -543,7 +542,7 @@ def _dispatch_once(
         crew = by_id[crew_id]
         free, location = state[crew_id]
         matrix = matrices[crew.profile]
-        best: tuple[float, int, DispatchHotspot, float] | None = None
+        best: tuple[float, int, DispatchHotspot, float, bool] | None = None
         for spot in hotspots:
             if spot.hotspot not in crew.hotspots:
                 continue
@@ -556,16 +555,15 @@ def _dispatch_once(
                 value = spot.harm * weight_at(arrival) * spot.factor**count
                 rate = value / (arrival - free + spot.dwell) * (1 + noise * rng.random())
                 if best is None or rate > best[0]:
-                    best = (rate, arrival, spot, value)
+                    best = (rate, arrival, spot, value, waited)
         if best is None:
             active.discard(crew_id)
             continue
-        _rate, arrival, spot, value = best
+        _rate, arrival, spot, value, waited = best
         total += value
         slot_id = f"{spot.hotspot_id}@{arrival}"
         routes[crew_id].stops.append(Stop(slot_id, arrival, arrival + spot.dwell))
-        if arrival - free - int(matrix[location, spot.location]) >= crew.break_minutes:
-            rested[crew_id] = True  # waited long enough here to take the break
+        rested[crew_id] = rested[crew_id] or waited  # waited long enough here to take the break
         taken[spot.hotspot] = sorted([*taken[spot.hotspot], arrival])
         state[crew_id] = (arrival + spot.dwell, spot.location)
     for crew in crews:
@@ -853,11 +851,17 @@ def break_start(
     if crew.break_minutes == 0:
         return None
     spans = _idle_spans(crew, stops, matrix, location_of)
+    span = _break_span(crew, spans)
+    return crew.end - crew.break_minutes if span == len(spans) - 1 else spans[span][0]
+
+
+def _break_span(crew: WeeklyCrew, spans: Sequence[tuple[int, int]]) -> int:
+    """Index of the idle span that holds the break: the last (the shift's end) if it can, else the first that can."""
     if spans[-1][1] >= crew.break_minutes:
-        return crew.end - crew.break_minutes
-    for first, slack in spans:
+        return len(spans) - 1
+    for index, (_first, slack) in enumerate(spans):
         if slack >= crew.break_minutes:
-            return first
+            return index
     raise ValueError(f"crew {crew.crew_id}: no idle span of {crew.break_minutes} min for the break")
 
 
