@@ -440,6 +440,17 @@ def test_fairness() -> None:
     assert len({exact.options[i].day for i in best.shifts}) == 2
 
 
+def test_fairness_spreads_over_rostered_people_only() -> None:
+    """officers.yaml, hours weight 0.1: the budget buys one double crew-day (O-01 and O-02, 4 h each);
+    O-03 works no shift, so, as the contract counts it (rostered people only), the spread is 0 and the
+    optimum is 2 visits = 16. Counting O-03 at 0 h would charge 0.4 and prove a bound of 15.6, below the
+    plan's objective: an invalid bound."""
+    best = run(problem("officers", "soft_weights.hours_spread=0.1", "soft_weights.nights_spread=0.5"))
+    assert best.soft["hours_spread"] == pytest.approx(0.0)
+    assert best.objective == pytest.approx(TWO_VISITS, abs=TOL)
+    assert len(best.shifts) == 2
+
+
 # --------------------------------------------------------------------------------------------------
 # every rule has a test; the solve reports and repeats
 # --------------------------------------------------------------------------------------------------

@@ -681,43 +681,71 @@ def define_visit_shortfall(
     return terms
 
 
-def _spread(model: cp_model.CpModel, values: Sequence[cp_model.LinearExprT], name: str, upper: int) -> cp_model.IntVar:
+def _spread(
+    model: cp_model.CpModel,
+    values: Sequence[cp_model.LinearExprT],
+    rostered: Sequence[cp_model.IntVar],
+    name: str,
+    upper: int,
+) -> cp_model.IntVar:
+    """The spread (largest less smallest) of ``values`` among the people rostered this week, as the contract counts.
+
+    A person with no shift is out of the spread (the contract's ``recompute_summary`` counts rostered
+    people only); counting them at zero would penalise plans more than the contract does and make the
+    model's bound invalid when a spread weight is set.
+    """
     high = model.new_int_var(0, upper, f"{name}_max")
     low = model.new_int_var(0, upper, f"{name}_min")
-    for value in values:
+    for value, works in zip(values, rostered, strict=True):
         model.add(high >= value)
-        model.add(low <= value)
+        model.add(low <= value + upper * (1 - works))
     spread = model.new_int_var(0, upper, name)
-    model.add(spread == high - low)
+    model.add(spread >= high - low)
     return spread
+
+
+def _rostered(model: cp_model.CpModel, data: ProblemData, v: RosterVars, person: str) -> cp_model.IntVar:
+    """A literal true exactly when ``person`` works at least one shift this week."""
+    shifts = [v.shift[o.index] for o in data.options if o.person == person]
+    works = model.new_bool_var(f"rostered[{person}]")
+    if not shifts:
+        model.add(works == 0)
+        return works
+    model.add_max_equality(works, shifts)
+    return works
 
 
 def define_fairness(
     model: cp_model.CpModel, data: ProblemData, v: RosterVars
 ) -> dict[str, list[tuple[cp_model.LinearExprT, float]]]:
-    """Soft: spread (max - min) of paid hours, nights and weekend shifts within each role."""
+    """Soft: spread (max - min) of paid hours, nights and weekend shifts among each role's rostered people."""
     weights = data.scenario.soft_weights
     out: dict[str, list[tuple[cp_model.LinearExprT, float]]] = {
         "hours_spread": [],
         "nights_spread": [],
         "weekends_spread": [],
     }
+    if weights.hours_spread <= 0 and weights.nights_spread <= 0 and weights.weekends_spread <= 0:
+        return out
     for role in ("warden", "officer", "pcso"):
         people = [p for p, person in data.people.items() if person.role == role]
         if len(people) < 2:
             continue
         options = {p: [o for o in data.options if o.person == p] for p in people}
+        rostered = [_rostered(model, data, v, p) for p in people]
         if weights.hours_spread > 0:
             hours = [sum(v.shift[o.index] * o.paid_minutes for o in options[p]) for p in people]
-            spread = _spread(model, hours, f"hours_spread[{role}]", 7 * 24 * 60)
+            spread = _spread(model, hours, rostered, f"hours_spread[{role}]", 7 * 24 * 60)
             out["hours_spread"].append((spread, weights.hours_spread / 60))
         if weights.nights_spread > 0:
             nights = [sum(v.shift[o.index] for o in options[p] if o.night) for p in people]
-            out["nights_spread"].append((_spread(model, nights, f"nights_spread[{role}]", 7), weights.nights_spread))
+            out["nights_spread"].append(
+                (_spread(model, nights, rostered, f"nights_spread[{role}]", 7), weights.nights_spread)
+            )
         if weights.weekends_spread > 0:
             weekends = [sum(v.shift[o.index] for o in options[p] if o.weekend) for p in people]
             out["weekends_spread"].append(
-                (_spread(model, weekends, f"weekends_spread[{role}]", 7), weights.weekends_spread)
+                (_spread(model, weekends, rostered, f"weekends_spread[{role}]", 7), weights.weekends_spread)
             )
     return out
 
