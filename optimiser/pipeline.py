@@ -2,8 +2,9 @@
 
 Stages: scenario check -> ProblemData (instance) -> presolve checks (budget against committed
 contracts) -> CP-SAT roster (shifts, crews, visit buckets; its bound is the week's best bound) ->
-route stage (exact times per team and day, across crews) -> plan rows -> summary -> independent
-validation. The CLI, finance and batch all call it; nothing is written unless the caller asks.
+route stage (exact times per team and day, across crews) -> staffing search judged by those routes
+(one crew moved at a time) -> plan rows -> summary -> independent validation. The CLI, finance and
+batch all call it; nothing is written unless the caller asks.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ from optimiser.roster.model import (
     RosterSolution,
     SolverParams,
     ceiling_bound,
+    hotspot_day_ceilings,
     hotspot_policy_gap,
 )
 from optimiser.roster.model import solve as solve_roster
+from optimiser.roster.staffing import StaffingOracle, fairness_penalty
 from optimiser.routing.model import Stop
 from optimiser.routing.weekly import (
     DispatchHotspot,
@@ -75,6 +78,17 @@ LNS_MIN_ROUNDS = 20
 #: at ten times this it added 6 of 26,000 to the default week for 25 s more, so it gets a tenth of the
 #: roster's rate.
 ROUTE_DETERMINISTIC_PER_SECOND = 0.035
+#: The staffing search after the routes (:func:`_restaff`), counted per second of time limit so a seed
+#: repeats: staffing questions to the oracle (milliseconds each), moves screened by routing the moved
+#: crew alone (tens of milliseconds), and full re-routes of a team-day (about half a second each, at
+#: ``RESTAFF_CALL_SHARE`` of the route stage's time); at most ``RESTAFF_SCREENS_PER_ROUND`` screens a round.
+RESTAFF_QUESTIONS_PER_SECOND = 4.0
+RESTAFF_SCREENS_PER_SECOND = 2.0
+RESTAFF_CALLS_PER_SECOND = 0.25
+RESTAFF_CALL_SHARE = 0.02
+RESTAFF_SCREENS_PER_ROUND = 40
+#: Full re-routes tried a round when no screened move gains on its own.
+RESTAFF_CALLS_PER_ROUND = 3
 
 
 @dataclass
@@ -212,6 +226,25 @@ def plan_week(
     crews = _form_crews(data, roster)
     routes_budget = scenario.solver.time_limit_seconds * (1 - ROSTER_SHARE)
     routed = _route_all(data, crews, time_budget=routes_budget)
+    project_of = {c.crew_id: c.group.project for c in crews}
+    realised_already = (
+        roster.status == "optimal" and _routes_objective(data, routed, project_of) >= roster.objective - 1e-4
+    )
+    if not realised_already:
+        staffing = _restaff(
+            data,
+            roster,
+            crews,
+            routed,
+            pin=pin,
+            time_limit=scenario.solver.time_limit_seconds,
+            time_budget=routes_budget,
+            deadline=started + scenario.solver.time_limit_seconds * WALL_CAP_FACTOR,
+        )
+        # the relaxation's objective and bound stay as solved (a bound over every roster); the shifts are
+        # the searched ones
+        roster = replace(roster, shifts=staffing.shifts, crews=staffing.counts)
+        crews, routed = staffing.crews, staffing.routed
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
     values = visit_values(plan, scenario, week)
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
@@ -385,6 +418,222 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     return routed
 
 
+@dataclass
+class _Staffing:
+    """One staffing of the week with its routes and the contract's objective for them."""
+
+    shifts: list[int]
+    counts: dict[int, int]
+    crews: list[Crew]
+    routed: dict[str, RoutedCrew]
+    value: float
+
+
+def _week_value(
+    data: ProblemData, crews: Sequence[Crew], routed: Mapping[str, RoutedCrew], shifts: Sequence[int]
+) -> float:
+    """The contract's objective of a staffing and its routes: dosage less shortfall and spreads."""
+    project_of = {c.crew_id: c.group.project for c in crews}
+    kept = {k: r for k, r in routed.items() if k in project_of}
+    return _routes_objective(data, kept, project_of) - fairness_penalty(data, shifts)
+
+
+def _staffing_moves(data: ProblemData, counts: Mapping[int, int]) -> list[tuple[int | None, int]]:
+    """Moves of one crew (from group ``g``, or None to add one) to group ``h`` of the same team and make-up.
+
+    A crew may change template or base on its day, or keep both and change day (who can work it is the
+    oracle's question); pure additions are tried where a group has room.
+    """
+    moves: list[tuple[int | None, int]] = []
+    groups = data.groups
+    for g in sorted(counts):
+        if counts[g] <= 0:
+            continue
+        a = groups[g]
+        for h, b in enumerate(groups):
+            if h == g or b.team != a.team or b.roles != a.roles or counts.get(h, 0) >= b.max_crews:
+                continue
+            if b.day == a.day or (b.base_id == a.base_id and b.template_id == a.template_id):
+                moves.append((g, h))
+    moves.extend((None, h) for h, b in enumerate(groups) if counts.get(h, 0) < b.max_crews)
+    return moves
+
+
+def _overspends(data: ProblemData, shifts: Sequence[int], group: int) -> bool:
+    """True when one more crew of ``group`` costs more than is left of its overtime budget, whoever works it."""
+    members = data.groups[group]
+    cheapest = 0
+    for role in members.roles:
+        options = [data.options[i] for i in members.options_by_role[role]]
+        if any(o.funding != "grant-sv" for o in options):
+            return False
+        cheapest += min(o.cost_pence for o in options)
+    spent = sum(data.options[i].cost_pence for i in shifts if data.options[i].funding == "grant-sv")
+    return spent + cheapest > data.budgets_pence["sv"]
+
+
+def _lost_value(
+    data: ProblemData,
+    ceilings: Mapping[tuple[int, int], float],
+    routed: Mapping[str, RoutedCrew],
+    crews: Sequence[Crew],
+) -> dict[tuple[int, int], float]:
+    """Ceiling less value earned, by (hotspot, day): where a moved crew could find value."""
+    project_of = {c.crew_id: c.group.project for c in crews}
+    visits = _visits_by_key(data, routed, project_of)
+    value = _HotspotDayValue(data, project_of)
+    return {key: max(0.0, ceiling - value(key, visits.get(key, []))) for key, ceiling in ceilings.items()}
+
+
+def _screen(data: ProblemData, staffing: _Staffing, shifts: list[int], counts: dict[int, int], seed: int) -> _Staffing:
+    """The moved staffing with every unmoved crew's route kept and each new crew routed alone around them.
+
+    Every route stays feasible (dropping a crew's visits breaks no rule; the new crew keeps the revisit
+    gap from all the others), so a screen that gains is already a better plan.
+    """
+    crews = _form_crews(data, RosterSolution("feasible", 0.0, 0.0, 0.0, shifts, counts, []))
+    ids = {c.crew_id for c in crews}
+    kept = {k: r for k, r in staffing.routed.items() if k in ids}
+    project_of = {c.crew_id: c.group.project for c in crews}
+    for crew in (c for c in crews if c.crew_id not in kept):
+        arrivals = _arrivals(data, kept)
+        team, *_ = _team_day(data, [crew], arrivals)
+        routes = dispatch_routes(team, seed=seed, restarts=4)
+        routes = push_insert(team, routes, _team_day_worth(data, [crew], kept, project_of))
+        kept.update(routes)
+    return _Staffing(shifts, counts, crews, kept, _week_value(data, crews, kept, shifts))
+
+
+def _restaff(
+    data: ProblemData,
+    roster: RosterSolution,
+    crews: list[Crew],
+    routed: dict[str, RoutedCrew],
+    *,
+    pin: Pin | None,
+    time_limit: float,
+    time_budget: float,
+    deadline: float,
+) -> _Staffing:
+    """Staffing search judged by routes: move one crew at a time while the week's objective rises.
+
+    Why: the roster model's relaxation credits each crew with visits per half hour, not with routes, so
+    it cannot tell a 15:00-23:00 crew from a 19:00-03:00 one that reaches the first visits after
+    midnight (a new day of arrival, worth more). Here each move (a crew to another template, base or
+    day, or one more crew where the rules and budget allow; the :class:`StaffingOracle` answers who can
+    work it) is screened by routing the moved crew around everyone else's routes, towards where the
+    hotspot-day ceilings say value is lost; the best screen that gains is kept and its team-days are
+    re-routed in full. When no screen gains alone, the best few are re-routed in full before the search
+    stops. Every count is fixed per second of time limit, so a seed repeats.
+    """
+    oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
+    shifts = sorted(roster.shifts)
+    current = _Staffing(shifts, dict(roster.crews), crews, routed, _week_value(data, crews, routed, shifts))
+    questions = round(time_limit * RESTAFF_QUESTIONS_PER_SECOND)
+    screens = round(time_limit * RESTAFF_SCREENS_PER_SECOND)
+    calls = round(time_limit * RESTAFF_CALLS_PER_SECOND)
+    ceilings = hotspot_day_ceilings(data)
+    people_of = [
+        frozenset(data.options[i].person for indices in group.options_by_role.values() for i in indices)
+        for group in data.groups
+    ]
+    call_index = 10_000  # route-call seeds apart from the route stage's
+    # a move nobody can staff stays so while the shifts of the people who could work it are unchanged
+    # (caching a "no" can only miss a move, never admit a wrong one: the oracle answers every "yes")
+    unstaffable: set[tuple[int | None, int, frozenset[int]]] = set()
+    kept = 0
+    while clock_time.perf_counter() < deadline:
+        lost = _lost_value(data, ceilings, current.routed, current.crews)
+        promise = {}
+        for h, group in enumerate(data.groups):
+            days = range(data.clock.day_index(group.start), data.clock.day_index(group.end - 1) + 1)
+            promise[h] = sum(lost.get((spot, day), 0.0) for spot in group.hotspots for day in days)
+        moves = _staffing_moves(data, current.counts)
+        moves.sort(key=lambda m: -promise[m[1]])  # stable: ties keep the group order
+        screened: list[tuple[float, tuple[int | None, int], _Staffing]] = []
+        for move in moves:
+            if questions <= 0 or screens <= 0 or len(screened) >= RESTAFF_SCREENS_PER_ROUND:
+                break
+            g, h = move
+            touched = {h} if g is None else {g, h}
+            who = frozenset().union(*(people_of[t] for t in touched))
+            key = (g, h, frozenset(i for i in current.shifts if data.options[i].person in who))
+            if key in unstaffable or (g is None and _overspends(data, current.shifts, h)):
+                continue
+            counts = dict(current.counts)
+            if g is not None:
+                counts[g] -= 1
+                if counts[g] == 0:
+                    del counts[g]
+            counts[h] = counts.get(h, 0) + 1
+            questions -= 1
+            staffed = oracle.staff(current.shifts, counts, touched)
+            if staffed is None:
+                unstaffable.add(key)
+                continue
+            screens -= 1
+            trial = _screen(data, current, staffed, counts, data.scenario.solver.seed + call_index + len(screened))
+            screened.append((trial.value, move, trial))
+        screened.sort(key=lambda item: -item[0])
+        accepted: tuple[tuple[int | None, int], _Staffing] | None = None
+        tries = 0
+        for _value, move, trial in screened:
+            if trial.value <= current.value + 1e-6 and (calls <= 0 or tries >= RESTAFF_CALLS_PER_ROUND):
+                break
+            tries += 1
+            for day in sorted({data.groups[g].day for g in move if g is not None}):
+                if calls <= 0 or clock_time.perf_counter() >= deadline:
+                    break
+                team = data.groups[move[1]].team
+                day_crews = [c for c in trial.crews if c.group.team == team and c.group.day == day]
+                if not day_crews:
+                    continue
+                ids = {c.crew_id for c in day_crews}
+                others = {k: r for k, r in trial.routed.items() if k not in ids}
+                project_of = {c.crew_id: c.group.project for c in trial.crews}
+                calls -= 1
+                call_index += 1
+                fresh = _route_call(
+                    data,
+                    day_crews,
+                    _arrivals(data, others),
+                    call_index,
+                    RESTAFF_CALL_SHARE,
+                    time_budget,
+                    clock_time.perf_counter(),
+                    others,
+                    project_of,
+                    current=trial.routed,
+                )
+                rerouted = {**others, **fresh}
+                value = _week_value(data, trial.crews, rerouted, trial.shifts)
+                if value > trial.value + 1e-9:
+                    trial = replace(trial, routed=rerouted, value=value)
+            if trial.value > current.value + 1e-6:
+                accepted = (move, trial)
+                break
+        if accepted is None:
+            break
+        move, trial = accepted
+        source = "one more crew" if move[0] is None else data.groups[move[0]].key
+        log.info(
+            "staffing search: %s -> %s, %.2f -> %.2f", source, data.groups[move[1]].key, current.value, trial.value
+        )
+        current = trial
+        kept += 1
+    if clock_time.perf_counter() >= deadline:
+        log.warning("the staffing search stopped on the wall-clock limit; this run may not repeat exactly")
+    log.info(
+        "staffing search: %d move(s) kept, objective %.2f; %d staffing questions, %d screens, %d re-routes left",
+        kept,
+        current.value,
+        questions,
+        screens,
+        calls,
+    )
+    return current
+
+
 def _arrivals(data: ProblemData, routed: dict[str, RoutedCrew]) -> dict[int, list[int]]:
     """Arrival minutes of the routed visits, by hotspot index (what later routes keep the gap from)."""
     index = {h.id: h.index for h in data.hotspots}
@@ -485,26 +734,10 @@ def _team_day_worth(
     return worth
 
 
-def _route_call(
-    data: ProblemData,
-    day_crews: list[Crew],
-    arrivals: dict[int, list[int]],
-    index: int,
-    share: float,
-    time_budget: float,
-    started: float,
-    others: Mapping[str, RoutedCrew],
-    project_of: Mapping[str, str],
-    current: Mapping[str, RoutedCrew] | None = None,
-) -> dict[str, RoutedCrew]:
-    """Route one team's crews on one day, keeping the gap from ``arrivals`` (updated with the new visits).
-
-    Dispatch (or the crews' ``current`` routes when they are worth more), then ruin-and-recreate rounds
-    judged by the contract's value with ``others`` (every other team's routes so far) held fixed, then
-    the slot model from that start.
-    """
-    hotspot_index = {h.id: h.index for h in data.hotspots}
-    routed: dict[str, RoutedCrew] = {}
+def _team_day(
+    data: ProblemData, day_crews: Sequence[Crew], arrivals: Mapping[int, list[int]]
+) -> tuple[TeamDay, list[WeeklyCrew], list[DispatchHotspot], list[int]]:
+    """One team's crews on one day as the route search sees them (crews, hotspots with their rules)."""
     project = day_crews[0].group.project
     policy = data.policy(project)
     weekly_crews = [
@@ -534,7 +767,6 @@ def _route_call(
         )
         for h in spots
     ]
-    seed = data.scenario.solver.seed + index
     team = TeamDay(
         weekly_crews,
         dispatch_hotspots,
@@ -544,6 +776,32 @@ def _route_call(
         arrivals=arrivals,
         shortfall_weight=data.scenario.soft_weights.visit_shortfall,
     )
+    return team, weekly_crews, dispatch_hotspots, spots
+
+
+def _route_call(
+    data: ProblemData,
+    day_crews: list[Crew],
+    arrivals: dict[int, list[int]],
+    index: int,
+    share: float,
+    time_budget: float,
+    started: float,
+    others: Mapping[str, RoutedCrew],
+    project_of: Mapping[str, str],
+    current: Mapping[str, RoutedCrew] | None = None,
+) -> dict[str, RoutedCrew]:
+    """Route one team's crews on one day, keeping the gap from ``arrivals`` (updated with the new visits).
+
+    Dispatch (or the crews' ``current`` routes when they are worth more), then ruin-and-recreate rounds
+    judged by the contract's value with ``others`` (every other team's routes so far) held fixed, then
+    the slot model from that start.
+    """
+    hotspot_index = {h.id: h.index for h in data.hotspots}
+    routed: dict[str, RoutedCrew] = {}
+    project = day_crews[0].group.project
+    team, weekly_crews, dispatch_hotspots, spots = _team_day(data, day_crews, arrivals)
+    seed = data.scenario.solver.seed + index
     dispatched = dispatch_routes(team, seed=seed)
     worth = _team_day_worth(data, day_crews, others, project_of)
     if current is not None:

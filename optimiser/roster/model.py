@@ -698,7 +698,7 @@ def _spread(
     low = model.new_int_var(0, upper, f"{name}_min")
     for value, works in zip(values, rostered, strict=True):
         model.add(high >= value)
-        model.add(low <= value + upper * (1 - works))
+        model.add(low <= value).only_enforce_if(works)
     spread = model.new_int_var(0, upper, name)
     model.add(spread >= high - low)
     return spread
