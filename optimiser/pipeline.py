@@ -459,8 +459,13 @@ def _staffing_moves(data: ProblemData, counts: Mapping[int, int]) -> list[tuple[
     return moves
 
 
-def _overspends(data: ProblemData, shifts: Sequence[int], group: int) -> bool:
-    """True when one more crew of ``group`` costs more than is left of its overtime budget, whoever works it."""
+def _sv_spend(data: ProblemData, shifts: Sequence[int]) -> int:
+    """Overtime cost bound of the shifts charged to the SV grant, in pence."""
+    return sum(data.options[i].cost_pence for i in shifts if data.options[i].funding == "grant-sv")
+
+
+def _overspends(data: ProblemData, spent: int, group: int) -> bool:
+    """True when one more crew of ``group`` costs more than ``spent`` leaves of the SV budget, whoever works it."""
     members = data.groups[group]
     cheapest = 0
     for role in members.roles:
@@ -468,7 +473,6 @@ def _overspends(data: ProblemData, shifts: Sequence[int], group: int) -> bool:
         if any(o.funding != "grant-sv" for o in options):
             return False
         cheapest += min(o.cost_pence for o in options)
-    spent = sum(data.options[i].cost_pence for i in shifts if data.options[i].funding == "grant-sv")
     return spent + cheapest > data.budgets_pence["sv"]
 
 
@@ -502,6 +506,29 @@ def _screen(data: ProblemData, staffing: _Staffing, shifts: list[int], counts: d
         routes = push_insert(team, routes, _team_day_worth(data, [crew], kept, project_of))
         kept.update(routes)
     return _Staffing(shifts, counts, crews, kept, _week_value(data, crews, kept, shifts))
+
+
+def _reroute(data: ProblemData, trial: _Staffing, team: str, day: int, index: int, time_budget: float) -> _Staffing:
+    """``trial`` with one team-day routed again in full from its current routes, kept if the week gains."""
+    day_crews = [c for c in trial.crews if c.group.team == team and c.group.day == day]
+    ids = {c.crew_id for c in day_crews}
+    others = {k: r for k, r in trial.routed.items() if k not in ids}
+    project_of = {c.crew_id: c.group.project for c in trial.crews}
+    fresh = _route_call(
+        data,
+        day_crews,
+        _arrivals(data, others),
+        index,
+        RESTAFF_CALL_SHARE,
+        time_budget,
+        clock_time.perf_counter(),
+        others,
+        project_of,
+        current=trial.routed,
+    )
+    rerouted = {**others, **fresh}
+    value = _week_value(data, trial.crews, rerouted, trial.shifts)
+    return replace(trial, routed=rerouted, value=value) if value > trial.value + 1e-9 else trial
 
 
 def _restaff(
@@ -550,6 +577,7 @@ def _restaff(
             promise[h] = sum(lost.get((spot, day), 0.0) for spot in group.hotspots for day in days)
         moves = _staffing_moves(data, current.counts)
         moves.sort(key=lambda m: -promise[m[1]])  # stable: ties keep the group order
+        spent = _sv_spend(data, current.shifts)
         screened: list[tuple[float, tuple[int | None, int], _Staffing]] = []
         for move in moves:
             if questions <= 0 or screens <= 0 or len(screened) >= RESTAFF_SCREENS_PER_ROUND:
@@ -558,7 +586,7 @@ def _restaff(
             touched = {h} if g is None else {g, h}
             who = frozenset().union(*(people_of[t] for t in touched))
             key = (g, h, frozenset(i for i in current.shifts if data.options[i].person in who))
-            if key in unstaffable or (g is None and _overspends(data, current.shifts, h)):
+            if key in unstaffable or (g is None and _overspends(data, spent, h)):
                 continue
             counts = dict(current.counts)
             if g is not None:
@@ -576,39 +604,17 @@ def _restaff(
             screened.append((trial.value, move, trial))
         screened.sort(key=lambda item: -item[0])
         accepted: tuple[tuple[int | None, int], _Staffing] | None = None
-        tries = 0
-        for _value, move, trial in screened:
+        for tries, (_value, move, trial) in enumerate(screened):
             if trial.value <= current.value + 1e-6 and (calls <= 0 or tries >= RESTAFF_CALLS_PER_ROUND):
                 break
-            tries += 1
+            team = data.groups[move[1]].team
             for day in sorted({data.groups[g].day for g in move if g is not None}):
                 if calls <= 0 or clock_time.perf_counter() >= deadline:
                     break
-                team = data.groups[move[1]].team
-                day_crews = [c for c in trial.crews if c.group.team == team and c.group.day == day]
-                if not day_crews:
-                    continue
-                ids = {c.crew_id for c in day_crews}
-                others = {k: r for k, r in trial.routed.items() if k not in ids}
-                project_of = {c.crew_id: c.group.project for c in trial.crews}
-                calls -= 1
-                call_index += 1
-                fresh = _route_call(
-                    data,
-                    day_crews,
-                    _arrivals(data, others),
-                    call_index,
-                    RESTAFF_CALL_SHARE,
-                    time_budget,
-                    clock_time.perf_counter(),
-                    others,
-                    project_of,
-                    current=trial.routed,
-                )
-                rerouted = {**others, **fresh}
-                value = _week_value(data, trial.crews, rerouted, trial.shifts)
-                if value > trial.value + 1e-9:
-                    trial = replace(trial, routed=rerouted, value=value)
+                if any(c.group.team == team and c.group.day == day for c in trial.crews):
+                    calls -= 1
+                    call_index += 1
+                    trial = _reroute(data, trial, team, day, call_index, time_budget)
             if trial.value > current.value + 1e-6:
                 accepted = (move, trial)
                 break
