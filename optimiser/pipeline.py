@@ -61,6 +61,14 @@ log = logging.getLogger(__name__)
 
 #: Share of the time limit given to the roster model; the rest goes to the route stage.
 ROSTER_SHARE = 0.5
+#: The roster model and the first routes get at most this many seconds of the time limit (unless no roster
+#: is found in it); the rest goes to the staffing search judged by routes. Why: past it the relaxation's own
+#: objective keeps rising while the routed plans it leads to fall (default week, seed 0, before this cap:
+#: limit 45 s 26,939; 60 s 26,918; 90 s 26,866; 120 s 26,808; 300 s 26,840), so a longer limit gave a worse
+#: plan; a stage of 30 s or 40 s stopped the roster on worse rosters (seed 0: 23,978 against 25,656). With
+#: the cap, a longer limit starts from this plan and only keeps moves that gain (60 s 27,074; 120 s 27,089;
+#: 300 s 27,136, seed 0).
+STAGE_SECONDS = 45.0
 #: Share of the route stage's time given to its final sweep (the rest goes to the day-by-day pass).
 SWEEP_SHARE = 0.5
 #: CP-SAT deterministic time units per second of time limit (about half a second of solving on a
@@ -89,6 +97,15 @@ RESTAFF_CALL_SHARE = 0.02
 RESTAFF_SCREENS_PER_ROUND = 40
 #: Full re-routes tried a round when no screened move gains on its own.
 RESTAFF_CALLS_PER_ROUND = 3
+#: Past ``STAGE_SECONDS``, each second of the extra time buys this many full re-routes of a team-day (about a
+#: second each), staffing questions and screens. Such a round screens ``EXTENDED_SCREENS_PER_ROUND`` moves and
+#: re-routes them in full, best screen first, until one gains; a round where none gains is tried again twice
+#: as wide. Default week, limit 60 s (15 s past the stage), seeds 0-4: 27,074 / 26,985 / 27,020 / 27,025 /
+#: 26,982 (mean 27,017; with all 60 s staged and no extended search: mean 26,946).
+EXTENDED_CALLS_PER_SECOND = 0.4
+EXTENDED_QUESTIONS_PER_SECOND = 10.0
+EXTENDED_SCREENS_PER_SECOND = 3.0
+EXTENDED_SCREENS_PER_ROUND = 15
 
 
 @dataclass
@@ -207,14 +224,24 @@ def plan_week(
     conflicts = presolve_checks(data)
     if conflicts:
         return _infeasible(plan, summary, conflicts, started)
+    limit = scenario.solver.time_limit_seconds
+    stage = min(limit, STAGE_SECONDS)
     params = SolverParams(
-        time_limit_seconds=scenario.solver.time_limit_seconds * ROSTER_SHARE * WALL_CAP_FACTOR,
+        time_limit_seconds=stage * ROSTER_SHARE * WALL_CAP_FACTOR,
         seed=scenario.solver.seed,
         workers=scenario.solver.workers,
-        deterministic_time=scenario.solver.time_limit_seconds * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
+        deterministic_time=stage * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
     )
     pin = _pinned_options(data, pin_dir) if pin_dir is not None else None
     roster = solve_roster(data, params, pin=pin)
+    if roster.status == "no-plan" and limit > stage:
+        # this week's roster takes longer to find: the relaxation gets its share of the whole limit
+        params = replace(
+            params,
+            time_limit_seconds=limit * ROSTER_SHARE * WALL_CAP_FACTOR,
+            deterministic_time=limit * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
+        )
+        roster = solve_roster(data, params, pin=pin)
     if roster.status == "infeasible":
         return _infeasible(plan, summary, roster.conflicts or ["the rules cannot all hold"], started)
     if roster.status == "no-plan":
@@ -224,23 +251,20 @@ def plan_week(
         return PlanResult(plan, roster)
 
     crews = _form_crews(data, roster)
-    routes_budget = scenario.solver.time_limit_seconds * (1 - ROSTER_SHARE)
+    routes_budget = stage * (1 - ROSTER_SHARE)
     routed = _route_all(data, crews, time_budget=routes_budget)
     project_of = {c.crew_id: c.group.project for c in crews}
     realised_already = (
         roster.status == "optimal" and _routes_objective(data, routed, project_of) >= roster.objective - 1e-4
     )
     if not realised_already:
-        staffing = _restaff(
-            data,
-            roster,
-            crews,
-            routed,
-            pin=pin,
-            time_limit=scenario.solver.time_limit_seconds,
-            time_budget=routes_budget,
-            deadline=started + scenario.solver.time_limit_seconds * WALL_CAP_FACTOR,
-        )
+        deadline = started + limit * WALL_CAP_FACTOR
+        searches = [_SearchCounts.for_stage(stage)]
+        if limit > stage:
+            searches.append(_SearchCounts.extended(limit - stage))
+        staffing = _Staffing.of(data, roster, crews, routed)
+        for counts in searches:
+            staffing = _restaff(data, staffing, counts, pin=pin, time_budget=routes_budget, deadline=deadline)
         # the relaxation's objective and bound stay as solved (a bound over every roster); the shifts are
         # the searched ones
         roster = replace(roster, shifts=staffing.shifts, crews=staffing.counts)
@@ -428,6 +452,14 @@ class _Staffing:
     routed: dict[str, RoutedCrew]
     value: float
 
+    @classmethod
+    def of(
+        cls, data: ProblemData, roster: RosterSolution, crews: list[Crew], routed: dict[str, RoutedCrew]
+    ) -> _Staffing:
+        """The roster's staffing with its first routes, valued as the contract values it."""
+        shifts = sorted(roster.shifts)
+        return cls(shifts, dict(roster.crews), crews, routed, _week_value(data, crews, routed, shifts))
+
 
 def _week_value(
     data: ProblemData, crews: Sequence[Crew], routed: Mapping[str, RoutedCrew], shifts: Sequence[int]
@@ -531,14 +563,64 @@ def _reroute(data: ProblemData, trial: _Staffing, team: str, day: int, index: in
     return replace(trial, routed=rerouted, value=value) if value > trial.value + 1e-9 else trial
 
 
+@dataclass
+class _SearchCounts:
+    """What one staffing search may spend: oracle questions, screens, full re-routes (a round's cap too).
+
+    ``first_seed`` numbers its route calls apart from the route stage's and the other search's. A
+    ``replayable`` search checks its budgets between rounds only and stops where a move could not be
+    re-routed in full, so a bigger budget replays it round for round and then goes on: past
+    ``STAGE_SECONDS`` a longer time limit never ends lower. The first search, whose budget is the same for
+    every limit past ``STAGE_SECONDS``, spends its counts to the last and keeps a gaining move as screened.
+    """
+
+    questions: int
+    screens: int
+    calls: int
+    calls_per_round: int | None  # None: as many as the round screened
+    screens_per_round: int
+    first_seed: int
+    replayable: bool
+
+    def affords_round(self, questions: int, screens: int, calls: int) -> bool:
+        """A replayable round starts only with counts left for all of it (a move re-routes at most two days)."""
+        if not self.replayable:
+            return True  # the first search spends its counts inside its rounds
+        return questions > 0 and screens > 0 and calls > 0
+
+    @classmethod
+    def for_stage(cls, seconds: float) -> _SearchCounts:
+        """The search after the first routes, counted per second of the staged time limit."""
+        return cls(
+            round(seconds * RESTAFF_QUESTIONS_PER_SECOND),
+            round(seconds * RESTAFF_SCREENS_PER_SECOND),
+            round(seconds * RESTAFF_CALLS_PER_SECOND),
+            RESTAFF_CALLS_PER_ROUND,
+            RESTAFF_SCREENS_PER_ROUND,
+            10_000,
+            replayable=False,
+        )
+
+    @classmethod
+    def extended(cls, seconds: float) -> _SearchCounts:
+        """The search in the time past ``STAGE_SECONDS``: re-routes in full most of the screened moves."""
+        return cls(
+            round(seconds * EXTENDED_QUESTIONS_PER_SECOND),
+            round(seconds * EXTENDED_SCREENS_PER_SECOND),
+            round(seconds * EXTENDED_CALLS_PER_SECOND),
+            None,
+            EXTENDED_SCREENS_PER_ROUND,
+            20_000,
+            replayable=True,
+        )
+
+
 def _restaff(
     data: ProblemData,
-    roster: RosterSolution,
-    crews: list[Crew],
-    routed: dict[str, RoutedCrew],
+    current: _Staffing,
+    budget: _SearchCounts,
     *,
     pin: Pin | None,
-    time_limit: float,
     time_budget: float,
     deadline: float,
 ) -> _Staffing:
@@ -550,26 +632,24 @@ def _restaff(
     day, or one more crew where the rules and budget allow; the :class:`StaffingOracle` answers who can
     work it) is screened by routing the moved crew around everyone else's routes, towards where the
     hotspot-day ceilings say value is lost; the best screen that gains is kept and its team-days are
-    re-routed in full. When no screen gains alone, the best few are re-routed in full before the search
-    stops. Every count is fixed per second of time limit, so a seed repeats.
+    re-routed in full. When no screen gains alone, the best few (``budget.calls_per_round``) are
+    re-routed in full before the search stops. Every count is fixed in ``budget``, so a seed repeats, and
+    only gaining moves are kept, so the result is never worse than ``current``.
     """
     oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
-    shifts = sorted(roster.shifts)
-    current = _Staffing(shifts, dict(roster.crews), crews, routed, _week_value(data, crews, routed, shifts))
-    questions = round(time_limit * RESTAFF_QUESTIONS_PER_SECOND)
-    screens = round(time_limit * RESTAFF_SCREENS_PER_SECOND)
-    calls = round(time_limit * RESTAFF_CALLS_PER_SECOND)
+    questions, screens, calls = budget.questions, budget.screens, budget.calls
     ceilings = hotspot_day_ceilings(data)
     people_of = [
         frozenset(data.options[i].person for indices in group.options_by_role.values() for i in indices)
         for group in data.groups
     ]
-    call_index = 10_000  # route-call seeds apart from the route stage's
+    call_index = budget.first_seed  # route-call seeds apart from the route stage's (and the other search's)
     # a move nobody can staff stays so while the shifts of the people who could work it are unchanged
     # (caching a "no" can only miss a move, never admit a wrong one: the oracle answers every "yes")
     unstaffable: set[tuple[int | None, int, frozenset[int]]] = set()
     kept = 0
-    while clock_time.perf_counter() < deadline:
+    width = budget.screens_per_round
+    while clock_time.perf_counter() < deadline and budget.affords_round(questions, screens, calls):
         lost = _lost_value(data, ceilings, current.routed, current.crews)
         promise = {}
         for h, group in enumerate(data.groups):
@@ -580,7 +660,8 @@ def _restaff(
         spent = _sv_spend(data, current.shifts)
         screened: list[tuple[float, tuple[int | None, int], _Staffing]] = []
         for move in moves:
-            if questions <= 0 or screens <= 0 or len(screened) >= RESTAFF_SCREENS_PER_ROUND:
+            spent_out = not budget.replayable and (questions <= 0 or screens <= 0)
+            if spent_out or len(screened) >= width:
                 break
             g, h = move
             touched = {h} if g is None else {g, h}
@@ -604,22 +685,30 @@ def _restaff(
             screened.append((trial.value, move, trial))
         screened.sort(key=lambda item: -item[0])
         accepted: tuple[tuple[int | None, int], _Staffing] | None = None
+        out_of_calls = False
         for tries, (_value, move, trial) in enumerate(screened):
-            if trial.value <= current.value + 1e-6 and (calls <= 0 or tries >= RESTAFF_CALLS_PER_ROUND):
+            most = width if budget.calls_per_round is None else budget.calls_per_round
+            if trial.value <= current.value + 1e-6 and (calls <= 0 or tries >= most):
                 break
-            team = data.groups[move[1]].team
-            for day in sorted({data.groups[g].day for g in move if g is not None}):
-                if calls <= 0 or clock_time.perf_counter() >= deadline:
-                    break
-                if any(c.group.team == team and c.group.day == day for c in trial.crews):
-                    calls -= 1
-                    call_index += 1
-                    trial = _reroute(data, trial, team, day, call_index, time_budget)
+            moved_days = _moved_days(data, move, trial)
+            if budget.replayable and calls < len(moved_days):
+                out_of_calls = True  # a bigger budget re-routes this move in full: stop rather than differ
+                break
+            for day in moved_days[:calls]:
+                calls -= 1
+                call_index += 1
+                trial = _reroute(data, trial, data.groups[move[1]].team, day, call_index, time_budget)
             if trial.value > current.value + 1e-6:
                 accepted = (move, trial)
                 break
+        if out_of_calls:
+            break
+        if accepted is None and budget.replayable and width < len(moves):
+            width *= 2  # nothing gained among the best screens: look wider while the counts last
+            continue
         if accepted is None:
             break
+        width = budget.screens_per_round
         move, trial = accepted
         source = "one more crew" if move[0] is None else data.groups[move[0]].key
         log.info(
@@ -633,11 +722,21 @@ def _restaff(
         "staffing search: %d move(s) kept, objective %.2f; %d staffing questions, %d screens, %d re-routes left",
         kept,
         current.value,
-        questions,
-        screens,
+        max(questions, 0),
+        max(screens, 0),
         calls,
     )
     return current
+
+
+def _moved_days(data: ProblemData, move: tuple[int | None, int], trial: _Staffing) -> list[int]:
+    """The days a move touches on which its team still has crews: the team-days to re-route in full."""
+    team = data.groups[move[1]].team
+    return [
+        day
+        for day in sorted({data.groups[g].day for g in move if g is not None})
+        if any(c.group.team == team and c.group.day == day for c in trial.crews)
+    ]
 
 
 def _arrivals(data: ProblemData, routed: dict[str, RoutedCrew]) -> dict[int, list[int]]:

@@ -92,7 +92,12 @@ def test_restaff_moves_a_crew_to_the_empty_day() -> None:
     before = plan_of(data, crews, routed)["figures"]["objective"]
     assert before < HAND_OPTIMUM - 1.0
     staffing = pipeline._restaff(
-        data, roster, crews, routed, pin=None, time_limit=10, time_budget=5, deadline=float("inf")
+        data,
+        pipeline._Staffing.of(data, roster, crews, routed),
+        pipeline._SearchCounts.for_stage(10),
+        pin=None,
+        time_budget=5,
+        deadline=float("inf"),
     )
     assert {c.group.day for c in staffing.crews} == {0, 1}
     result = plan_of(data, staffing.crews, staffing.routed)
@@ -103,6 +108,61 @@ def test_restaff_moves_a_crew_to_the_empty_day() -> None:
     assert [v.message for v in violations if v.rule != "summary"] == []
 
 
+def test_extended_search_replays_a_smaller_budget_then_goes_on() -> None:
+    """mixed.yaml from the same-day roster, the search past STAGE_SECONDS with 0, 1 and 20 full re-routes:
+    with none it cannot start a round and the staffing stays; one re-route takes the crew to Tuesday (its
+    only team-day left to route) and reaches the hand optimum; twenty replay that search and find nothing
+    more, so they end on the same shifts and value."""
+    data = problem("mixed")
+    roster = same_day_roster(data)
+    crews = pipeline._form_crews(data, roster)
+    routed = pipeline._route_all(data, crews, time_budget=5)
+    start = pipeline._Staffing.of(data, roster, crews, routed)
+    ends = []
+    for calls in (0, 1, 20):
+        budget = replace(pipeline._SearchCounts.extended(20), calls=calls)
+        ends.append(pipeline._restaff(data, start, budget, pin=None, time_budget=5, deadline=float("inf")))
+    assert ends[0].value == pytest.approx(start.value)
+    assert ends[0].shifts == start.shifts
+    assert ends[1].value == pytest.approx(HAND_OPTIMUM, abs=1e-3)
+    assert (ends[2].shifts, ends[2].value) == (ends[1].shifts, pytest.approx(ends[1].value))
+
+
+def test_time_past_the_stage_goes_to_the_staffing_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan_week with a limit past STAGE_SECONDS: the roster model and the first routes get the stage's
+    budget (so a longer limit starts from the same plan), the staffing search the stage's counts and then
+    the extended counts of the time left."""
+    monkeypatch.setattr(pipeline, "STAGE_SECONDS", 2.0)
+    asked: dict[str, object] = {}
+    solve = pipeline.solve_roster
+
+    def roster_spy(data: ProblemData, params: pipeline.SolverParams, **kwargs: object) -> RosterSolution:
+        asked["deterministic_time"] = params.deterministic_time
+        # reported as not proven optimal, so the staffing search runs even where the routes realise it
+        return replace(solve(data, params, **kwargs), status="feasible")  # type: ignore[arg-type]
+
+    searches: list[pipeline._SearchCounts] = []
+    restaff = pipeline._restaff
+
+    def restaff_spy(data: ProblemData, current: pipeline._Staffing, budget: pipeline._SearchCounts, **kwargs: object):
+        searches.append(budget)
+        return restaff(data, current, budget, **kwargs)  # type: ignore[arg-type]
+
+    def route_spy(data: ProblemData, crews: list[pipeline.Crew], *, time_budget: float) -> dict:
+        asked["route_budget"] = time_budget
+        return route_all(data, crews, time_budget=time_budget)
+
+    route_all = pipeline._route_all
+    monkeypatch.setattr(pipeline, "solve_roster", roster_spy)
+    monkeypatch.setattr(pipeline, "_restaff", restaff_spy)
+    monkeypatch.setattr(pipeline, "_route_all", route_spy)
+    result = pipeline.plan_week(load_scenario(DATA / "mixed.yaml", ["solver.time_limit_seconds=5"]))
+    assert result.plan.summary["status"] in ("optimal", "feasible")
+    assert asked["deterministic_time"] == pytest.approx(2.0 * pipeline.ROSTER_SHARE * pipeline.DETERMINISTIC_PER_SECOND)
+    assert asked["route_budget"] == pytest.approx(2.0 * (1 - pipeline.ROSTER_SHARE))
+    assert searches == [pipeline._SearchCounts.for_stage(2.0), pipeline._SearchCounts.extended(3.0)]
+
+
 def test_restaff_keeps_pinned_days() -> None:
     """Pinning Monday as worked (both on Monday) leaves nothing to move: the staffing stays."""
     data = problem("mixed")
@@ -111,7 +171,12 @@ def test_restaff_keeps_pinned_days() -> None:
     routed = pipeline._route_all(data, crews, time_budget=5)
     pin = pipeline.Pin(frozenset(roster.shifts), frozenset({0}))
     staffing = pipeline._restaff(
-        data, roster, crews, routed, pin=pin, time_limit=10, time_budget=5, deadline=float("inf")
+        data,
+        pipeline._Staffing.of(data, roster, crews, routed),
+        pipeline._SearchCounts.for_stage(10),
+        pin=pin,
+        time_budget=5,
+        deadline=float("inf"),
     )
     assert sorted(staffing.shifts) == sorted(roster.shifts)
 
