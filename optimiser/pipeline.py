@@ -583,7 +583,7 @@ class _SearchCounts:
     replayable: bool
 
     def affords_round(self, questions: int, screens: int, calls: int) -> bool:
-        """A replayable round starts only with counts left for all of it (a move re-routes at most two days)."""
+        """Whether a round may start: a replayable one needs every count left (it spends inside the round)."""
         if not self.replayable:
             return True  # the first search spends its counts inside its rounds
         return questions > 0 and screens > 0 and calls > 0
@@ -633,7 +633,8 @@ def _restaff(
     work it) is screened by routing the moved crew around everyone else's routes, towards where the
     hotspot-day ceilings say value is lost; the best screen that gains is kept and its team-days are
     re-routed in full. When no screen gains alone, the best few (``budget.calls_per_round``) are
-    re-routed in full before the search stops. Every count is fixed in ``budget``, so a seed repeats, and
+    re-routed in full before the search stops (a replayable search re-routes every screened move and,
+    when none gains, screens twice as many). Every count is fixed in ``budget``, so a seed repeats, and
     only gaining moves are kept, so the result is never worse than ``current``.
     """
     oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
