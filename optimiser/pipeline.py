@@ -591,28 +591,16 @@ class _SearchCounts:
     @classmethod
     def for_stage(cls, seconds: float) -> _SearchCounts:
         """The search after the first routes, counted per second of the staged time limit."""
-        return cls(
-            round(seconds * RESTAFF_QUESTIONS_PER_SECOND),
-            round(seconds * RESTAFF_SCREENS_PER_SECOND),
-            round(seconds * RESTAFF_CALLS_PER_SECOND),
-            RESTAFF_CALLS_PER_ROUND,
-            RESTAFF_SCREENS_PER_ROUND,
-            10_000,
-            replayable=False,
-        )
+        rates = (RESTAFF_QUESTIONS_PER_SECOND, RESTAFF_SCREENS_PER_SECOND, RESTAFF_CALLS_PER_SECOND)
+        questions, screens, calls = (round(seconds * rate) for rate in rates)
+        return cls(questions, screens, calls, RESTAFF_CALLS_PER_ROUND, RESTAFF_SCREENS_PER_ROUND, 10_000, False)
 
     @classmethod
     def extended(cls, seconds: float) -> _SearchCounts:
-        """The search in the time past ``STAGE_SECONDS``: re-routes in full most of the screened moves."""
-        return cls(
-            round(seconds * EXTENDED_QUESTIONS_PER_SECOND),
-            round(seconds * EXTENDED_SCREENS_PER_SECOND),
-            round(seconds * EXTENDED_CALLS_PER_SECOND),
-            None,
-            EXTENDED_SCREENS_PER_ROUND,
-            20_000,
-            replayable=True,
-        )
+        """The search in the time past ``STAGE_SECONDS``: every screened move re-routed in full."""
+        rates = (EXTENDED_QUESTIONS_PER_SECOND, EXTENDED_SCREENS_PER_SECOND, EXTENDED_CALLS_PER_SECOND)
+        questions, screens, calls = (round(seconds * rate) for rate in rates)
+        return cls(questions, screens, calls, None, EXTENDED_SCREENS_PER_ROUND, 20_000, True)
 
 
 def _restaff(

@@ -45,6 +45,20 @@ def same_day_roster(data: ProblemData) -> RosterSolution:
     return RosterSolution("feasible", 0.0, 0.0, 0.0, shifts, counts, [])
 
 
+def same_day_start(data: ProblemData) -> pipeline._Staffing:
+    """The same-day roster routed (the staffing search's starting point)."""
+    roster = same_day_roster(data)
+    crews = pipeline._form_crews(data, roster)
+    return pipeline._Staffing.of(data, roster, crews, pipeline._route_all(data, crews, time_budget=5))
+
+
+def restaff(
+    data: ProblemData, start: pipeline._Staffing, budget: pipeline._SearchCounts, pin: pipeline.Pin | None = None
+) -> pipeline._Staffing:
+    """The staffing search with no wall-clock deadline (counts decide)."""
+    return pipeline._restaff(data, start, budget, pin=pin, time_budget=5, deadline=float("inf"))
+
+
 def plan_of(data: ProblemData, crews: list[pipeline.Crew], routed: dict) -> dict:
     plan = Plan(scenario_yaml="", hotspots=pipeline._hotspot_rows(data))
     plan.roster, plan.visits = pipeline._plan_rows(data, crews, routed)
@@ -86,19 +100,10 @@ def test_restaff_moves_a_crew_to_the_empty_day() -> None:
     """mixed.yaml from the same-day roster: the search moves one crew to Tuesday and reaches the hand
     optimum 140.04; the plan it returns passes the independent check and its objective is the contract's."""
     data = problem("mixed")
-    roster = same_day_roster(data)
-    crews = pipeline._form_crews(data, roster)
-    routed = pipeline._route_all(data, crews, time_budget=5)
-    before = plan_of(data, crews, routed)["figures"]["objective"]
+    start = same_day_start(data)
+    before = plan_of(data, start.crews, start.routed)["figures"]["objective"]
     assert before < HAND_OPTIMUM - 1.0
-    staffing = pipeline._restaff(
-        data,
-        pipeline._Staffing.of(data, roster, crews, routed),
-        pipeline._SearchCounts.for_stage(10),
-        pin=None,
-        time_budget=5,
-        deadline=float("inf"),
-    )
+    staffing = restaff(data, start, pipeline._SearchCounts.for_stage(10))
     assert {c.group.day for c in staffing.crews} == {0, 1}
     result = plan_of(data, staffing.crews, staffing.routed)
     assert result["figures"]["objective"] == pytest.approx(HAND_OPTIMUM, abs=1e-3)
@@ -114,14 +119,8 @@ def test_extended_search_replays_a_smaller_budget_then_goes_on() -> None:
     only team-day left to route) and reaches the hand optimum; twenty replay that search and find nothing
     more, so they end on the same shifts and value."""
     data = problem("mixed")
-    roster = same_day_roster(data)
-    crews = pipeline._form_crews(data, roster)
-    routed = pipeline._route_all(data, crews, time_budget=5)
-    start = pipeline._Staffing.of(data, roster, crews, routed)
-    ends = []
-    for calls in (0, 1, 20):
-        budget = replace(pipeline._SearchCounts.extended(20), calls=calls)
-        ends.append(pipeline._restaff(data, start, budget, pin=None, time_budget=5, deadline=float("inf")))
+    start = same_day_start(data)
+    ends = [restaff(data, start, replace(pipeline._SearchCounts.extended(20), calls=calls)) for calls in (0, 1, 20)]
     assert ends[0].value == pytest.approx(start.value)
     assert ends[0].shifts == start.shifts
     assert ends[1].value == pytest.approx(HAND_OPTIMUM, abs=1e-3)
@@ -166,19 +165,10 @@ def test_time_past_the_stage_goes_to_the_staffing_search(monkeypatch: pytest.Mon
 def test_restaff_keeps_pinned_days() -> None:
     """Pinning Monday as worked (both on Monday) leaves nothing to move: the staffing stays."""
     data = problem("mixed")
-    roster = same_day_roster(data)
-    crews = pipeline._form_crews(data, roster)
-    routed = pipeline._route_all(data, crews, time_budget=5)
-    pin = pipeline.Pin(frozenset(roster.shifts), frozenset({0}))
-    staffing = pipeline._restaff(
-        data,
-        pipeline._Staffing.of(data, roster, crews, routed),
-        pipeline._SearchCounts.for_stage(10),
-        pin=pin,
-        time_budget=5,
-        deadline=float("inf"),
-    )
-    assert sorted(staffing.shifts) == sorted(roster.shifts)
+    start = same_day_start(data)
+    pin = pipeline.Pin(frozenset(start.shifts), frozenset({0}))
+    staffing = restaff(data, start, pipeline._SearchCounts.for_stage(10), pin)
+    assert sorted(staffing.shifts) == sorted(start.shifts)
 
 
 def test_fairness_penalty_is_the_contracts() -> None:
