@@ -66,8 +66,8 @@ ROSTER_SHARE = 0.5
 #: objective keeps rising while the routed plans it leads to fall (default week, seed 0, before this cap:
 #: limit 45 s 26,939; 60 s 26,918; 90 s 26,866; 120 s 26,808; 300 s 26,840), so a longer limit gave a worse
 #: plan; a stage of 30 s or 40 s stopped the roster on worse rosters (seed 0: 23,978 against 25,656). With
-#: the cap, a longer limit starts from this plan and only keeps moves that gain (60 s 27,074; 120 s 27,089;
-#: 300 s 27,136, seed 0).
+#: the cap, a longer limit starts from this plan and only keeps moves that gain (60 s 27,074; 120 s 27,096;
+#: 300 s 27,143, seed 0).
 STAGE_SECONDS = 45.0
 #: Share of the route stage's time given to its final sweep (the rest goes to the day-by-day pass).
 SWEEP_SHARE = 0.5
@@ -622,7 +622,7 @@ def _restaff(
     hotspot-day ceilings say value is lost; the best screen that gains is kept and its team-days are
     re-routed in full. When no screen gains alone, the best few (``budget.calls_per_round``) are
     re-routed in full before the search stops (a replayable search re-routes every screened move and,
-    when none gains, screens twice as many). Every count is fixed in ``budget``, so a seed repeats, and
+    when none gains, screens twice as many others). Every count is fixed in ``budget``, so a seed repeats, and
     only gaining moves are kept, so the result is never worse than ``current``.
     """
     oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
@@ -638,6 +638,7 @@ def _restaff(
     unstaffable: set[tuple[int | None, int, frozenset[int]]] = set()
     kept = 0
     width = budget.screens_per_round
+    tried: set[tuple[int | None, int]] = set()
     while clock_time.perf_counter() < deadline and budget.affords_round(questions, screens, calls):
         lost = _lost_value(data, ceilings, current.routed, current.crews)
         promise = {}
@@ -652,6 +653,8 @@ def _restaff(
             spent_out = not budget.replayable and (questions <= 0 or screens <= 0)
             if spent_out or len(screened) >= width:
                 break
+            if move in tried:
+                continue
             g, h = move
             touched = {h} if g is None else {g, h}
             who = frozenset().union(*(people_of[t] for t in touched))
@@ -690,14 +693,16 @@ def _restaff(
             if trial.value > current.value + 1e-6:
                 accepted = (move, trial)
                 break
+            if budget.replayable:
+                tried.add(move)  # re-routed in full without gain: not again until the staffing changes
         if out_of_calls:
             break
-        if accepted is None and budget.replayable and width < len(moves):
+        if accepted is None and budget.replayable and screened:
             width *= 2  # nothing gained among the best screens: look wider while the counts last
             continue
         if accepted is None:
             break
-        width = budget.screens_per_round
+        width, tried = budget.screens_per_round, set()
         move, trial = accepted
         source = "one more crew" if move[0] is None else data.groups[move[0]].key
         log.info(
