@@ -86,6 +86,11 @@ LNS_MIN_ROUNDS = 20
 #: at ten times this it added 6 of 26,000 to the default week for 25 s more, so it gets a tenth of the
 #: roster's rate.
 ROUTE_DETERMINISTIC_PER_SECOND = 0.035
+#: Below this many deterministic units a call, the slot model is not built: it would return about its
+#: hint, and building it costs a few tenths of a second a call. Default week, 60 s limit (every call
+#: below it), seeds 0/1/2: 27,074 / 26,985 / 27,020 in 42-52 s with the model at a 0.05 floor; without it
+#: 27,071 / 27,003 / 27,062 in 25-30 s. Small weeks (the tests' tiny scenarios) keep it.
+SLOT_MODEL_MIN_DETERMINISTIC = 0.05
 #: The staffing search after the routes (:func:`_restaff`), counted per second of time limit so a seed
 #: repeats: staffing questions to the oracle (milliseconds each), moves screened by routing the moved
 #: crew alone (tens of milliseconds), and full re-routes of a team-day (about half a second each, at
@@ -97,14 +102,15 @@ RESTAFF_CALL_SHARE = 0.02
 RESTAFF_SCREENS_PER_ROUND = 40
 #: Full re-routes tried a round when no screened move gains on its own.
 RESTAFF_CALLS_PER_ROUND = 3
-#: Past ``STAGE_SECONDS``, each second of the extra time buys this many full re-routes of a team-day (about a
-#: second each), staffing questions and screens. Such a round screens ``EXTENDED_SCREENS_PER_ROUND`` moves and
-#: re-routes them in full, best screen first, until one gains; a round where none gains is tried again twice
-#: as wide. Default week, limit 60 s (15 s past the stage), seeds 0-4: 27,074 / 26,985 / 27,020 / 27,025 /
-#: 26,982 (mean 27,017; with all 60 s staged and no extended search: mean 26,946).
-EXTENDED_CALLS_PER_SECOND = 0.4
-EXTENDED_QUESTIONS_PER_SECOND = 10.0
-EXTENDED_SCREENS_PER_SECOND = 3.0
+#: Past ``STAGE_SECONDS``, each second of the extra time buys this many full re-routes of a team-day (about
+#: half a second each), staffing questions and screens. Such a round screens ``EXTENDED_SCREENS_PER_ROUND``
+#: moves and re-routes them in full, best screen first, until one gains; a round where none gains is tried
+#: again twice as wide. Default week, limit 60 s (15 s past the stage), seeds 0-4: 27,071 / 27,056 / 27,119 /
+#: 27,051 / 27,037 in 25-32 s (mean 27,067; at 0.4 / 3 / 10 a second: mean 27,044; with all 60 s staged
+#: and no extended search, before the slot model was skipped: mean 26,946).
+EXTENDED_CALLS_PER_SECOND = 1.0
+EXTENDED_QUESTIONS_PER_SECOND = 20.0
+EXTENDED_SCREENS_PER_SECOND = 6.0
 EXTENDED_SCREENS_PER_ROUND = 15
 
 
@@ -917,20 +923,22 @@ def _route_call(
     dispatched = push_insert(team, dispatched, worth)
     slots, initial = _free_slots(data, project, day_crews, spots, arrivals, dispatched)
     initial = with_breaks(team, initial)  # a stop that found no slot leaves a longer wait: re-place the break
-    remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
-    result = route_team_day(
-        weekly_crews,
-        slots,
-        data.matrices,
-        revisit_gap={spot.hotspot: spot.gap for spot in dispatch_hotspots},
-        blocked={h: list(arrivals[h]) for h in spots},
-        time_limit_seconds=remaining,
-        seed=seed,
-        workers=1,
-        initial=initial,
-        deterministic_time=max(0.05, time_budget * share * ROUTE_DETERMINISTIC_PER_SECOND),
-    )
-    for crew_id, route in result.routes.items():
+    deterministic = time_budget * share * ROUTE_DETERMINISTIC_PER_SECOND
+    if deterministic >= SLOT_MODEL_MIN_DETERMINISTIC:
+        remaining = max(0.5, time_budget * WALL_CAP_FACTOR - (clock_time.perf_counter() - started))
+        initial = route_team_day(
+            weekly_crews,
+            slots,
+            data.matrices,
+            revisit_gap={spot.hotspot: spot.gap for spot in dispatch_hotspots},
+            blocked={h: list(arrivals[h]) for h in spots},
+            time_limit_seconds=remaining,
+            seed=seed,
+            workers=1,
+            initial=initial,
+            deterministic_time=deterministic,
+        ).routes
+    for crew_id, route in initial.items():
         routed[crew_id] = route
         for stop in route.stops:
             arrivals[hotspot_index[stop.visit_id.split("@")[0]]].append(stop.arrive)
