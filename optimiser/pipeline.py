@@ -66,8 +66,8 @@ ROSTER_SHARE = 0.5
 #: objective keeps rising while the routed plans it leads to fall (default week, seed 0, before this cap:
 #: limit 45 s 26,939; 60 s 26,918; 90 s 26,866; 120 s 26,808; 300 s 26,840), so a longer limit gave a worse
 #: plan; a stage of 30 s or 40 s stopped the roster on worse rosters (seed 0: 23,978 against 25,656). With
-#: the cap, a longer limit starts from this plan and only keeps moves that gain (60 s 27,074; 120 s 27,096;
-#: 300 s 27,143, seed 0).
+#: the cap, a longer limit starts from this plan and only keeps moves that gain (60 s 27,071; 120 s 27,116;
+#: 300 s 27,116, seed 0).
 STAGE_SECONDS = 45.0
 #: Share of the route stage's time given to its final sweep (the rest goes to the day-by-day pass).
 SWEEP_SHARE = 0.5
