@@ -269,8 +269,11 @@ def plan_week(
         if limit > stage:
             searches.append(_SearchCounts.extended(limit - stage))
         staffing = _Staffing.of(data, roster, crews, routed)
+        ceilings = hotspot_day_ceilings(data)  # where value is lost: computed once for both searches
         for counts in searches:
-            staffing = _restaff(data, staffing, counts, pin=pin, time_budget=routes_budget, deadline=deadline)
+            staffing = _restaff(
+                data, staffing, counts, pin=pin, time_budget=routes_budget, deadline=deadline, ceilings=ceilings
+            )
         # the relaxation's objective and bound stay as solved (a bound over every roster); the shifts are
         # the searched ones
         roster = replace(roster, shifts=staffing.shifts, crews=staffing.counts)
@@ -617,6 +620,7 @@ def _restaff(
     pin: Pin | None,
     time_budget: float,
     deadline: float,
+    ceilings: Mapping[tuple[int, int], float] | None = None,
 ) -> _Staffing:
     """Staffing search judged by routes: move one crew at a time while the week's objective rises.
 
@@ -633,7 +637,7 @@ def _restaff(
     """
     oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
     questions, screens, calls = budget.questions, budget.screens, budget.calls
-    ceilings = hotspot_day_ceilings(data)
+    ceilings = hotspot_day_ceilings(data) if ceilings is None else ceilings
     people_of = [
         frozenset(data.options[i].person for indices in group.options_by_role.values() for i in indices)
         for group in data.groups

@@ -42,7 +42,6 @@ class StaffingOracle:
         self.group_of: dict[int, int] = {
             i: g for g, group in enumerate(data.groups) for indices in group.options_by_role.values() for i in indices
         }
-        self.answers = 0
 
     def staff(self, shifts: Collection[int], crews: Mapping[int, int], touched: Collection[int]) -> list[int] | None:
         """The shifts worked with crew counts ``crews``, or None when no staffing satisfies the rules.
@@ -50,7 +49,6 @@ class StaffingOracle:
         Every shift outside the ``touched`` groups stays as in ``shifts``; inside them the cheapest
         people who can work (each shift's cost bound, so overtime spend is kept down) are chosen.
         """
-        self.answers += 1
         model = self._model.clone()
         current = set(shifts)
         touched = set(touched)
