@@ -259,9 +259,13 @@ def _pay_rate(pay: Sequence[object], on: date) -> float:
 
 
 def _duty_spans(clock: Clock, duty: Sequence[DutyShift]) -> tuple[tuple[int, int], ...]:
-    """Duty shifts of the week (and the Sunday before, whose night may run into Monday)."""
+    """Duty shifts of the week, the Sunday before (its night may run into Monday) and the Monday after.
+
+    Why the Monday after: a Sunday night's overtime must leave the daily rest before it (the duty pattern
+    repeats, so next week's Monday duty is known now).
+    """
     spans = []
-    for offset in range(-1, 7):
+    for offset in range(-1, 8):
         day = clock.week_start + timedelta(days=offset)
         for shift in duty:
             if DAYS[day.weekday()] == shift.day:

@@ -397,12 +397,20 @@ class _Context:
         return weight
 
     # ---- work periods ----------------------------------------------------------------------------
-    def work_periods(self, person: _Person) -> list[_Period]:
-        """Roster shifts plus normal duty starting in the week, merged where they touch or overlap."""
+    def work_periods(self, person: _Person, *, neighbours: bool = False) -> list[_Period]:
+        """Roster shifts plus normal duty starting in the week, merged where they touch or overlap.
+
+        ``neighbours`` adds the duty starting the day before and the day after the week: a Sunday night's
+        overtime must leave the daily rest before the next Monday's duty (and a Monday's after the Sunday
+        before), though the weekly rules judge the week alone.
+        """
         pieces: list[tuple[datetime, datetime, str | None]] = [
             (s.start, s.end, s.shift_id) for s in self.shifts.values() if s.staff_id == person.staff_id
         ]
-        pieces += [(a, b, None) for a, b in self.duty(person, self.week_days)]
+        days = self.week_days
+        if neighbours:
+            days = [self.week_start - timedelta(days=1), *days, self.week_start + timedelta(days=7)]
+        pieces += [(a, b, None) for a, b in self.duty(person, days)]
         pieces.sort(key=lambda p: (p[0], p[1]))
         periods: list[_Period] = []
         for start, end, shift_id in pieces:
@@ -1008,14 +1016,16 @@ def _rule_duty_overlap(ctx: _Context) -> Iterator[Violation]:
                 )
 
 
-def _periods_of_rostered(ctx: _Context) -> Iterator[tuple[_Person, WorkingTime, list[_Period]]]:
+def _periods_of_rostered(
+    ctx: _Context, *, neighbours: bool = False
+) -> Iterator[tuple[_Person, WorkingTime, list[_Period]]]:
     for person in ctx.rostered_people():
-        yield person, ctx.rules(person.role), ctx.work_periods(person)
+        yield person, ctx.rules(person.role), ctx.work_periods(person, neighbours=neighbours)
 
 
 def _rule_daily_rest(ctx: _Context) -> Iterator[Violation]:
     rule = "daily-rest"
-    for person, rules, periods in _periods_of_rostered(ctx):
+    for person, rules, periods in _periods_of_rostered(ctx, neighbours=True):
         for previous, period in itertools.pairwise(periods):
             if not (previous.rostered or period.rostered):
                 continue
@@ -1064,7 +1074,7 @@ def _rule_weekly_hours(ctx: _Context) -> Iterator[Violation]:
 
 def _rule_shift_length(ctx: _Context) -> Iterator[Violation]:
     rule = "shift-length"
-    for person, rules, periods in _periods_of_rostered(ctx):
+    for person, rules, periods in _periods_of_rostered(ctx, neighbours=True):
         for period in periods:
             hours = _minutes(period.start, period.end) / 60
             if period.rostered and hours > rules.max_shift_hours + _EPS:

@@ -239,7 +239,8 @@ def test_zones_of_tiny_scenario() -> None:
 
 def test_costs_come_from_the_weekly_pay_rules(tmp_path: Path) -> None:
     """Tiny scenario: a post costs 26,000 x days / 365; overtime £136.56 per 4 h = £34.14/h (rest days only);
-    April's capacity: 12 Fri-Sun days, 8 h a week per officer (48 h less 40 h duty) -> 2 x 4 x 8 = 64 h."""
+    April's capacity: 8 h a week per officer (48 h less 40 h duty) on Fridays and Saturdays (Sunday's
+    overtime would end 9 h before Monday's duty) -> 2 x 4 x 8 = 64 h."""
     plan = annual_plan(load_scenario(TINY), seasonality="flat", target_hours=0, out_dir=tmp_path)
     inputs = plan.inputs
     assert inputs.warden_cost_gbp["N"] == pytest.approx((26000 * 30 / 365, 26000 * 31 / 365, 26000 * 30 / 365))
@@ -406,16 +407,20 @@ def test_staffing_overrides_price_the_week(tmp_path: Path) -> None:
 
 
 def test_compare_two_scenarios_and_a_folder(tmp_path: Path) -> None:
-    """tiny-b has half the SV money: one overtime shift (£136.56) instead of three (£409.68)."""
+    """tiny-b has half the SV money: one overtime shift (£136.56) instead of two (£273.12).
+
+    tiny's officers can work overtime on Friday and Saturday only: Sunday's 18:00-22:00 would leave 9 h
+    before Monday's 07:00 duty (11 h daily rest).
+    """
     table = compare_table(TINY, DATA / "tiny-b.yaml")
     figures = table.set_index("figure")
-    assert figures.loc["cost_grant_sv_gbp", "a"] == pytest.approx(409.68)
+    assert figures.loc["cost_grant_sv_gbp", "a"] == pytest.approx(273.12)
     assert figures.loc["cost_grant_sv_gbp", "b"] == pytest.approx(136.56)
-    assert figures.loc["cost_grant_sv_gbp", "delta"] == pytest.approx(-273.12)
+    assert figures.loc["cost_grant_sv_gbp", "delta"] == pytest.approx(-136.56)
     assert figures.loc["harm_weighted_dosage", "delta"] < 0
     assert figures.loc["status", "delta"] == "same"
     text = compare(TINY, DATA / "tiny-b.yaml")
-    assert "cost_grant_sv_gbp" in text and "-273.12" in text
+    assert "cost_grant_sv_gbp" in text and "-136.56" in text
     # a plan folder compared with the scenario it came from: the same figures
     from optimiser.pipeline import plan_to_folder
 

@@ -419,6 +419,26 @@ def _short_rest(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, d
     return move_crew(plan, "C-W02-TUE", -minutes), data
 
 
+def _rest_after_duty_before_week(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """O-1 gets a Sunday night duty (23:00 to Monday 08:00 + ``minutes``, 1..600): the one starting the day
+    before the week ends under 11 h before O-1's Monday 19:00 overtime (the week's own Sunday duty has no
+    roster shift near it)."""
+    end = datetime(2024, 1, 1, 8, 0) + timedelta(minutes=minutes)
+    person(data, "officers", "O-1")["duty"].append({"day": "sun", "start": "23:00", "end": end.strftime("%H:%M")})
+    return plan, data
+
+
+def _rest_before_duty_after_week(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """Crew C-O-TUE (O-3, O-4) moves to Sunday 18:00-21:00 and O-3's Sunday duty to Monday, starting at
+    08:00 less ``minutes`` (1..480): under 11 h after the overtime, on the Monday after the week."""
+    plan = priced(move_crew(plan, "C-O-TUE", 5 * 1440), data)
+    o3 = person(data, "officers", "O-3")
+    start = datetime(2024, 1, 1, 8, 0) - timedelta(minutes=minutes)
+    o3["duty"] = [d for d in o3["duty"] if d["day"] != "sun"]
+    o3["duty"].append({"day": "mon", "start": start.strftime("%H:%M"), "end": "14:00"})
+    return priced(plan, data), data
+
+
 def _weekly_rest_raised(plan: Plan, data: dict[str, Any], hours: int) -> tuple[Plan, dict[str, Any]]:
     """Officers need ``hours`` (44..60) of weekly rest; O-1 gets 43 h at most."""
     return plan, set_role_rules(data, "officer", weekly_rest_hours=hours)
@@ -642,6 +662,8 @@ MUTATIONS: list[Mutation] = [
     Mutation("pcso-outside-duty", "duty-overlap", _pcso_duty_shorter, 90, st.integers(61, 300)),
     Mutation("overtime-starts-in-duty", "duty-overlap", _overtime_starts_early, 30, st.integers(1, 60)),
     Mutation("rest-too-short", "daily-rest", _short_rest, 480, st.integers(421, 780)),
+    Mutation("rest-after-duty-before-week", "daily-rest", _rest_after_duty_before_week, 60, st.integers(1, 600)),
+    Mutation("rest-before-duty-after-week", "daily-rest", _rest_before_duty_after_week, 60, st.integers(1, 480)),
     Mutation("weekly-rest-raised", "weekly-rest", _weekly_rest_raised, 50, st.integers(44, 60)),
     Mutation("weekly-hours-lowered", "weekly-hours", _weekly_hours_lowered, 37.5, st.floats(20, 37.9)),
     Mutation("overtime-runs-long", "shift-length", _overtime_runs_long, 90, st.integers(61, 119)),
