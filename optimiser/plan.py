@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -89,7 +90,7 @@ class VisitRow:
     travel_minutes_from_prev: int
     prev_location: str
     project: str = ""
-    value: float = 0.0
+    value: float | None = None  # the contract's value of the visit; None when a hand-made file leaves it out
 
 
 @dataclass(frozen=True)
@@ -169,27 +170,60 @@ def write_plan(plan: Plan, out_dir: Path, *, extra_files: Mapping[str, Callable[
     return out_dir
 
 
-def _read_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
+def _read_csv(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a contract CSV with their line numbers; a file that is not such a table is a DataError.
+
+    Why so strict: a short or long row would otherwise shift or drop values silently, and the plan
+    would be judged on what the file does not say.
+    """
+    contents = "a plan folder holds roster.csv, visits.csv, hotspots.csv and summary.json"
     if not path.exists():
-        raise DataError(f"{path}: missing; a plan folder holds roster.csv, visits.csv, hotspots.csv and summary.json")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise DataError(f"{path}: missing column(s) {', '.join(missing)}; the plan contract needs them")
-        return list(reader)
+        raise DataError(f"{path}: missing; {contents}")
+    if not path.is_file():
+        raise DataError(f"{path}: not a file; {contents}")
+    try:
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise DataError(f"{path}: missing column(s) {', '.join(missing)}; the plan contract needs them")
+            rows = []
+            for record in reader:
+                line = reader.line_num
+                if None in record:
+                    raise DataError(
+                        f"{path}:{line}: {len(header) + len(record[None])} values for {len(header)} columns; "  # type: ignore[index]
+                        "quote values that hold commas"
+                    )
+                short = [c for c in header if record[c] is None]
+                if short:
+                    raise DataError(f"{path}:{line}: no value for column(s) {', '.join(short)} (the row is short)")
+                rows.append((line, record))
+            return rows
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from exc
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV ({exc})") from exc
 
 
 def _convert(path: Path, line: int, column: str, text: str, kind: Callable[[str], Any]) -> Any:
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError as exc:
         raise DataError(f"{path}:{line}: column {column}: {text!r} is not valid ({exc})") from exc
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DataError(f"{path}:{line}: column {column}: {text!r} is not a number; write a finite number")
+    return value
 
 
 def _opt_time(text: str) -> datetime | None:
     return parse_time(text) if text.strip() else None
+
+
+def _opt_float(text: str) -> float | None:
+    return float(text) if text.strip() else None
 
 
 _ROSTER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -198,7 +232,7 @@ _ROSTER_TYPES: dict[str, Callable[[str], Any]] = {
 }  # fmt: skip
 _VISIT_TYPES: dict[str, Callable[[str], Any]] = {
     "arrive": parse_time, "depart": parse_time, "dwell_minutes": int, "travel_minutes_from_prev": int,
-    "value": float,
+    "value": _opt_float,
 }  # fmt: skip
 _HOTSPOT_TYPES: dict[str, Callable[[str], Any]] = {"lat": float, "lon": float, "harm_weight": float}
 
@@ -206,16 +240,40 @@ _HOTSPOT_TYPES: dict[str, Callable[[str], Any]] = {"lat": float, "lon": float, "
 def _rows(path: Path, columns: Sequence[str], row_type: type, types: Mapping[str, Callable[[str], Any]]) -> list[Any]:
     names = {f.name for f in fields(row_type)}
     out = []
-    for index, record in enumerate(_read_csv(path, columns), start=2):
+    for line, record in _read_csv(path, columns):
         values: dict[str, Any] = {}
         for name in names:
-            if name not in record or record[name] is None:
+            if name not in record:
                 continue
             text = record[name]
             kind = types.get(name)
-            values[name] = _convert(path, index, name, text, kind) if kind else text
+            values[name] = _convert(path, line, name, text, kind) if kind else text
         out.append(row_type(**values))
     return out
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    """summary.json as an object; anything else is a DataError naming the file."""
+
+    def not_json(constant: str) -> None:
+        raise DataError(f"{path}: {constant} is not a JSON number; write a number, or null when unknown")
+
+    try:
+        summary = json.loads(_read_text(path), parse_constant=not_json)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(summary, dict):
+        raise DataError(f"{path}: holds a JSON {type(summary).__name__}, not an object of summary keys")
+    return summary
 
 
 def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
@@ -231,12 +289,9 @@ def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
     if not scenario_file.exists() and require_scenario:
         raise DataError(f"{scenario_file}: missing; give the scenario with --scenario FILE")
     summary_file = folder / "summary.json"
-    try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{summary_file}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    summary = _read_summary(summary_file) if summary_file.exists() else {}
     return Plan(
-        scenario_yaml=scenario_file.read_text(encoding="utf-8") if scenario_file.exists() else "",
+        scenario_yaml=_read_text(scenario_file) if scenario_file.exists() else "",
         hotspots=_rows(folder / "hotspots.csv", HOTSPOT_COLUMNS, HotspotRow, _HOTSPOT_TYPES),
         roster=_rows(folder / "roster.csv", ROSTER_COLUMNS, RosterRow, _ROSTER_TYPES),
         visits=_rows(folder / "visits.csv", VISIT_COLUMNS, VisitRow, _VISIT_TYPES),

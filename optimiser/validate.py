@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -560,7 +561,14 @@ def _rule_roster(ctx: _Context) -> Iterator[Violation]:
         previous_end: datetime | None = None
         for _, row in shift.rows:
             start = _utc(row.shift_start)
-            if previous_end is not None and start != previous_end:
+            if previous_end is not None and start < previous_end:
+                yield Violation(
+                    rule,
+                    f"{rule}: shift {sid} rows overlap: a row starts {ctx.show(start)} before the previous ends "
+                    f"{ctx.show(previous_end)} (a repeated row?)",
+                    (sid,),
+                )
+            elif previous_end is not None and start != previous_end:
                 yield Violation(
                     rule,
                     f"{rule}: shift {sid} rows are not contiguous: a row starts {ctx.show(start)} but the previous "
@@ -653,6 +661,11 @@ def _rule_hotspots(ctx: _Context) -> Iterator[Violation]:
 
 def _rule_visit_in_shift(ctx: _Context) -> Iterator[Violation]:
     rule = "visit-in-shift"
+    repeated = Counter(visit.visit_id for visit in ctx.visits)
+    for visit_id, count in sorted(repeated.items()):
+        if count > 1:
+            message = f"{rule}: visit_id {visit_id} is used by {count} visits; give each its own"
+            yield Violation(rule, message, (visit_id,))
     for visit in ctx.visits:
         crew = ctx.crews.get(visit.row.crew_id)
         if crew is None:
@@ -1217,9 +1230,15 @@ def _rule_budget(ctx: _Context) -> Iterator[Violation]:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A summary figure as a finite float; None when it is not a number (text, true/false, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return float(value)
+
+
+def _shown(value: Any) -> str:
+    """A summary figure as the file has it, saying so when it is text rather than a number."""
+    return f"the text {value!r}, not a number" if isinstance(value, str) else repr(value)
 
 
 def _rule_summary(ctx: _Context) -> Iterator[Violation]:
@@ -1248,10 +1267,15 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
             yield Violation(rule, f"{rule}: status {status!r} but the plan has roster or visit rows")
         return
     expected = recompute_summary(ctx.plan, ctx.scenario, ctx.week_start, _context=ctx)
+    for visit, worth in zip(ctx.visits, _visit_values(ctx), strict=True):
+        written = visit.row.value
+        if written is not None and not _close(written, worth):
+            message = f"{rule}: visit {visit.visit_id}'s value is {written!r}; its rows give {worth:.6f}"
+            yield Violation(rule, message, (visit.visit_id,))
     for key in ("harm_weighted_dosage", "objective"):
         value = _number(summary.get(key))
         if value is None or not _close(value, expected[key]):
-            yield Violation(rule, f"{rule}: {key} is {summary.get(key)!r}; the rows give {expected[key]:.6g}")
+            yield Violation(rule, f"{rule}: {key} is {_shown(summary.get(key))}; the rows give {expected[key]:.6f}")
     for key, tolerance, relative in (
         ("soft_terms", FIGURE_TOLERANCE, True),
         ("visits_by_hotspot", 0.0, False),
@@ -1272,8 +1296,11 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
             )
             if not ok:
                 yield Violation(
-                    rule, f"{rule}: {key}[{name}] is {given.get(name)!r}; the rows give {target:.6g}", (name,)
+                    rule, f"{rule}: {key}[{name}] is {_shown(given.get(name))}; the rows give {target:.6f}", (name,)
                 )
+    for key in ("best_bound", "gap"):
+        if summary.get(key) is not None and _number(summary.get(key)) is None:
+            yield Violation(rule, f"{rule}: {key} is {_shown(summary.get(key))}; write a number, or null when unknown")
     bound, objective, gap = (
         _number(summary.get("best_bound")),
         _number(summary.get("objective")),
@@ -1396,9 +1423,10 @@ def check_folder(plan_dir: Path, *, scenario_path: Path | None = None) -> tuple[
     plan = read_plan(folder, require_scenario=scenario_path is None)
     source = Path(scenario_path) if scenario_path is not None else folder / "scenario.resolved.yaml"
     try:
-        scenario = load_scenario(source).scenario
+        loaded = load_scenario(source)
     except ScenarioError as exc:
         raise DataError(f"{source}: the scenario to check the plan against is invalid:\n{exc}") from exc
+    scenario = loaded.scenario
     text = plan.summary.get("week_start") if plan.summary else None
     week: date | None = None
     if isinstance(text, str):
@@ -1406,7 +1434,18 @@ def check_folder(plan_dir: Path, *, scenario_path: Path | None = None) -> tuple[
             week = date.fromisoformat(text)
         except ValueError as exc:
             raise DataError(f"{folder / 'summary.json'}: week_start {text!r} is not a date (write YYYY-MM-DD)") from exc
-    return check(plan, scenario, week_start=week), plan
+    violations = check(plan, scenario, week_start=week)
+    recorded = plan.summary.get("scenario_sha256") if plan.summary else None
+    if scenario_path is None and isinstance(recorded, str) and recorded and recorded != loaded.sha256:
+        # the folder's own scenario was edited after planning (a raised budget would pass any plan)
+        violations.append(
+            Violation(
+                "summary",
+                f"summary: {source.name} is not the scenario this plan was made with (its scenario_sha256 "
+                f"differs): it was edited after planning; check against the intended scenario with --scenario FILE",
+            )
+        )
+    return violations, plan
 
 
 def format_report(violations: Sequence[Violation]) -> str:
@@ -1430,16 +1469,19 @@ def _shift_groups(plan: Plan) -> dict[str, list[RosterRow]]:
     return grouped
 
 
-def _visit_values(ctx: _Context) -> dict[str, float]:
-    """Each visit's value: rank k among all visits to the hotspot on the day of arrival (plan-rules.md)."""
-    ranked: dict[tuple[str, date], list[_Visit]] = defaultdict(list)
-    for visit in ctx.visits:
-        ranked[(visit.hotspot_id, ctx.day_of(visit.arrive))].append(visit)
-    values: dict[str, float] = {}
+def _visit_values(ctx: _Context) -> list[float]:
+    """Each visit's value, in the order of ``ctx.visits`` (by position, so a repeated id loses no visit).
+
+    Rank k counts all visits to the hotspot on the day of arrival (plan-rules.md).
+    """
+    ranked: dict[tuple[str, date], list[tuple[int, _Visit]]] = defaultdict(list)
+    for position, visit in enumerate(ctx.visits):
+        ranked[(visit.hotspot_id, ctx.day_of(visit.arrive))].append((position, visit))
+    values = [0.0] * len(ctx.visits)
     for (hotspot_id, _day), visits in sorted(ranked.items()):
         spot = ctx.hotspots.get(hotspot_id)
-        visits.sort(key=lambda v: (v.arrive, v.row.crew_id, v.depart, v.visit_id))
-        for k, visit in enumerate(visits, start=1):
+        visits.sort(key=lambda item: (item[1].arrive, item[1].row.crew_id, item[1].depart, item[1].visit_id))
+        for k, (position, visit) in enumerate(visits, start=1):
             crew = ctx.crews.get(visit.row.crew_id)
             if spot is None or crew is None:
                 continue
@@ -1447,13 +1489,14 @@ def _visit_values(ctx: _Context) -> dict[str, float]:
             dwell = max(0.0, float(visit.row.dwell_minutes))
             share = min(dwell, policy.dwell_target_minutes) / policy.dwell_target_minutes
             weight = ctx.window_weight(crew.project, visit.arrive)
-            values[visit.visit_id] = spot.harm_weight * share * weight * policy.repeat_visit_factor ** (k - 1)
+            values[position] = spot.harm_weight * share * weight * policy.repeat_visit_factor ** (k - 1)
     return values
 
 
 def visit_values(plan: Plan, scenario: Scenario, week_start: date) -> dict[str, float]:
     """The value of each visit (by ``visit_id``), as the contract defines it, for the ``value`` column."""
-    return _visit_values(_Context(plan, scenario, week_start))
+    ctx = _Context(plan, scenario, week_start)
+    return {visit.visit_id: value for visit, value in zip(ctx.visits, _visit_values(ctx), strict=True)}
 
 
 def recompute_summary(
@@ -1479,7 +1522,7 @@ def recompute_summary(
         The Monday of the planned week.
     """
     ctx = _context or _Context(plan, scenario, week_start)
-    dosage = sum(_visit_values(ctx).values())
+    dosage = sum(_visit_values(ctx))
     visits_by_hotspot: dict[str, int] = {h.id: 0 for h in scenario.hotspots}
     minutes_by_hotspot: dict[str, int] = {h.id: 0 for h in scenario.hotspots}
     for visit in ctx.visits:

@@ -18,6 +18,7 @@ import copy
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from optimiser.validate import (
     format_report,
     recompute_summary,
     reprice,
+    visit_values,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -898,6 +900,128 @@ def test_check_folder_errors_are_data_errors(tmp_path: Path) -> None:
     (folder / "summary.json").write_text(json.dumps({**plan.summary, "week_start": "next monday"}), encoding="utf-8")
     with pytest.raises(DataError, match="week_start"):
         check_folder(folder)
+
+
+def _edit_line(path: Path, number: int, edit: Callable[[str], str]) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[number - 1] = edit(lines[number - 1])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _nan_multiplier(folder: Path) -> None:
+    _edit_line(folder / "roster.csv", 2, lambda line: line.replace(",1.0,", ",nan,", 1))
+
+
+def _infinite_lat(folder: Path) -> None:
+    _edit_line(folder / "hotspots.csv", 3, lambda line: line.replace("54.578094", "inf"))
+
+
+def _short_row(folder: Path) -> None:
+    _edit_line(folder / "roster.csv", 3, lambda line: ",".join(line.split(",")[:5]))
+
+
+def _long_row(folder: Path) -> None:
+    _edit_line(folder / "visits.csv", 4, lambda line: line + ",extra")
+
+
+def _not_utf8(folder: Path) -> None:
+    raw = (folder / "visits.csv").read_bytes()
+    (folder / "visits.csv").write_bytes(raw.replace(b"H-A", b"H-\xff", 1))
+
+
+def _summary_list(folder: Path) -> None:
+    (folder / "summary.json").write_text("[1, 2]", encoding="utf-8")
+
+
+def _roster_folder(folder: Path) -> None:
+    (folder / "roster.csv").unlink()
+    (folder / "roster.csv").mkdir()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_nan_multiplier, r"roster.csv:2: column pay_multiplier: 'nan' is not a number"),
+        (_infinite_lat, r"hotspots.csv:3: column lat: 'inf' is not a number"),
+        (_short_row, r"roster.csv:3: no value for column\(s\) base_id, shift_start"),
+        (_long_row, r"visits.csv:4: 9 values for 8 columns"),
+        (_not_utf8, r"visits.csv: not UTF-8 text"),
+        (_summary_list, r"summary.json: holds a JSON list, not an object"),
+        (_roster_folder, r"roster.csv: not a file"),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_damaged_plan_files_are_data_errors(damage: Callable[[Path], None], message: str, tmp_path: Path) -> None:
+    """A file that is not the contract's table names the file, line and column (exit 2), never a traceback."""
+    folder = shutil.copytree(FIXTURE, tmp_path / "plan")
+    damage(folder)
+    with pytest.raises(DataError, match=message):
+        check_folder(folder)
+
+
+def test_a_spreadsheet_byte_order_mark_is_harmless(tmp_path: Path) -> None:
+    folder = shutil.copytree(FIXTURE, tmp_path / "plan")
+    for name in ("roster.csv", "visits.csv", "hotspots.csv"):
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + (folder / name).read_bytes())
+    violations, _ = check_folder(folder)
+    assert violations == []
+
+
+def test_visit_value_column_and_ids_are_checked() -> None:
+    """A written ``value`` must be the contract's; a repeated ``visit_id`` is named (and loses no value)."""
+    plan, data = base()
+    plan, scenario = finish(plan, data)
+    values = visit_values(plan, scenario, WEEK)
+    valued = replace(plan, visits=[replace(v, value=round(values[v.visit_id], 6)) for v in plan.visits])
+    assert check(valued, scenario) == []
+    tampered = edit_visit(valued, "V04", value=999.0)
+    found = check(tampered, scenario)
+    assert [v.rule for v in found] == ["summary"] and "visit V04's value is 999.0" in found[0].message
+    repeated = replace(plan, visits=[replace(v, visit_id="V04") if v.visit_id == "V05" else v for v in plan.visits])
+    found = check(repeated, scenario)
+    assert rules_of(found) == {"visit-in-shift"}, format_report(found)
+    assert "visit_id V04 is used by 2 visits" in found[0].message
+
+
+def test_summary_figures_must_be_numbers(tmp_path: Path) -> None:
+    plan, data = base()
+    plan, scenario = finish(plan, data)
+    as_text = {**plan.summary, "gap": "8.78%"}
+    found = check(replace(plan, summary=as_text), scenario)
+    assert [v.message for v in found] == [
+        "summary: gap is the text '8.78%', not a number; write a number, or null when unknown"
+    ]
+    folder = write_plan(plan, tmp_path / "plan")
+    text = (folder / "summary.json").read_text(encoding="utf-8")
+    (folder / "summary.json").write_text(text.replace('"best_bound": ', '"best_bound": NaN, "was": '), encoding="utf-8")
+    with pytest.raises(DataError, match="NaN is not a JSON number"):
+        check_folder(folder)
+
+
+def test_a_repeated_roster_row_is_named() -> None:
+    plan, data = base()
+    plan = replace(plan, roster=[*plan.roster, plan.roster[0]])
+    messages = [v.message for v in check(plan, scenario_of(data)) if v.rule == "roster"]
+    assert messages and "rows overlap" in messages[0] and "repeated row" in messages[0]
+
+
+def test_an_edited_scenario_file_in_the_folder_is_named(tmp_path: Path) -> None:
+    """Raising the budget in the folder's own scenario.resolved.yaml must not make a plan pass unnoticed."""
+    plan, data = base()
+    plan, _ = finish(plan, data)
+    folder = write_plan(plan, tmp_path / "plan")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["scenario_sha256"] = load_scenario(folder / "scenario.resolved.yaml").sha256
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert check_folder(folder)[0] == []
+    edited = (
+        (folder / "scenario.resolved.yaml")
+        .read_text(encoding="utf-8")
+        .replace("weekly_budget_gbp: 800", "weekly_budget_gbp: 900")
+    )
+    (folder / "scenario.resolved.yaml").write_text(edited, encoding="utf-8")
+    violations, _ = check_folder(folder)
+    assert rules_of(violations) == {"summary"} and "edited after planning" in violations[-1].message
 
 
 def test_check_folder_with_another_scenario(tmp_path: Path) -> None:
