@@ -27,6 +27,28 @@ def _week(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
+def _seconds(text: str) -> float:
+    """A time limit: a positive number of seconds (said here, not as a scenario override's error)."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from exc
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a time limit above 0 seconds, e.g. 60")
+    return value
+
+
+def _count(text: str) -> int:
+    """A worker count: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least 1 worker")
+    return value
+
+
 def _console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
@@ -286,9 +308,9 @@ def _add_set_option(parser: argparse.ArgumentParser) -> None:
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--week", type=_week, help="Monday that starts the week (default: the scenario's)")
     _add_set_option(parser)
-    parser.add_argument("--time-limit", type=float, metavar="S", help="solver time limit, seconds")
+    parser.add_argument("--time-limit", type=_seconds, metavar="S", help="solver time limit, seconds")
     parser.add_argument("--seed", type=int, help="random seed (results are deterministic for a seed)")
-    parser.add_argument("--workers", type=int, help="solver worker threads")
+    parser.add_argument("--workers", type=_count, help="solver worker threads")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -402,10 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--dask-scheduler", metavar="tcp://HOST:PORT", help="run on a Dask cluster ('local' starts one here)"
     )
-    sub.add_argument("--workers", type=int, default=1, help="scenarios solved at once: processes or local Dask workers")
+    sub.add_argument(
+        "--workers", type=_count, default=1, help="scenarios solved at once: processes or local Dask workers"
+    )
     sub.add_argument("--week", type=_week, help="Monday that starts the week (default: each scenario's)")
     sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of every scenario")
-    sub.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per scenario, seconds")
+    sub.add_argument("--time-limit", type=_seconds, metavar="S", help="solver time limit per scenario, seconds")
     sub.add_argument("--seed", type=int, help="random seed")
     sub.set_defaults(handler=cmd_batch)
 
@@ -432,6 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"patrol: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # a place that cannot be read or written (a file where a folder is wanted, no permission, a full disk)
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"patrol: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("patrol: interrupted", file=sys.stderr)
         return 130

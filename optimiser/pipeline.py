@@ -30,7 +30,7 @@ from optimiser.instance import (
     paid_minutes_by_row,
     row_cost_pence,
 )
-from optimiser.plan import HotspotRow, Plan, RosterRow, VisitRow, read_plan, write_plan
+from optimiser.plan import HotspotRow, Plan, RosterRow, VisitRow, prepare_out_dir, read_plan, write_plan
 from optimiser.roster.model import (
     Pin,
     RosterSolution,
@@ -1132,8 +1132,8 @@ def plan_to_folder(
     says so and the CLI exits non-zero; an infeasible week writes ``summary.json`` with the explanation.
     """
     week = week_start or loaded.scenario.default_week_start
+    target = prepare_out_dir(Path(out_dir) if out_dir is not None else default_out_dir(loaded, week))
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir)
-    target = Path(out_dir) if out_dir is not None else default_out_dir(loaded, week)
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):
         from optimiser.reports import write_reports

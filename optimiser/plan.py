@@ -138,6 +138,30 @@ def _write_csv(path: Path, rows: Sequence[Any], columns: Sequence[str], row_type
             writer.writerow([_cell(record[name]) for name in ordered])
 
 
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Check before solving that a plan folder can be written at ``out_dir`` without losing anything.
+
+    Why: writing replaces the folder whole, so a file, or a folder of other things, given as ``--out`` by
+    mistake would be lost; and an unwritable place should fail now, not after minutes of solving. An
+    earlier plan folder (it holds ``summary.json``) or an empty folder may be replaced.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"{out_dir}: is a file, not a plan folder; give --out a new or empty folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "summary.json").is_file():
+        raise DataError(
+            f"{out_dir}: holds files that are not a plan (no summary.json) and writing would replace them; "
+            "give --out a new or empty folder, or an earlier plan's folder"
+        )
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent)
+    except OSError as exc:
+        raise DataError(f"{out_dir}: cannot write here ({exc.strerror or exc}); choose another --out") from exc
+    os.rmdir(probe)
+    return out_dir
+
+
 def write_plan(plan: Plan, out_dir: Path, *, extra_files: Mapping[str, Callable[[Path], None]] | None = None) -> Path:
     """Write the plan folder atomically: build it beside ``out_dir`` then swap it in.
 
@@ -145,8 +169,7 @@ def write_plan(plan: Plan, out_dir: Path, *, extra_files: Mapping[str, Callable[
     half-written plan. ``extra_files`` maps names to writers called with the temporary folder
     (reports, maps), so they are inside the same atomic swap.
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_out_dir(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a plan folder is shared with planners
     try:

@@ -264,6 +264,55 @@ def test_check_a_folder_that_is_not_a_plan(capsys: pytest.CaptureFixture[str], t
     assert code == 2 and len(err.splitlines()) == 1 and "not a plan folder" in err
 
 
+@pytest.mark.parametrize("kind", ["file", "folder of other files", "unwritable"])
+def test_plan_never_replaces_what_is_not_a_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str) -> None:
+    """`--out` naming a file or a folder of other files fails before solving (exit 2) and keeps them."""
+    if kind == "file":
+        out = tmp_path / "notes.txt"
+        out.write_text("keep", encoding="utf-8")
+    elif kind == "folder of other files":
+        out = tmp_path / "documents"
+        out.mkdir()
+        (out / "important.txt").write_text("keep", encoding="utf-8")
+    else:
+        blocker = tmp_path / "blocker"
+        blocker.write_text("keep", encoding="utf-8")
+        out = blocker / "plan"  # a folder inside a file cannot be made
+    code, _, err = run(capsys, "plan", LEEDS, "--out", out, "--time-limit", "1")
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert "--out" in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        {"file": ["notes.txt"], "folder of other files": ["documents", "important.txt"], "unwritable": ["blocker"]}[
+            kind
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--time-limit", "0", "above 0 seconds"),
+        ("--time-limit", "soon", "not a number"),
+        ("--workers", "0", "at least 1"),
+    ],
+)
+def test_solver_flags_are_checked_as_flags(
+    capsys: pytest.CaptureFixture[str], flag: str, value: str, message: str
+) -> None:
+    """A bad --time-limit or --workers is named as that flag, not as a scenario override."""
+    code, _, err = run(capsys, "plan", LEEDS, flag, value)
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and f"argument {flag}" in last and message in last and "--set" not in last, err
+
+
+def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("keep", encoding="utf-8")
+    code, _, err = run(capsys, "report", ROOT / "tests" / "data" / "reports" / "plan-small", "--out", target)
+    assert code == 2 and len(err.splitlines()) == 1 and "a-file" in err, err
+    assert target.read_text(encoding="utf-8") == "keep"
+
+
 # --------------------------------------------------------------------------------------------------
 # patrol plan: an infeasible week (exit 3) and a real plan on the Leeds streets
 # --------------------------------------------------------------------------------------------------
