@@ -194,15 +194,67 @@ def presolve_checks(data: ProblemData) -> list[str]:
             f"budget: ASB weekly budget £{asb_budget / 100:,.2f} < committed warden contracts "
             f"£{data.committed_asb_pence / 100:,.2f}: cut posts in the annual plan (patrol budget plan)"
         )
+    unreachable: dict[tuple[int, tuple[int, ...], tuple[int, int | None]], list[str]] = defaultdict(list)
+    # a shift is worked in a crew, and a crew exists only where its members may patrol some hotspot
+    crewed = {i for group in data.groups for indices in group.options_by_role.values() for i in indices}
+    idle: dict[str, list[str]] = defaultdict(list)
     for person in data.people.values():
         if person.required_paid_minutes:
-            options = [o for o in data.options if o.person == person.id]
-            if not options:
+            templated = [o for o in data.options if o.person == person.id]
+            options = [o for o in templated if o.index in crewed]
+            if not templated:
                 conflicts.append(
                     f"contracted-hours: {person.id} must work {person.required_paid_minutes / 60:g} h but no shift "
                     "template fits their role, contract and leave this week"
                 )
+                continue
+            if not options:
+                idle[person.district or "?"].append(person.id)
+                continue
+            near = _nearest_paid_sums(options, person.required_paid_minutes)
+            if near is not None:
+                lengths = tuple(sorted({o.paid_minutes for o in options}))
+                unreachable[(person.required_paid_minutes, lengths, near)].append(person.id)
+    for district, people in sorted(idle.items()):
+        names = ", ".join(people[:3]) + (f" and {len(people) - 3} more" if len(people) > 3 else "")
+        known = data.scenario.districts.get(district)
+        place = f"{known.name} ({district})" if known is not None else district
+        conflicts.append(
+            f"contracted-hours: {names} must work their contracted hours but no hotspot of {place} "
+            "is theirs to patrol (no ASB or joint hotspot there): add the district's hotspots or take its posts "
+            "out of this scenario"
+        )
+    for (required, lengths, (below, above)), people in sorted(unreachable.items()):
+        names = ", ".join(people[:3]) + (f" and {len(people) - 3} more" if len(people) > 3 else "")
+        can = _hours(below) + (f" or {_hours(above)}" if above is not None else "")
+        shifts = ", ".join(_hours(m) for m in lengths)
+        conflicts.append(
+            f"contracted-hours: {names} must work exactly {_hours(required)} paid this week (contracted hours pro "
+            f"rata to the contract days, less leave) but their shifts of {shifts}, at most one a day, make {can}: "
+            "add a shift template that makes up the difference or check the contract dates and leave"
+        )
     return conflicts
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".") + " h"
+
+
+def _nearest_paid_sums(options: Sequence[ShiftOption], required: int) -> tuple[int, int | None] | None:
+    """None when ``required`` paid minutes can be made from one option a day at most; else the nearest sums.
+
+    Why: a warden whose contract ends mid-week owes hours pro rata that whole shifts may not add up to; the
+    roster model would only report a large core of every rule it touches.
+    """
+    sums = {0}
+    for day in sorted({o.day for o in options}):
+        lengths = {o.paid_minutes for o in options if o.day == day}
+        sums |= {total + length for total in sums for length in lengths}
+    if required in sums:
+        return None
+    below = max(total for total in sums if total < required) if any(total < required for total in sums) else 0
+    above = min((total for total in sums if total > required), default=None)
+    return below, above
 
 
 def plan_week(

@@ -100,11 +100,34 @@ def test_budget_below_committed_contracts_is_infeasible() -> None:
         require_feasible(result)
 
 
-def test_roster_conflict_is_explained() -> None:
-    """base.yaml with 7.5-hour shifts for an 8-hour contract: infeasible, contracted-hours of W-1 named."""
+def test_contracted_hours_no_shifts_add_up_to_are_named_before_solving() -> None:
+    """base.yaml with 7.5-hour shifts for an 8-hour contract: infeasible, W-1's hours and shifts named."""
     summary = plan_week(loaded("base", "shift_templates.0.end=21:40")).plan.summary
     assert summary["status"] == "infeasible"
-    assert "contracted-hours: W-1 must work exactly 8 paid hours" in summary["explanation"]
+    assert summary["explanation"].startswith(
+        "contracted-hours: W-1 must work exactly 8 h paid this week (contracted hours pro rata to the contract "
+        "days, less leave) but their shifts of 7.5 h, at most one a day, make 7.5 h: add a shift template"
+    )
+
+
+def test_wardens_with_no_hotspot_to_patrol_are_named_before_solving() -> None:
+    """base.yaml with its one ASB hotspot in another district: W-1 (Testham, D1) has nowhere to patrol."""
+    moved = loaded("base", "districts.D2.name=Otherham", "hotspots.0.district=D2")
+    summary = plan_week(moved).plan.summary
+    assert summary["status"] == "infeasible"
+    assert summary["explanation"].startswith(
+        "contracted-hours: W-1 must work their contracted hours but no hotspot of Testham (D1) is theirs to patrol"
+    )
+
+
+def test_roster_conflict_is_explained() -> None:
+    """week.yaml (28 h due as seven 4-hour shifts; at most 6 days in a row): the roster model names its core."""
+    summary = plan_week(loaded("week")).plan.summary
+    assert summary["status"] == "infeasible"
+    assert summary["conflicts"] == [
+        "max-consecutive-days: W-1 works at most 6 days in a row (duty included)",
+        "contracted-hours: W-1 must work exactly 28 paid hours from shifts of [4.0] h",
+    ]
 
 
 def test_pin_reproduces_shifts(tmp_path: Path, mixed_plan: PlanResult) -> None:
