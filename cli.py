@@ -146,7 +146,7 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
     window = (
         incidents.parse_months(args.months) if args.months else incidents.default_window(scenario.default_week_start)
     )
-    frame, report = incidents.load(incidents.street_files(months=window))
+    frame, report = incidents.load(incidents.scenario_street_files(scenario, window))
     print(report.summary())
     result = hotspots.refresh(
         frame,
@@ -177,7 +177,9 @@ def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.set or []).scenario
     train, test = incidents.parse_months(args.train), incidents.parse_months(args.test)
-    frame, report = incidents.load(incidents.street_files(months=incidents.MonthWindow(train.start, test.end)))
+    frame, report = incidents.load(
+        incidents.scenario_street_files(scenario, incidents.MonthWindow(train.start, test.end))
+    )
     print(report.summary())
     table = hotspots.evaluate(
         frame,

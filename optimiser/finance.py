@@ -126,8 +126,8 @@ class Seasonality:
 
 
 def default_street_dir(scenario: Scenario) -> Path:
-    """Where the scenario's police.uk street files are expected: ``data/police_uk/<scenario name>/street``."""
-    return POLICE_UK_DIR / scenario.name / "street"
+    """Where the scenario's police.uk street files are: its ``police_uk_dir``, else ``data/police_uk/<name>/street``."""
+    return scenario.police_uk_dir if scenario.police_uk_dir is not None else POLICE_UK_DIR / scenario.name / "street"
 
 
 def seasonal_weights(scenario: Scenario, *, street_dir: str | Path | None = None) -> Seasonality:
@@ -157,7 +157,7 @@ def seasonal_weights(scenario: Scenario, *, street_dir: str | Path | None = None
     if not files:
         raise DataError(
             f"{folder}: no police.uk street files (*-street.csv or *-street.csv.gz) for the seasonal weights; "
-            "copy the force's monthly files there, give another folder (street_dir / --street-dir), "
+            "copy the force's monthly files there and set police_uk_dir: in the scenario, "
             "or plan without seasons (seasonality='flat' / --flat-seasons)"
         )
     counts: dict[tuple[str, str], int] = {}

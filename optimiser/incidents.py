@@ -32,12 +32,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
 from optimiser.errors import DataError
+
+if TYPE_CHECKING:
+    from optimiser.scenario import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -402,6 +406,41 @@ def street_files(directory: str | Path = DEFAULT_STREET_DIR, *, months: MonthWin
         asked = f" for months {window}" if window else ""
         raise DataError(f"{directory}: no police.uk street files (*-street.csv or *-street.csv.gz){asked}")
     return [p for _, p in sorted(found)]
+
+
+def scenario_street_files(scenario: Scenario, months: MonthWindow) -> list[Path]:
+    """The scenario's police.uk street files for every month of ``months`` (its ``police_uk_dir``).
+
+    Why strict: a window reaching past the data would divide the incidents by days with no data (harm
+    too low by the missing share), and a scenario of another force must not be scored on this one's data.
+    """
+    folder = scenario.police_uk_dir
+    if folder is None:
+        raise DataError(
+            f"scenario {scenario.name} names no police.uk data: download the force's monthly street files "
+            "(data.police.uk/data, 'Include crime data') and set police_uk_dir: to their folder"
+        )
+    files = street_files(folder)
+    held = sorted({p.name[:7] for p in files if _MONTH.match(p.name[:7])})
+    missing = [m for m in months.months if m not in held]
+    if missing:
+        runs = _month_runs(missing)
+        raise DataError(
+            f"{folder}: no police.uk street file for {', '.join(runs)} (the folder holds {held[0]}..{held[-1]}); "
+            f"choose months inside it or add the missing files"
+        )
+    return [p for p in files if p.name[:7] in months]
+
+
+def _month_runs(months: Sequence[str]) -> list[str]:
+    """Consecutive months as ``A..B`` runs (``2025-09..2026-01``), for messages."""
+    runs: list[list[str]] = []
+    for month in months:
+        if runs and month_range(runs[-1][-1], month)[1:] == [month]:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return [run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs]
 
 
 def _read_header(path: Path) -> list[str]:

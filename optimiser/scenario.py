@@ -402,6 +402,11 @@ class Scenario(_Model):
     projects: Projects
     hotspots: list[Hotspot] = Field(default_factory=list)
     hotspots_file: Path | None = None
+    police_uk_dir: Path | None = Field(
+        default=None,
+        description="folder of the force's police.uk monthly street files (YYYY-MM-<force>-street.csv[.gz], searched "
+        "recursively), relative to the YAML: what hotspots refresh/evaluate and seasonal budgets read",
+    )
     bases: list[Base] = Field(min_length=1)
     staff: Staff = Staff()
     on_costs: OnCosts = OnCosts()
@@ -630,7 +635,7 @@ def _read_yaml(path: Path) -> _Source:
     return _Source(path, data, lines)
 
 
-_PATH_FIELDS: tuple[PathKey, ...] = (("hotspots_file",), ("travel", "extract"))
+_PATH_FIELDS: tuple[PathKey, ...] = (("hotspots_file",), ("police_uk_dir",), ("travel", "extract"))
 
 
 def _resolve_paths(data: dict[str, Any], base_dir: Path) -> None:

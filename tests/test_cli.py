@@ -305,6 +305,22 @@ def test_solver_flags_are_checked_as_flags(
     assert code == 2 and f"argument {flag}" in last and message in last and "--set" not in last, err
 
 
+def test_hotspots_refresh_needs_the_scenarios_own_police_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Leeds ships no police.uk files: refresh says so rather than score Leeds on Cleveland's data."""
+    code, _, err = run(capsys, "hotspots", "refresh", LEEDS, "--out", tmp_path / "out")
+    assert code == 2 and "leeds-demo names no police.uk data" in err and "police_uk_dir" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_hotspots_months_past_the_data_are_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "hotspots", "refresh", "--months", "2023-12:2026-01", "--out", tmp_path / "out")
+    assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err, err
+    code, _, err = run(capsys, "hotspots", "evaluate", "--train", "2023-12:2024-11", "--test", "2024-12:2026-12")
+    assert code == 2 and "2025-09..2026-12" in err, err
+
+
 def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("keep", encoding="utf-8")
