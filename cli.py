@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from optimiser import __version__
-from optimiser.errors import PatrolError, ScenarioError
+from optimiser.errors import DataError, PatrolError, ScenarioError
 
 log = logging.getLogger("patrol")
 
@@ -131,6 +131,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from optimiser.reports import report_folder
 
     formats = tuple(f for f in args.formats.split(",") if f)
+    if not formats:
+        raise DataError("--formats is empty: name at least one of xlsx, html, map, ics (comma-separated)")
     written = report_folder(Path(args.plan_dir), formats=formats, out_dir=Path(args.out) if args.out else None)
     for path in written:
         print(path)

@@ -1555,6 +1555,11 @@ def compare_table(
     frame = pd.DataFrame.from_records(records, columns=["figure", "a", "b", "delta"])
     frame.attrs["a"], frame.attrs["b"] = str(a), str(b)
     frame.attrs["week"] = (plan_a.summary.get("week_start"), plan_b.summary.get("week_start"))
+    frame.attrs["unplanned"] = {
+        side: f"{plan.summary.get('status')}: {plan.summary.get('explanation') or 'no reason given'}"
+        for side, plan in (("A", plan_a), ("B", plan_b))
+        if plan.summary.get("status") not in ("optimal", "feasible")
+    }
     return frame
 
 
@@ -1580,4 +1585,7 @@ def compare(a: str | Path, b: str | Path, *, week: date | None = None, overrides
     out.append("  ".join("-" * w for w in widths))
     for line in lines:
         out.append("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(line)))
+    # a side with no plan has zero figures: say so, or its zeros read as a plan that does nothing
+    for side, reason in frame.attrs["unplanned"].items():
+        out.append(f"note: {side} has no plan ({reason}); its figures are zeros, not a plan's")
     return "\n".join(out)

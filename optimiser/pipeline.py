@@ -385,6 +385,12 @@ def _pinned_options(data: ProblemData, pin_dir: Path) -> Pin:
     A plan folder of the days already worked pins those days only; the rest of the week is re-planned.
     """
     pinned = read_plan(pin_dir, require_scenario=False)
+    pinned_week = pinned.summary.get("week_start")
+    if isinstance(pinned_week, str) and pinned_week != data.week_start.isoformat():
+        raise DataError(
+            f"{pin_dir}: the pinned plan is for the week of {pinned_week}, not {data.week_start.isoformat()}; "
+            f"pin a plan of this week, or plan --week {pinned_week}"
+        )
     by_key = {(o.person, o.start, o.end): o.index for o in data.options}
     rows_by_shift: dict[str, list[RosterRow]] = defaultdict(list)
     for row in pinned.roster:

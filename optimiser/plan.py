@@ -310,7 +310,10 @@ def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
         raise DataError(f"{folder}: not a plan folder (write one with `patrol plan --out DIR`)")
     scenario_file = folder / "scenario.resolved.yaml"
     if not scenario_file.exists() and require_scenario:
-        raise DataError(f"{scenario_file}: missing; give the scenario with --scenario FILE")
+        raise DataError(
+            f"{scenario_file}: missing; a folder written by `patrol plan` holds it (`patrol check` can take the "
+            "scenario with --scenario FILE)"
+        )
     summary_file = folder / "summary.json"
     summary = _read_summary(summary_file) if summary_file.exists() else {}
     return Plan(

@@ -607,7 +607,15 @@ def _read_yaml(path: Path) -> _Source:
     shown = str(path)
     if not path.exists():
         raise ScenarioError(
-            [Problem(shown, None, "", "file not found; check the path (relative paths are from the current directory)")]
+            [
+                Problem(
+                    shown,
+                    None,
+                    "",
+                    "file not found; check the path (one on the command line is from the current directory, one "
+                    "inside a YAML file from that file's folder)",
+                )
+            ]
         )
     if path.is_dir():
         raise ScenarioError([Problem(shown, None, "", "is a folder, not a scenario YAML file")])
@@ -682,6 +690,10 @@ class _Origins:
                 self.where[path_key] = (str(source.path), source.lines.get(path_key))
 
     def locate(self, loc: PathKey, default_file: str) -> tuple[str, int | None]:
+        # a --set inside the failing field is the likelier cause than the file line that opened the field
+        for path_key, (source, _line) in self.where.items():
+            if source.startswith("--set ") and len(path_key) > len(loc) and tuple(path_key[: len(loc)]) == tuple(loc):
+                return source, None
         for cut in range(len(loc), 0, -1):
             found = self.where.get(tuple(loc[:cut]))
             if found is not None:

@@ -153,7 +153,8 @@ def test_validate_a_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: P
     code, _, err = run(capsys, "validate", missing)
     assert code == 2
     assert err.splitlines() == [
-        f"{missing}: file not found; check the path (relative paths are from the current directory)",
+        f"{missing}: file not found; check the path (one on the command line is from the current directory, one "
+        "inside a YAML file from that file's folder)",
         "1 problem(s) found",
     ]
 
@@ -244,6 +245,8 @@ def test_plan_week_that_is_not_a_date(capsys: pytest.CaptureFixture[str]) -> Non
         ("solver.workers", "--set 'solver.workers': expected key.path=value"),
         ("solver.workers=0", "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1"),
         ("solver.colour=red", "--set solver.colour=red: solver.colour: unknown field"),
+        ("colour.shade=red", "--set colour.shade=red: colour: unknown field"),
+        ("travel.extract=null", "--set travel.extract=null: travel: model: network needs extract"),
     ],
 )
 def test_plan_with_a_bad_set(capsys: pytest.CaptureFixture[str], tmp_path: Path, override: str, message: str) -> None:

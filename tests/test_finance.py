@@ -430,6 +430,16 @@ def test_compare_two_scenarios_and_a_folder(tmp_path: Path) -> None:
     assert (numeric["delta"].astype(float).abs() < 1e-9).all()
 
 
+def test_compare_names_a_side_without_a_plan(tmp_path: Path) -> None:
+    """B's ASB budget is below its committed contracts: B is infeasible, and the text says its zeros are not a plan."""
+    from optimiser.pipeline import plan_to_folder
+
+    plan_to_folder(load_scenario(TINY, ["projects.asb.weekly_budget_gbp=10"]), out_dir=tmp_path / "cut")
+    text = compare(TINY, tmp_path / "cut")
+    assert text.splitlines()[-1].startswith("note: B has no plan (infeasible: budget: ASB weekly budget £10.00 <")
+    assert text.count("note:") == 1
+
+
 def test_plan_figures_count_a_night_over_the_clock_change_in_real_hours() -> None:
     """An officer's 19:00-03:00 overtime on Saturday 26 October 2024 (clocks go back at 02:00 BST) lasts
     9 hours: less its 20-minute break, 8.67 patrol hours (wall-clock arithmetic on one zone would say 7.67)."""

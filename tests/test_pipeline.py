@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,14 @@ def test_pin_of_an_impossible_shift_is_a_data_error(tmp_path: Path, mixed_plan: 
     )
     with pytest.raises(DataError, match=r"roster.csv: shift W-1-.* is not possible"):
         plan_week(moved, pin_dir=folder)
+
+
+def test_pin_of_another_week_is_named(tmp_path: Path, mixed_plan: PlanResult) -> None:
+    folder = write_plan(mixed_plan.plan, tmp_path / "published")
+    scenario = loaded("mixed")
+    later = scenario.scenario.default_week_start + timedelta(days=7)
+    with pytest.raises(DataError, match=r"the pinned plan is for the week of 2024-12-02, not 2024-12-09"):
+        plan_week(scenario, week_start=later, pin_dir=folder)
 
 
 def test_pin_of_days_worked_reoptimises_the_rest(tmp_path: Path) -> None:
