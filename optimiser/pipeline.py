@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from optimiser.breaks import BreakCrew, place_breaks
 from optimiser.errors import DataError, InfeasibleError, ScenarioError
 from optimiser.instance import (
     CrewGroup,
@@ -330,6 +331,7 @@ def plan_week(
         # the searched ones
         roster = replace(roster, shifts=staffing.shifts, crews=staffing.counts)
         crews, routed = staffing.crews, staffing.routed
+    routed = _breaks_inside(data, crews, routed)
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
     values = visit_values(plan, scenario, week)
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
@@ -1085,6 +1087,30 @@ def _free_slots(
         ]
         initial[crew_id] = RoutedCrew(crew_id, stops, route.break_start)
     return slots, initial
+
+
+def _breaks_inside(data: ProblemData, crews: list[Crew], routed: dict[str, RoutedCrew]) -> dict[str, RoutedCrew]:
+    """The routes with every break inside its shift's working period (:mod:`optimiser.breaks`)."""
+    project_of = {c.crew_id: c.group.project for c in crews}
+    by_id = {c.crew_id: c for c in crews}
+    break_crews = [
+        BreakCrew(
+            crew_id=c.crew_id,
+            start=c.group.start,
+            end=c.group.end,
+            break_minutes=c.group.break_minutes,
+            edge_minutes=max(data.people[m.person].rules.break_edge_minutes for m in c.members),
+            base_location=c.group.base_location,
+            profile=c.group.profile,
+        )
+        for c in crews
+    ]
+    return place_breaks(
+        data,
+        break_crews,
+        routed,
+        lambda crew_id, others: _team_day_worth(data, [by_id[crew_id]], others, project_of),
+    )
 
 
 def _plan_rows(

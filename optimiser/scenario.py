@@ -339,6 +339,13 @@ class WorkingTime(_Model):
     max_weekly_hours: float = Field(default=48, gt=0, le=100)
     break_after_hours: float = Field(default=6, gt=0, le=24)
     break_minutes: int = Field(default=20, ge=0, le=120)
+    break_edge_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=240,
+        description="a break starts at least this long after its shift starts and ends at least this long before "
+        "it ends (WTR: taken during the working period, not at its start or end; assumption: an hour)",
+    )
     breaks_paid: bool = False
     max_shift_hours: float = Field(default=12, gt=0, le=24)
     max_consecutive_days: int = Field(default=6, ge=1, le=14)

@@ -1117,6 +1117,18 @@ def _rule_break(ctx: _Context) -> Iterator[Violation]:
                 f"{ctx.show(shift.start)}-{ctx.show(shift.end)}",
                 (sid,),
             )
+        elif interval is not None:
+            # taken during the working period, not at its start or end (a short shift: about its middle)
+            edge = min(float(rules.break_edge_minutes), (shift.length_minutes - shift.break_minutes) / 2)
+            after, before = _minutes(shift.start, interval[0]), _minutes(interval[1], shift.end)
+            if min(after, before) < edge - _EPS:
+                yield Violation(
+                    rule,
+                    f"{rule}: shift {sid}'s break {ctx.show(interval[0])} ({shift.break_minutes} min) comes "
+                    f"{after:.0f} min after the shift starts and {before:.0f} min before it ends; it must be taken "
+                    f"during the working period, at least {edge:.0f} min from either end",
+                    (sid,),
+                )
         hours = shift.length_minutes / 60
         if hours > rules.break_after_hours + _EPS:
             taken = shift.break_minutes if interval is not None else 0

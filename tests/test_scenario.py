@@ -251,7 +251,8 @@ def test_a_broken_scenario_gives_exactly_one_located_problem(name: str, expected
 def test_a_missing_file_is_one_problem_without_a_line() -> None:
     """A scenario path that does not exist: one problem naming the path as given."""
     assert _problems("no/such/scenario.yaml") == [
-        "no/such/scenario.yaml: file not found; check the path (one on the command line is from the current directory, one "
+        "no/such/scenario.yaml: file not found; check the path (one on the command line is from the current "
+        "directory, one "
         "inside a YAML file from that file's folder)"
     ]
 

@@ -61,7 +61,7 @@ def restaff(
 
 def plan_of(data: ProblemData, crews: list[pipeline.Crew], routed: dict) -> dict:
     plan = Plan(scenario_yaml="", hotspots=pipeline._hotspot_rows(data))
-    plan.roster, plan.visits = pipeline._plan_rows(data, crews, routed)
+    plan.roster, plan.visits = pipeline._plan_rows(data, crews, pipeline._breaks_inside(data, crews, routed))
     return {"plan": plan, "figures": recompute_summary(plan, data.scenario, data.week_start)}
 
 

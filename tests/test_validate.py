@@ -472,6 +472,11 @@ def _short_break(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, 
     return extend_shift_end(plan, {"S-W01-MON"}, -(20 - minutes)), data
 
 
+def _break_edge_raised(plan: Plan, data: dict[str, Any], minutes: int) -> tuple[Plan, dict[str, Any]]:
+    """Wardens' breaks must be ``minutes`` (231..240) from either end: W-01's 17:30 break is 230 min in."""
+    return plan, set_role_rules(data, "warden", break_edge_minutes=minutes)
+
+
 def _consecutive_lowered(plan: Plan, data: dict[str, Any], days: int) -> tuple[Plan, dict[str, Any]]:
     """Officers may work ``days`` (1..4) in a row; O-4 works Tuesday (overtime and duty) to Saturday."""
     return plan, set_role_rules(data, "officer", max_consecutive_days=days)
@@ -671,6 +676,7 @@ MUTATIONS: list[Mutation] = [
     Mutation("overtime-runs-long", "shift-length", _overtime_runs_long, 90, st.integers(61, 119)),
     Mutation("shift-length-lowered", "shift-length", _shift_length_lowered, 11.5, st.floats(6, 11.9)),
     Mutation("break-too-short", "break", _short_break, 0, st.integers(0, 19)),
+    Mutation("break-near-shift-end", "break", _break_edge_raised, 235, st.integers(231, 240)),
     Mutation("consecutive-days-lowered", "max-consecutive-days", _consecutive_lowered, 4, st.integers(1, 4)),
     Mutation(
         "pay-multiplier", "pay", _multiplier, (5, 1.5),
