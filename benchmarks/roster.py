@@ -453,7 +453,8 @@ def even_spread_plan(
     crews = pipeline._form_crews(data, roster)
     routed = round_robin_routes(data, crews)
     plan = Plan(scenario_yaml=loaded.resolved_yaml(), hotspots=pipeline._hotspot_rows(data))
-    plan.roster, plan.visits = pipeline._plan_rows(data, crews, routed)
+    # a break the walk left at a shift's edge goes inside, as the optimised plan's do (the same rule)
+    plan.roster, plan.visits = pipeline._plan_rows(data, crews, pipeline._breaks_inside(data, crews, routed))
     summary = pipeline._summary_base(loaded, data.week_start, data)
     summary.update(recompute_summary(plan, scenario, data.week_start))
     summary["status"] = "feasible"
