@@ -38,6 +38,17 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hours(text: str) -> float:
+    """A number of patrol hours in the year: positive."""
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from exc
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of hours above 0, e.g. 13000")
+    return value
+
+
 def _count(text: str) -> int:
     """A worker count: a whole number of at least 1."""
     try:
@@ -239,6 +250,8 @@ def cmd_budget_plan(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         solver=args.solver,
         seasonality="flat" if args.flat_seasons else "incidents",
+        **({"target_hours": args.target_hours} if args.target_hours is not None else {}),
+        **({"ceiling_hours": args.ceiling_hours} if args.ceiling_hours is not None else {}),
     )
     print(plan.text())
     print(f"written to {args.out}")
@@ -405,6 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--as-of", help="last month the actuals cover, YYYY-MM")
     sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
     sub.add_argument("--flat-seasons", action="store_true", help="no seasonal weights from incident data")
+    sub.add_argument(
+        "--target-hours", type=_hours, metavar="H", help="patrol person-hours aimed for in the year (default 13,000)"
+    )
+    sub.add_argument(
+        "--ceiling-hours", type=_hours, metavar="H", help="most patrol person-hours in the year (default 20,000)"
+    )
     sub.add_argument("--out", required=True, help="output folder")
     _add_set_option(sub)
     sub.set_defaults(handler=cmd_budget_plan)

@@ -1129,8 +1129,42 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
         "actuals": None
         if actuals is None
         else {"file": actuals.source, "as_of": actuals.as_of, "committed_posts": dict(inputs.committed_posts)},
-        "notes": list(inputs.notes),
+        "notes": [*inputs.notes, *_ceiling_notes(scenario, inputs, solution, monthly, projects)],
     }
+
+
+def _ceiling_notes(
+    scenario: Scenario,
+    inputs: AnnualInputs,
+    solution: AnnualSolution,
+    monthly: pd.DataFrame,
+    projects: Mapping[str, Mapping[str, Any]],
+) -> list[str]:
+    """Say so when the Home Office ceiling, not the money, decides the plan.
+
+    Why: the weekly roster pays every warden contract in the scenario, while this plan may fund fewer
+    posts because the year's patrol hours are capped; finance must see that the two differ and why.
+    """
+    if solution.status not in ("optimal", "feasible"):
+        return []
+    hours = float(monthly["patrol_person_hours"].sum())
+    if hours < 0.99 * inputs.ceiling_hours:  # within 1%: posts come whole, so the last hours may not fit
+        return []
+    start, end = scenario.period.start, scenario.period.end
+    contracted = 0.0
+    posts = 0
+    for warden in scenario.warden_list():
+        first, last = max(start, warden.contract_start), min(end, warden.contract_end)
+        if first <= last:
+            posts += 1
+            contracted += warden.contracted_hours_per_week * ((last - first).days + 1) / 7
+    unspent = projects["asb"]["headroom_gbp"] if "asb" in projects else 0.0
+    return [
+        f"the ceiling of {inputs.ceiling_hours:,.0f} patrol person-hours decides this plan ({hours:,.1f} planned), "
+        f"not the money: the scenario's {posts} warden contracts alone are {contracted:,.0f} contracted hours in "
+        f"the period, so posts are cut and £{unspent:,.2f} of the ASB allocation is left (the weekly roster still "
+        "pays every contract in the scenario: align them, or raise the ceiling if the Home Office agrees)"
+    ]
 
 
 def annual_plan(

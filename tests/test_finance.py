@@ -468,3 +468,15 @@ def test_plan_figures_count_a_night_over_the_clock_change_in_real_hours() -> Non
     )
     figures = plan_figures(Plan(scenario_yaml="", hotspots=[], roster=[row], summary={}))
     assert figures["officer_overtime_hours"] == pytest.approx(9 - 20 / 60, abs=0.01)
+
+
+def test_budget_plan_names_the_ceiling_when_it_decides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """tiny with a ceiling of 100 patrol hours: the year's plan stops at the ceiling, and says so."""
+    import cli
+
+    code = cli.main(["budget", "plan", str(TINY), "--flat-seasons", "--ceiling-hours", "100", "--target-hours", "50",
+                     "--out", str(tmp_path / "plan")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ceiling 100;" in out and "note: the ceiling of 100 patrol person-hours decides this plan" in out
+    assert "the scenario's 2 warden contracts" in out
