@@ -354,7 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_argument(sub)
     _add_plan_options(sub)
     sub.add_argument("--out", type=Path, help="plan folder (default plans/<scenario>-<week>)")
-    sub.add_argument("--pin", type=Path, metavar="PLAN_DIR", help="freeze the shifts and visits of a published plan")
+    sub.add_argument(
+        "--pin",
+        type=Path,
+        metavar="PLAN_DIR",
+        help="freeze the shifts and visits of a published plan (or of the days already worked); re-plan the rest",
+    )
     sub.add_argument("--formats", default="xlsx,html,map,ics", help="planner views to write (default all)")
     sub.add_argument("--no-reports", action="store_true", help="write only the contract files")
     sub.set_defaults(handler=cmd_plan)

@@ -310,8 +310,10 @@ def plan_week(
         return PlanResult(plan, roster)
 
     crews = _form_crews(data, roster)
+    # on pinned days the published visits stand as well as the shifts (days already worked are history)
+    fixed = _pinned_routes(data, crews, pin_dir, pin) if pin_dir is not None and pin is not None else {}
     routes_budget = stage * (1 - ROSTER_SHARE)
-    routed = _route_all(data, crews, time_budget=routes_budget)
+    routed = _route_all(data, crews, time_budget=routes_budget, fixed=fixed)
     project_of = {c.crew_id: c.group.project for c in crews}
     realised_already = (
         roster.status == "optimal" and _routes_objective(data, routed, project_of) >= roster.objective - 1e-4
@@ -321,7 +323,7 @@ def plan_week(
         searches = [_SearchCounts.for_stage(stage)]
         if limit > stage:
             searches.append(_SearchCounts.extended(limit - stage))
-        staffing = _Staffing.of(data, roster, crews, routed)
+        staffing = replace(_Staffing.of(data, roster, crews, routed), frozen=frozenset(fixed))
         ceilings = hotspot_day_ceilings(data)  # where value is lost: computed once for both searches
         for counts in searches:
             staffing = _restaff(
@@ -331,7 +333,7 @@ def plan_week(
         # the searched ones
         roster = replace(roster, shifts=staffing.shifts, crews=staffing.counts)
         crews, routed = staffing.crews, staffing.routed
-    routed = _breaks_inside(data, crews, routed)
+    routed = _breaks_inside(data, crews, routed, frozen=frozenset(fixed))
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
     values = visit_values(plan, scenario, week)
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
@@ -413,6 +415,36 @@ def _pinned_options(data: ProblemData, pin_dir: Path) -> Pin:
     return Pin(frozenset(chosen), frozenset(days))
 
 
+def _pinned_routes(data: ProblemData, crews: Sequence[Crew], pin_dir: Path, pin: Pin) -> dict[str, RoutedCrew]:
+    """The published routes of the crews on pinned days: their visits and break exactly as published.
+
+    A crew is matched by its members (the same people work the same pinned shifts, so the same crews form).
+    """
+    pinned = read_plan(pin_dir, require_scenario=False)
+    members_of: dict[str, frozenset[str]] = defaultdict(frozenset)
+    break_of: dict[str, int | None] = {}
+    for row in pinned.roster:
+        members_of[row.crew_id] = members_of[row.crew_id] | {row.staff_id}
+        break_of[row.crew_id] = data.clock.minutes(row.break_start) if row.break_start is not None else None
+    crew_of = {members: crew_id for crew_id, members in members_of.items()}
+    stops: dict[str, list[Stop]] = defaultdict(list)
+    for visit in sorted(pinned.visits, key=lambda v: v.arrive):
+        arrive, depart = data.clock.minutes(visit.arrive), data.clock.minutes(visit.depart)
+        stops[visit.crew_id].append(Stop(f"{visit.hotspot_id}@{arrive}", arrive, depart))
+    fixed = {}
+    for crew in crews:
+        if not any(data.options[m.index].day in pin.days for m in crew.members):
+            continue
+        published = crew_of.get(frozenset(m.person for m in crew.members))
+        if published is None:
+            raise DataError(
+                f"{pin_dir}/roster.csv: no published crew of {', '.join(sorted(m.person for m in crew.members))} "
+                "on their pinned day (crews were paired differently); re-plan without --pin or edit the plan"
+            )
+        fixed[crew.crew_id] = RoutedCrew(crew.crew_id, stops.get(published, []), break_of.get(published))
+    return fixed
+
+
 def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
     """Pair the chosen shift options of each group into its crews (members share base and times)."""
     chosen = set(roster.shifts)
@@ -434,7 +466,9 @@ def _form_crews(data: ProblemData, roster: RosterSolution) -> list[Crew]:
     return crews
 
 
-def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> dict[str, RoutedCrew]:
+def _route_all(
+    data: ProblemData, crews: list[Crew], *, time_budget: float, fixed: Mapping[str, RoutedCrew] | None = None
+) -> dict[str, RoutedCrew]:
     """Route every team's crews day by day; on each day the team order that plans more worth wins.
 
     Teams are routed one after another, each keeping the revisit gap from visits already routed, so the
@@ -442,12 +476,14 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     wardens first leave the scarce officer crews free for the SV-only hotspots and the night. Both orders
     are tried on each day (from the same start) and the one with the larger objective so far is kept.
     A final sweep routes each team-day again against all the others' visits (block coordinate ascent).
+    ``fixed`` routes (pinned days) stand as given; the others keep every rule against them.
     """
+    fixed = dict(fixed or {})
     teams = sorted({c.group.team for c in crews}, key=lambda t: (t != "sv", t))
     calls: list[tuple[str, int, list[Crew]]] = []
     for day in range(7):
         for team in teams:
-            day_crews = [c for c in crews if c.group.team == team and c.group.day == day]
+            day_crews = [c for c in crews if c.group.team == team and c.group.day == day and c.crew_id not in fixed]
             if day_crews:
                 calls.append((team, day, day_crews))
     # a call's share of the time grows with its crews x the harm of the hotspots they may visit (where the
@@ -459,7 +495,7 @@ def _route_all(data: ProblemData, crews: list[Crew], *, time_budget: float) -> d
     floor = 1e-3 * sum(sizes.values()) / len(sizes) if sum(sizes.values()) > 0 else 1.0
     total_size = sum(sizes.values()) + floor * len(sizes)
     position = {(t, d): i for i, (t, d, _cs) in enumerate(calls)}
-    routed: dict[str, RoutedCrew] = {}
+    routed: dict[str, RoutedCrew] = dict(fixed)
     started = clock_time.perf_counter()
     project_of = {c.crew_id: c.group.project for c in crews}
     for day in range(7):
@@ -520,6 +556,7 @@ class _Staffing:
     crews: list[Crew]
     routed: dict[str, RoutedCrew]
     value: float
+    frozen: frozenset[str] = frozenset()  # crews whose published routes stand (pinned days): never re-routed
 
     @classmethod
     def of(
@@ -606,12 +643,16 @@ def _screen(data: ProblemData, staffing: _Staffing, shifts: list[int], counts: d
         routes = dispatch_routes(team, seed=seed, restarts=4)
         routes = push_insert(team, routes, _team_day_worth(data, [crew], kept, project_of))
         kept.update(routes)
-    return _Staffing(shifts, counts, crews, kept, _week_value(data, crews, kept, shifts))
+    return _Staffing(shifts, counts, crews, kept, _week_value(data, crews, kept, shifts), staffing.frozen)
 
 
 def _reroute(data: ProblemData, trial: _Staffing, team: str, day: int, index: int, time_budget: float) -> _Staffing:
     """``trial`` with one team-day routed again in full from its current routes, kept if the week gains."""
-    day_crews = [c for c in trial.crews if c.group.team == team and c.group.day == day]
+    day_crews = [
+        c for c in trial.crews if c.group.team == team and c.group.day == day and c.crew_id not in trial.frozen
+    ]
+    if not day_crews:
+        return trial
     ids = {c.crew_id for c in day_crews}
     others = {k: r for k, r in trial.routed.items() if k not in ids}
     project_of = {c.crew_id: c.group.project for c in trial.crews}
@@ -1089,8 +1130,13 @@ def _free_slots(
     return slots, initial
 
 
-def _breaks_inside(data: ProblemData, crews: list[Crew], routed: dict[str, RoutedCrew]) -> dict[str, RoutedCrew]:
-    """The routes with every break inside its shift's working period (:mod:`optimiser.breaks`)."""
+def _breaks_inside(
+    data: ProblemData, crews: list[Crew], routed: dict[str, RoutedCrew], *, frozen: frozenset[str] = frozenset()
+) -> dict[str, RoutedCrew]:
+    """The routes with every break inside its shift's working period (:mod:`optimiser.breaks`).
+
+    ``frozen`` crews (pinned days) keep their published break: the days already worked are history.
+    """
     project_of = {c.crew_id: c.group.project for c in crews}
     by_id = {c.crew_id: c for c in crews}
     break_crews = [
@@ -1104,6 +1150,7 @@ def _breaks_inside(data: ProblemData, crews: list[Crew], routed: dict[str, Route
             profile=c.group.profile,
         )
         for c in crews
+        if c.crew_id not in frozen
     ]
     return place_breaks(
         data,

@@ -147,9 +147,9 @@ def test_time_past_the_stage_goes_to_the_staffing_search(monkeypatch: pytest.Mon
         searches.append(budget)
         return restaff(data, current, budget, **kwargs)  # type: ignore[arg-type]
 
-    def route_spy(data: ProblemData, crews: list[pipeline.Crew], *, time_budget: float) -> dict:
+    def route_spy(data: ProblemData, crews: list[pipeline.Crew], *, time_budget: float, fixed: dict) -> dict:
         asked["route_budget"] = time_budget
-        return route_all(data, crews, time_budget=time_budget)
+        return route_all(data, crews, time_budget=time_budget, fixed=fixed)
 
     route_all = pipeline._route_all
     monkeypatch.setattr(pipeline, "solve_roster", roster_spy)
