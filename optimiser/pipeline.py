@@ -418,15 +418,19 @@ def _pinned_options(data: ProblemData, pin_dir: Path) -> Pin:
 def _pinned_routes(data: ProblemData, crews: Sequence[Crew], pin_dir: Path, pin: Pin) -> dict[str, RoutedCrew]:
     """The published routes of the crews on pinned days: their visits and break exactly as published.
 
-    A crew is matched by its members (the same people work the same pinned shifts, so the same crews form).
+    A crew is matched by its members and shift start (the same people work the same pinned shifts, so the
+    same crews form; a warden works one a day).
     """
     pinned = read_plan(pin_dir, require_scenario=False)
     members_of: dict[str, frozenset[str]] = defaultdict(frozenset)
+    start_of: dict[str, int] = {}
     break_of: dict[str, int | None] = {}
     for row in pinned.roster:
         members_of[row.crew_id] = members_of[row.crew_id] | {row.staff_id}
+        start = data.clock.minutes(row.shift_start)
+        start_of[row.crew_id] = min(start_of.get(row.crew_id, start), start)
         break_of[row.crew_id] = data.clock.minutes(row.break_start) if row.break_start is not None else None
-    crew_of = {members: crew_id for crew_id, members in members_of.items()}
+    crew_of = {(members, start_of[crew_id]): crew_id for crew_id, members in members_of.items()}
     stops: dict[str, list[Stop]] = defaultdict(list)
     for visit in sorted(pinned.visits, key=lambda v: v.arrive):
         arrive, depart = data.clock.minutes(visit.arrive), data.clock.minutes(visit.depart)
@@ -435,7 +439,7 @@ def _pinned_routes(data: ProblemData, crews: Sequence[Crew], pin_dir: Path, pin:
     for crew in crews:
         if not any(data.options[m.index].day in pin.days for m in crew.members):
             continue
-        published = crew_of.get(frozenset(m.person for m in crew.members))
+        published = crew_of.get((frozenset(m.person for m in crew.members), crew.group.start))
         if published is None:
             raise DataError(
                 f"{pin_dir}/roster.csv: no published crew of {', '.join(sorted(m.person for m in crew.members))} "
