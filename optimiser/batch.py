@@ -211,7 +211,7 @@ def batch(
             try:
                 write_plan(plan, folder / job.name)
                 row["folder"] = job.name  # relative to out_dir, so summaries compare across machines
-            except OSError as exc:
+            except (OSError, DataError) as exc:  # DataError: the folder holds something that is not a plan
                 row.update(status="error", error=f"cannot write {folder / job.name}: {exc}")
         rows[job.index] = row
         report(row)

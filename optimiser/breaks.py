@@ -55,8 +55,13 @@ def place_breaks(
     crews: Sequence[BreakCrew],
     routed: Mapping[str, RoutedCrew],
     worth_for: Callable[[str, dict[str, RoutedCrew]], Callable[[Mapping[str, RoutedCrew]], float]],
+    *,
+    keep_visits: frozenset[str] = frozenset(),
 ) -> dict[str, RoutedCrew]:
     """Every crew's break inside its window, the routes re-timed to fit; crews already inside are kept.
+
+    ``keep_visits`` crews (published routes of days already worked) move their break only where no visit
+    moves; where none is free, their route stays as published.
 
     ``worth_for(crew_id, others)`` values the crew's route against everyone else's (the contract's
     objective as far as that route changes it), so a placement that moves a visit out of a heavier window,
@@ -74,14 +79,18 @@ def place_breaks(
         while True:
             best: tuple[float, int, list[Stop], int] | None = None
             for stops_tried, break_start in _placements(data, crew, stops, others, index):
-                value = worth({crew.crew_id: RoutedCrew(crew.crew_id, stops_tried, break_start)})
                 # equal worth: the placement that moves the visits least (the planner's route as searched)
                 moved = sum(abs(a.arrive - b.arrive) for a, b in zip(stops_tried, stops, strict=True))
+                if crew.crew_id in keep_visits and moved:
+                    continue
+                value = worth({crew.crew_id: RoutedCrew(crew.crew_id, stops_tried, break_start)})
                 if best is None or value > best[0] + 1e-9 or (value > best[0] - 1e-9 and moved < best[1]):
                     best = (value, moved, stops_tried, break_start)
             if best is not None:
                 routes[crew.crew_id] = RoutedCrew(crew.crew_id, best[2], best[3])
                 break
+            if crew.crew_id in keep_visits:
+                break  # history stands: the check will name the break
             if not stops:  # an empty shift always has room (its window is not empty by the instance's rules)
                 raise ValueError(f"crew {crew.crew_id}: no room for its break inside the shift")
             # no placement keeps every rule: drop the visit whose loss costs least, then try again

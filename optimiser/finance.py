@@ -1159,6 +1159,10 @@ def _ceiling_notes(
             posts += 1
             contracted += warden.contracted_hours_per_week * ((last - first).days + 1) / 7
     unspent = projects["asb"]["headroom_gbp"] if "asb" in projects else 0.0
+    final_month = inputs.months[-1].key
+    funded = int(monthly[(monthly["month"] == final_month) & (monthly["project"] == "asb")]["warden_posts"].sum())
+    if "asb" not in projects or funded >= posts or unspent < 0.01 * float(projects["asb"]["allocation_gbp"]):
+        return []  # every contract funded, or the money is spent: the ceiling did not cut posts
     return [
         f"the ceiling of {inputs.ceiling_hours:,.0f} patrol person-hours decides this plan ({hours:,.1f} planned), "
         f"not the money: the scenario's {posts} warden contracts alone are {contracted:,.0f} contracted hours in "

@@ -422,12 +422,13 @@ def scenario_street_files(scenario: Scenario, months: MonthWindow) -> list[Path]
         )
     files = street_files(folder)
     held = sorted({p.name[:7] for p in files if _MONTH.match(p.name[:7])})
+    if not held:
+        raise DataError(f"{folder}: no police.uk street file named YYYY-MM-<force>-street.csv[.gz]")
     missing = [m for m in months.months if m not in held]
     if missing:
-        runs = _month_runs(missing)
         raise DataError(
-            f"{folder}: no police.uk street file for {', '.join(runs)} (the folder holds {held[0]}..{held[-1]}); "
-            f"choose months inside it or add the missing files"
+            f"{folder}: no police.uk street file for {', '.join(_month_runs(missing))} (the folder holds "
+            f"{', '.join(_month_runs(held))}); choose months inside it or add the missing files"
         )
     return [p for p in files if p.name[:7] in months]
 

@@ -505,12 +505,17 @@ def _fits_around_duty(start: int, end: int, duty: Sequence[tuple[int, int]], rul
     """
     rest = round(rules.daily_rest_hours * 60)
     period_start, period_end = start, end
-    for a, b in duty:
-        if b == start:
-            period_start = min(period_start, a)
-        elif a == end:
-            period_end = max(period_end, b)
-        elif 0 < start - b < rest or 0 < a - end < rest:
+    merged: set[tuple[int, int]] = set()
+    grown = True
+    while grown:  # duty touching the period joins it (overtime 14-18 then duty 18-22: one period 14-22)
+        grown = False
+        for a, b in duty:
+            if (a, b) not in merged and (b == period_start or a == period_end):
+                merged.add((a, b))
+                period_start, period_end = min(period_start, a), max(period_end, b)
+                grown = True
+    for a, b in duty:  # the rest is measured from the merged period's ends, not the overtime's
+        if (a, b) not in merged and (0 < period_start - b < rest or 0 < a - period_end < rest):
             return False
     return period_end - period_start <= rules.max_shift_hours * 60
 

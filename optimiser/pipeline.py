@@ -227,12 +227,12 @@ def presolve_checks(data: ProblemData) -> list[str]:
         )
     for (required, lengths, (below, above)), people in sorted(unreachable.items()):
         names = ", ".join(people[:3]) + (f" and {len(people) - 3} more" if len(people) > 3 else "")
-        can = _hours(below) + (f" or {_hours(above)}" if above is not None else "")
+        can = _hours(below) + (f" and {_hours(above)}" if above is not None else "")
         shifts = ", ".join(_hours(m) for m in lengths)
         conflicts.append(
             f"contracted-hours: {names} must work exactly {_hours(required)} paid this week (contracted hours pro "
-            f"rata to the contract days, less leave) but their shifts of {shifts}, at most one a day, make {can}: "
-            "add a shift template that makes up the difference or check the contract dates and leave"
+            f"rata to the contract days, less leave) but no set of their shifts ({shifts}) adds up to it (nearest: "
+            f"{can}): add a shift template that makes up the difference or check the contract dates and leave"
         )
     return conflicts
 
@@ -242,15 +242,15 @@ def _hours(minutes: int) -> str:
 
 
 def _nearest_paid_sums(options: Sequence[ShiftOption], required: int) -> tuple[int, int | None] | None:
-    """None when ``required`` paid minutes can be made from one option a day at most; else the nearest sums.
+    """None when ``required`` paid minutes is a sum of some of the person's options; else the nearest sums.
 
     Why: a warden whose contract ends mid-week owes hours pro rata that whole shifts may not add up to; the
-    roster model would only report a large core of every rule it touches.
+    roster model would only report a large core of every rule it touches. Any set of distinct options is
+    allowed here (more than the rules allow, e.g. two a day), so a week this calls impossible is.
     """
     sums = {0}
-    for day in sorted({o.day for o in options}):
-        lengths = {o.paid_minutes for o in options if o.day == day}
-        sums |= {total + length for total in sums for length in lengths}
+    for option in options:
+        sums |= {total + option.paid_minutes for total in sums if total + option.paid_minutes <= 2 * required}
     if required in sums:
         return None
     below = max(total for total in sums if total < required) if any(total < required for total in sums) else 0
@@ -432,7 +432,13 @@ def _pinned_routes(data: ProblemData, crews: Sequence[Crew], pin_dir: Path, pin:
         break_of[row.crew_id] = data.clock.minutes(row.break_start) if row.break_start is not None else None
     crew_of = {(members, start_of[crew_id]): crew_id for crew_id, members in members_of.items()}
     stops: dict[str, list[Stop]] = defaultdict(list)
+    known = {h.id for h in data.hotspots}
     for visit in sorted(pinned.visits, key=lambda v: v.arrive):
+        if visit.hotspot_id not in known:
+            raise DataError(
+                f"{pin_dir}/visits.csv: visit {visit.visit_id} goes to {visit.hotspot_id}, which is not a hotspot of "
+                "this scenario; re-plan without --pin, or pin with the scenario the plan was made with"
+            )
         arrive, depart = data.clock.minutes(visit.arrive), data.clock.minutes(visit.depart)
         stops[visit.crew_id].append(Stop(f"{visit.hotspot_id}@{arrive}", arrive, depart))
     fixed = {}
@@ -1139,7 +1145,7 @@ def _breaks_inside(
 ) -> dict[str, RoutedCrew]:
     """The routes with every break inside its shift's working period (:mod:`optimiser.breaks`).
 
-    ``frozen`` crews (pinned days) keep their published break: the days already worked are history.
+    ``frozen`` crews (pinned days) keep their published visits: their break moves only into a gap as it is.
     """
     project_of = {c.crew_id: c.group.project for c in crews}
     by_id = {c.crew_id: c for c in crews}
@@ -1154,13 +1160,13 @@ def _breaks_inside(
             profile=c.group.profile,
         )
         for c in crews
-        if c.crew_id not in frozen
     ]
     return place_breaks(
         data,
         break_crews,
         routed,
         lambda crew_id, others: _team_day_worth(data, [by_id[crew_id]], others, project_of),
+        keep_visits=frozen,
     )
 
 

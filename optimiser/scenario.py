@@ -816,6 +816,10 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
         parts, value = parse_override(text)
         _apply_override(data, parts, value, text)
         origins.where[tuple(parts)] = (f"--set {text}", None)
+    if overrides:
+        # a path given with --set is from the current directory (the YAML files' own are absolute by now), and
+        # absolute in the resolved scenario so a plan folder's copy reads the same anywhere
+        _resolve_paths(data, Path.cwd())
     hotspots_file = data.get("hotspots_file")
     if hotspots_file:
         file_hotspots = _read_hotspots_file(Path(str(hotspots_file)), origins, offset=len(data.get("hotspots") or []))

@@ -1119,7 +1119,7 @@ def _rule_break(ctx: _Context) -> Iterator[Violation]:
             )
         elif interval is not None:
             # taken during the working period, not at its start or end (a short shift: about its middle)
-            edge = min(float(rules.break_edge_minutes), (shift.length_minutes - shift.break_minutes) / 2)
+            edge = min(float(rules.break_edge_minutes), (shift.length_minutes - shift.break_minutes) // 2)
             after, before = _minutes(shift.start, interval[0]), _minutes(interval[1], shift.end)
             if min(after, before) < edge - _EPS:
                 yield Violation(

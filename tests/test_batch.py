@@ -88,3 +88,19 @@ def test_expand_and_name_clashes(tmp_path: Path) -> None:
 def test_batch_needs_scenarios(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no scenario files"):
         batch([], out_dir=tmp_path)
+
+
+def test_a_folder_that_is_not_a_plan_fails_its_scenario_only(tmp_path: Path) -> None:
+    """An output folder holding other files is not replaced: that scenario fails, the others are written."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name in ("tiny.yaml", "tiny-b.yaml"):
+        shutil.copy(DATA / name, folder / name)
+    out = tmp_path / "out"
+    (out / "tiny").mkdir(parents=True)  # a scenario's folder is named after its file
+    (out / "tiny" / "notes.txt").write_text("keep", encoding="utf-8")
+    frame = batch([str(folder / "tiny.yaml"), str(folder / "tiny-b.yaml")], out_dir=out, workers=1)
+    assert frame["status"].tolist() == ["error", "optimal"]
+    assert "holds files that are not a plan" in frame["error"].tolist()[0]
+    assert (out / "tiny" / "notes.txt").read_text(encoding="utf-8") == "keep"
+    assert (out / "tiny-b" / "summary.json").exists() and (out / "summary.csv").exists()

@@ -83,3 +83,15 @@ def test_another_crews_visit_blocks_a_delay() -> None:
     assert break_is_inside(CREW, route.break_start)
     assert [s.arrive for s in route.stops if s.visit_id.startswith("H-A")] == [895]
     assert placed["X"] == other
+
+
+def test_a_published_route_moves_its_break_only_into_a_gap_as_it_is() -> None:
+    """keep_visits (a pinned day): the break goes into the published 14:45-16:15 gap; with no such gap the
+    route stays as published (the check will name it) rather than rewrite what was done."""
+    stops = [Stop("H-A@1", 840, 855), Stop("H-J@1", 870, 885), Stop("H-A@2", 975, 990)]
+    routes = {"W": RoutedCrew("W", stops, 1310)}
+    placed = place_breaks(mixed(), [CREW], routes, count_visits, keep_visits=frozenset({"W"}))
+    assert placed["W"].stops == stops and placed["W"].break_start == 890
+    packed = [Stop("H-A@1", 840, 855), Stop("H-J@1", 865, 1320)]  # one long stay to the end: no gap
+    routes = {"W": RoutedCrew("W", packed, 830)}
+    assert place_breaks(mixed(), [CREW], routes, count_visits, keep_visits=frozenset({"W"}))["W"] == routes["W"]

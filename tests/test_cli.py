@@ -324,6 +324,16 @@ def test_hotspots_months_past_the_data_are_named(capsys: pytest.CaptureFixture[s
     assert code == 2 and "2025-09..2026-12" in err, err
 
 
+def test_street_files_without_months_in_their_names_are_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    street = tmp_path / "street"
+    street.mkdir()
+    (street / "cleveland-street.csv").write_text("Month,Crime type\n", encoding="utf-8")
+    code, _, err = run(capsys, "hotspots", "refresh", "--set", f"police_uk_dir={street}", "--out", tmp_path / "out")
+    assert code == 2 and "no police.uk street file named YYYY-MM-<force>-street.csv" in err, err
+
+
 def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("keep", encoding="utf-8")

@@ -480,3 +480,13 @@ def test_budget_plan_names_the_ceiling_when_it_decides(tmp_path: Path, capsys: p
     assert code == 0
     assert "ceiling 100;" in out and "note: the ceiling of 100 patrol person-hours decides this plan" in out
     assert "the scenario's 2 warden contracts" in out
+
+
+def test_no_ceiling_note_when_the_money_decides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """tiny with a ceiling of 700 h: the plan spends the SV money and funds both contracts; no ceiling note."""
+    import cli
+
+    code = cli.main(
+        ["budget", "plan", str(TINY), "--flat-seasons", "--ceiling-hours", "700", "--out", str(tmp_path / "p")]
+    )
+    assert code == 0 and "decides this plan" not in capsys.readouterr().out

@@ -49,3 +49,15 @@ def test_day_indices_match_day_index_in_a_clock_change_week() -> None:
     assert clock.day_indices(minutes).tolist() == [clock.day_index(int(m)) for m in minutes]
     with pytest.raises(ValueError, match="two weeks"):
         clock.day_indices(np.array([40 * 1440]))
+
+
+def test_rest_is_measured_from_the_end_of_a_merged_period() -> None:
+    """Overtime 14-18 touching duty 18-22 is one period ending 22:00; duty the next day at 07:00 leaves 9 h
+    (11 h due), though the overtime itself ends 13 h before it."""
+    from optimiser.instance import _fits_around_duty
+    from optimiser.scenario import WorkingTime
+
+    rules = WorkingTime(max_shift_hours=12)
+    duty = [(18 * 60, 22 * 60), (31 * 60, 37 * 60)]
+    assert not _fits_around_duty(14 * 60, 18 * 60, duty, rules)
+    assert _fits_around_duty(14 * 60, 18 * 60, [(18 * 60, 22 * 60), (33 * 60, 37 * 60)], rules)  # 11 h: fits

@@ -107,8 +107,33 @@ def test_contracted_hours_no_shifts_add_up_to_are_named_before_solving() -> None
     assert summary["status"] == "infeasible"
     assert summary["explanation"].startswith(
         "contracted-hours: W-1 must work exactly 8 h paid this week (contracted hours pro rata to the contract "
-        "days, less leave) but their shifts of 7.5 h, at most one a day, make 7.5 h: add a shift template"
+        "days, less leave) but no set of their shifts (7.5 h) adds up to it (nearest: 7.5 h): add a shift template"
     )
+
+
+def test_two_shifts_a_day_that_add_up_are_not_called_impossible(tmp_path: Path) -> None:
+    """base.yaml with 4-hour W-AM (10:00-14:00) and W-PM (14:00-18:00) for 8 hours due on Monday: both
+    touch, one 8-hour period, so the week is feasible and the presolve must not say otherwise."""
+    split = tmp_path / "split.yaml"
+    split.write_text(
+        f"extends: {DATA / 'base.yaml'}\n"
+        "shift_templates:\n"
+        "  - {id: W-AM, roles: [warden], start: '10:00', end: '14:00'}\n"
+        "  - {id: W-PM, roles: [warden], start: '14:00', end: '18:00'}\n"
+        "  - {id: OT-EVE, roles: [officer], start: '18:00', end: '22:00'}\n",
+        encoding="utf-8",
+    )
+    summary = plan_week(load_scenario(split)).plan.summary
+    assert summary["status"] in ("optimal", "feasible"), summary["explanation"]
+    assert summary["validation"]["ok"]
+
+
+def test_pin_of_a_visit_to_an_unknown_hotspot_is_a_data_error(tmp_path: Path, mixed_plan: PlanResult) -> None:
+    folder = write_plan(mixed_plan.plan, tmp_path / "published")
+    visits = (folder / "visits.csv").read_text(encoding="utf-8").replace(",H-A,", ",H-GONE,")
+    (folder / "visits.csv").write_text(visits, encoding="utf-8")
+    with pytest.raises(DataError, match=r"visits.csv: visit V\d+ goes to H-GONE, which is not a hotspot"):
+        plan_week(loaded("mixed"), pin_dir=folder)
 
 
 def test_wardens_with_no_hotspot_to_patrol_are_named_before_solving() -> None:

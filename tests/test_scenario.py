@@ -638,3 +638,15 @@ def test_the_schema_checker_rejects_broken_scenarios(mutate: Any, fragment: str)
     mutate(data)
     errors = _schema_errors(schema, data, schema)
     assert any(fragment in e for e in errors), errors
+
+
+def test_a_path_given_with_set_is_from_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--set police_uk_dir=street` from tmp_path: absolute in the resolved scenario, so a plan folder's copy
+    loads to the same scenario (and the same sha256) from anywhere."""
+    monkeypatch.chdir(tmp_path)
+    loaded = load_scenario(None, ["police_uk_dir=street"])
+    assert loaded.scenario.police_uk_dir == tmp_path / "street"
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(loaded.resolved_yaml(), encoding="utf-8")
+    monkeypatch.chdir(Path(__file__).parent)
+    assert load_scenario(copy).sha256 == loaded.sha256
