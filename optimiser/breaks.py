@@ -108,7 +108,12 @@ def _placements(
     others: Mapping[str, RoutedCrew],
     index: Mapping[str, int],
 ) -> list[tuple[list[Stop], int]]:
-    """Each way to take the break after the k-th visit (or at base before the first), later visits delayed."""
+    """Each way to take the break after the k-th visit (or at base before the first), later visits delayed.
+
+    The break starts where the window allows once the k-th visit is over; it may be taken before or after
+    the leg to the next place (a window opening mid-leg costs no waiting), so the next arrival is no sooner
+    than the leg plus the break, nor before the break ends.
+    """
     matrix = data.matrices[crew.profile]
     earliest, latest = break_window(crew)
     location = [data.hotspots[index[s.visit_id.split("@")[0]]].location for s in stops]
@@ -121,13 +126,20 @@ def _placements(
         if break_start > latest:
             break  # later positions start later still
         moved = list(stops[:k])
-        ready, previous = break_start + crew.break_minutes, here
+        # the break lies wholly between leaving ``here`` and the next arrival, before or after the leg: the
+        # next place is reached no sooner than the leg plus the break, nor before the break ends
+        ready, previous, rested = free_from, here, break_start + crew.break_minutes
         for j in range(k, len(stops)):
-            arrive = max(stops[j].arrive, ready + int(matrix[previous, location[j]]))
+            leg = int(matrix[previous, location[j]])
+            earliest_arrival = ready + leg + (crew.break_minutes if j == k else 0)
+            arrive = max(stops[j].arrive, earliest_arrival, rested if j == k else 0)
             dwell = stops[j].depart - stops[j].arrive
             moved.append(Stop(stops[j].visit_id, arrive, arrive + dwell))
             ready, previous = arrive + dwell, location[j]
-        if ready + int(matrix[previous, crew.base_location]) > crew.end:
+        home = ready + int(matrix[previous, crew.base_location])
+        if k == len(stops):
+            home = max(home + crew.break_minutes, rested)
+        if home > crew.end:
             continue
         if all(
             _keeps_hotspot_rules(
