@@ -955,24 +955,26 @@ def _team_day_worth(
     return worth
 
 
+def _on_shift(crew: Crew) -> dict[str, Any]:
+    """What every stage's view of a crew on shift holds: id, base, times, travel profile and break."""
+    group = crew.group
+    return {
+        "crew_id": crew.crew_id,
+        "base_location": group.base_location,
+        "start": group.start,
+        "end": group.end,
+        "profile": group.profile,
+        "break_minutes": group.break_minutes,
+    }
+
+
 def _team_day(
     data: ProblemData, day_crews: Sequence[Crew], arrivals: Mapping[int, list[int]]
 ) -> tuple[TeamDay, list[WeeklyCrew], list[DispatchHotspot], list[int]]:
     """One team's crews on one day as the route search sees them (crews, hotspots with their rules)."""
     project = day_crews[0].group.project
     policy = data.policy(project)
-    weekly_crews = [
-        WeeklyCrew(
-            crew_id=c.crew_id,
-            base_location=c.group.base_location,
-            start=c.group.start,
-            end=c.group.end,
-            profile=c.group.profile,
-            break_minutes=c.group.break_minutes,
-            hotspots=frozenset(c.group.hotspots),
-        )
-        for c in day_crews
-    ]
+    weekly_crews = [WeeklyCrew(**_on_shift(c), hotspots=frozenset(c.group.hotspots)) for c in day_crews]
     spots = sorted({h for c in day_crews for h in c.group.hotspots})
     limits = {h: hotspot_policy_gap(data, h) for h in spots}  # (revisit gap, presence cap)
     dispatch_hotspots = [
@@ -1151,15 +1153,7 @@ def _breaks_inside(
     project_of = {c.crew_id: c.group.project for c in crews}
     by_id = {c.crew_id: c for c in crews}
     break_crews = [
-        BreakCrew(
-            crew_id=c.crew_id,
-            start=c.group.start,
-            end=c.group.end,
-            break_minutes=c.group.break_minutes,
-            edge_minutes=max(data.people[m.person].rules.break_edge_minutes for m in c.members),
-            base_location=c.group.base_location,
-            profile=c.group.profile,
-        )
+        BreakCrew(**_on_shift(c), edge_minutes=max(data.people[m.person].rules.break_edge_minutes for m in c.members))
         for c in crews
     ]
     return place_breaks(
