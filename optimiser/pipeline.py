@@ -254,7 +254,7 @@ def _nearest_paid_sums(options: Sequence[ShiftOption], required: int) -> tuple[i
         sums |= {total + option.paid_minutes for total in sums if total + option.paid_minutes <= 2 * required}
     if required in sums:
         return None
-    below = max(total for total in sums if total < required) if any(total < required for total in sums) else 0
+    below = max(total for total in sums if total < required)  # 0 is a sum, and required > 0
     above = min((total for total in sums if total > required), default=None)
     return below, above
 
@@ -292,7 +292,8 @@ def plan_week(
         workers=scenario.solver.workers,
         deterministic_time=stage * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
     )
-    pin = _pinned_options(data, pin_dir) if pin_dir is not None else None
+    published = read_plan(pin_dir, require_scenario=False) if pin_dir is not None else None
+    pin = _pinned_options(data, published, pin_dir) if published is not None and pin_dir is not None else None
     roster = solve_roster(data, params, pin=pin)
     if roster.status == "no-plan" and limit > stage:
         # this week's roster takes longer to find: the relaxation gets its share of the whole limit
@@ -312,7 +313,7 @@ def plan_week(
 
     crews = _form_crews(data, roster)
     # on pinned days the published visits stand as well as the shifts (days already worked are history)
-    fixed = _pinned_routes(data, crews, pin_dir, pin) if pin_dir is not None and pin is not None else {}
+    fixed = _pinned_routes(data, crews, published, pin_dir, pin) if published and pin_dir and pin else {}
     routes_budget = stage * (1 - ROSTER_SHARE)
     routed = _route_all(data, crews, time_budget=routes_budget, fixed=fixed)
     project_of = {c.crew_id: c.group.project for c in crews}
@@ -384,12 +385,11 @@ def _hotspot_rows(data: ProblemData) -> list[HotspotRow]:
     ]
 
 
-def _pinned_options(data: ProblemData, pin_dir: Path) -> Pin:
+def _pinned_options(data: ProblemData, pinned: Plan, pin_dir: Path) -> Pin:
     """The published plan's shifts, matched by person, start and end, frozen on the days it covers.
 
     A plan folder of the days already worked pins those days only; the rest of the week is re-planned.
     """
-    pinned = read_plan(pin_dir, require_scenario=False)
     pinned_week = pinned.summary.get("week_start")
     if isinstance(pinned_week, str) and pinned_week != data.week_start.isoformat():
         raise DataError(
@@ -416,13 +416,14 @@ def _pinned_options(data: ProblemData, pin_dir: Path) -> Pin:
     return Pin(frozenset(chosen), frozenset(days))
 
 
-def _pinned_routes(data: ProblemData, crews: Sequence[Crew], pin_dir: Path, pin: Pin) -> dict[str, RoutedCrew]:
+def _pinned_routes(
+    data: ProblemData, crews: Sequence[Crew], pinned: Plan, pin_dir: Path, pin: Pin
+) -> dict[str, RoutedCrew]:
     """The published routes of the crews on pinned days: their visits and break exactly as published.
 
     A crew is matched by its members and shift start (the same people work the same pinned shifts, so the
     same crews form; a warden works one a day).
     """
-    pinned = read_plan(pin_dir, require_scenario=False)
     members_of: dict[str, frozenset[str]] = defaultdict(frozenset)
     start_of: dict[str, int] = {}
     break_of: dict[str, int | None] = {}
