@@ -305,7 +305,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         overrides=overrides,
         week_start=args.week,
     )
-    print(table.to_string(index=False))
+    print(_batch_console(table))
     failed = int((table["status"] == "error").sum()) if "status" in table else 0
     print(f"{len(table)} scenario(s), {failed} failed; summary {Path(args.out) / 'summary.csv'}")
     return 1 if failed else 0
@@ -494,6 +494,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("patrol: interrupted", file=sys.stderr)
         return 130
+
+
+def _batch_console(table) -> str:  # type: ignore[no-untyped-def]
+    """The batch summary as people read it on a terminal: a few columns, then each failure or conflict in full.
+
+    Why: summary.csv holds every column (costs by district too), forty of them; printed whole, the error
+    text is cut off at the terminal's edge.
+    """
+    shown = [
+        ("scenario", "scenario", "{}"),
+        ("status", "status", "{}"),
+        ("objective", "objective", "{:,.2f}"),
+        ("gap", "gap", "{:.2%}"),
+        ("cost_grant_asb_gbp", "ASB £", "{:,.2f}"),
+        ("cost_grant_sv_gbp", "SV £", "{:,.2f}"),
+        ("validation_ok", "valid", "{}"),
+        ("solve_seconds", "seconds", "{:.1f}"),
+    ]
+    rows = []
+    for record in table.to_dict("records"):
+        cells = []
+        for column, _label, form in shown:
+            value = record.get(column)
+            missing = value is None or (isinstance(value, float) and value != value)  # NaN: no figure
+            cells.append("-" if missing else form.format(value))
+        rows.append(cells)
+    labels = [label for _column, label, _form in shown]
+    widths = [max(len(labels[i]), *(len(r[i]) for r in rows)) for i in range(len(labels))] if rows else []
+    lines = ["  ".join(label.ljust(w) for label, w in zip(labels, widths, strict=True))]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    for record in table.to_dict("records"):
+        reason = record.get("error")
+        if isinstance(reason, str) and reason:
+            lines.append(f"{record.get('scenario')}: {reason}")
+    return "\n".join(lines)
 
 
 def _glob_all(patterns: Sequence[str]) -> list[str]:

@@ -104,3 +104,19 @@ def test_a_folder_that_is_not_a_plan_fails_its_scenario_only(tmp_path: Path) -> 
     assert "holds files that are not a plan" in frame["error"].tolist()[0]
     assert (out / "tiny" / "notes.txt").read_text(encoding="utf-8") == "keep"
     assert (out / "tiny-b" / "summary.json").exists() and (out / "summary.csv").exists()
+
+
+def test_batch_console_is_a_few_columns_and_each_failure_in_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cli
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed\n", encoding="utf-8")
+    code = cli.main(["batch", str(DATA / "tiny.yaml"), str(broken), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].split() == ["scenario", "status", "objective", "gap", "ASB", "£", "SV", "£", "valid", "seconds"]
+    assert out[1].split()[:2] == ["tiny-finance", "optimal"] and out[2].split()[:2] == ["broken", "error"]
+    assert out[3].startswith("broken: ") and "broken YAML" in out[3]
+    assert max(len(line) for line in out[:3]) < 120
