@@ -9,6 +9,7 @@ batch all call it; nothing is written unless the caller asks.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import statistics
@@ -1267,10 +1268,18 @@ def plan_to_folder(
 
     A plan that fails its independent check is still written (so it can be inspected) but its summary
     says so and the CLI exits non-zero; an infeasible week writes ``summary.json`` with the explanation.
+    Such a result never replaces a valid plan already in the folder (a published week survives a what-if
+    run): it goes beside it, in ``<folder>.<status>`` (``.infeasible``, ``.no-plan``, ``.failed-check``).
     """
     week = week_start or loaded.scenario.default_week_start
     target = prepare_out_dir(Path(out_dir) if out_dir is not None else default_out_dir(loaded, week))
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir)
+    status = result.plan.summary["status"]
+    valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
+    if not valid and _holds_a_valid_plan(target):
+        outcome = status if status not in ("optimal", "feasible") else "failed-check"
+        log.warning("%s holds a valid plan: this run's %s result is written beside it", target, outcome)
+        target = prepare_out_dir(target.with_name(f"{target.name}.{outcome}"))
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):
         from optimiser.reports import write_reports
@@ -1281,6 +1290,18 @@ def plan_to_folder(
         writers["reports"] = _reports
     result.out_dir = write_plan(result.plan, target, extra_files=writers)
     return result
+
+
+def _holds_a_valid_plan(folder: Path) -> bool:
+    """Whether ``folder`` holds a plan whose summary says it is a valid plan (as written, not re-checked)."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(summary, dict) or summary.get("status") not in ("optimal", "feasible"):
+        return False
+    validation = summary.get("validation")
+    return isinstance(validation, dict) and validation.get("ok") is True
 
 
 def require_feasible(result: PlanResult) -> PlanResult:

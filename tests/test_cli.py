@@ -334,6 +334,23 @@ def test_street_files_without_months_in_their_names_are_named(
     assert code == 2 and "no police.uk street file named YYYY-MM-<force>-street.csv" in err, err
 
 
+def test_a_week_with_no_plan_never_replaces_a_valid_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A what-if run (here an ASB budget below the committed contracts) into the
+    folder of a published plan: the plan stays, the infeasible result goes beside it."""
+    out = tmp_path / "published"
+    code, _, _ = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", out)
+    assert code == 0
+    before = (out / "roster.csv").read_text(encoding="utf-8")
+    code, stdout, _ = run(
+        capsys, "plan", LEEDS, "--set", "projects.asb.weekly_budget_gbp=1", "--no-reports", "--out", out
+    )
+    assert code == 3
+    assert (out / "roster.csv").read_text(encoding="utf-8") == before
+    beside = tmp_path / "published.infeasible"
+    assert json.loads((beside / "summary.json").read_text(encoding="utf-8"))["status"] == "infeasible"
+    assert f"plan written to {beside}" in stdout
+
+
 def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("keep", encoding="utf-8")
