@@ -841,6 +841,8 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
             problems.append(Problem(file, line, _fmt_loc(loc), message))
     if scenario is not None:
         problems.extend(cross_check(scenario, origins, str(scenario_path)))
+    else:  # the sections' own errors hide the cross-references: check the ones raw data allows, all in one run
+        problems.extend(_raw_cross_check(data, origins, str(scenario_path)))
     if problems:
         raise ScenarioError(problems)
     assert scenario is not None
@@ -959,6 +961,57 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
     for role in scenario.projects.asb.roles:
         if role != "warden":
             add(("projects", "asb", "roles"), f"ASB hotspots are patrolled by wardens; {role!r} is not allowed")
+    return problems
+
+
+def _raw_cross_check(data: Mapping[str, Any], origins: _Origins, default_file: str) -> list[Problem]:
+    """The cross-references of :func:`cross_check` that need no valid model, read from the raw YAML.
+
+    Repeated ids, unknown districts and bases; entries too broken to read are skipped (their own field
+    errors are reported already).
+    """
+    problems: list[Problem] = []
+
+    def add(loc: PathKey, message: str) -> None:
+        file, line = origins.locate(loc, default_file)
+        problems.append(Problem(file, line, _fmt_loc(loc), message))
+
+    def entries(*path: str) -> list[tuple[int, Mapping[str, Any]]]:
+        holder: Any = data
+        for key in path:
+            holder = holder.get(key) if isinstance(holder, Mapping) else None
+        return [(i, e) for i, e in enumerate(holder) if isinstance(e, Mapping)] if isinstance(holder, list) else []
+
+    districts = set(data["districts"]) if isinstance(data.get("districts"), Mapping) else None
+    base_ids = [str(e.get("id")) for _, e in entries("bases") if "id" in e]
+    if len(set(base_ids)) != len(base_ids):
+        add(("bases",), f"duplicate base ids: {sorted({b for b in base_ids if base_ids.count(b) > 1})}")
+    seen: set[str] = set()
+    for i, hotspot in entries("hotspots"):
+        if hotspot.get("id") in seen:
+            add(("hotspots", i, "id"), f"duplicate hotspot id {hotspot.get('id')!r}")
+        seen.add(str(hotspot.get("id")))
+    located: list[tuple[PathKey, list[tuple[int, Mapping[str, Any]]]]] = [
+        (("bases",), entries("bases")),
+        (("hotspots",), entries("hotspots")),
+        (("staff", "wardens"), entries("staff", "wardens")),
+    ]
+    for prefix, items in located:
+        for i, entry in items:
+            district = entry.get("district")
+            if districts is not None and district is not None and district not in districts:
+                add((*prefix, i, "district"), f"unknown district {district!r}; known: {sorted(districts)}")
+    bases = set(base_ids)
+    for i, warden in entries("staff", "wardens"):
+        if "base" in warden and str(warden["base"]) not in bases:
+            add(("staff", "wardens", i, "base"), f"unknown base {warden['base']!r}; known: {sorted(bases)}")
+    for kind in ("officers", "pcsos"):
+        for i, entry in entries("staff", kind):
+            if "station" in entry and str(entry["station"]) not in bases:
+                add(("staff", kind, i, "station"), f"unknown station {entry['station']!r}; known: {sorted(bases)}")
+    template_ids = [str(e.get("id")) for _, e in entries("shift_templates")]
+    if len(set(template_ids)) != len(template_ids):
+        add(("shift_templates",), "duplicate shift template ids")
     return problems
 
 

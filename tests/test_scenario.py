@@ -650,3 +650,20 @@ def test_a_path_given_with_set_is_from_the_current_directory(tmp_path: Path, mon
     copy.write_text(loaded.resolved_yaml(), encoding="utf-8")
     monkeypatch.chdir(Path(__file__).parent)
     assert load_scenario(copy).sha256 == loaded.sha256
+
+
+def test_field_errors_do_not_hide_cross_references(tmp_path: Path) -> None:
+    """All problems in one run: a field error elsewhere still lets the repeated id and unknown district show."""
+    path = tmp_path / "both.yaml"
+    path.write_text(
+        f"extends: {SCENARIO_DIR / 'leeds-demo.yaml'}\n"
+        "solver: {time_limit_seconds: -5}\n"
+        "hotspots:\n"
+        "  - {id: H1, name: a, district: NOWHERE, project: asb, lat: 53.8, lon: -1.5, radius_m: 90, harm_weight: 1}\n"
+        "  - {id: H1, name: b, district: NOWHERE, project: asb, lat: 53.8, lon: -1.5, radius_m: 90, harm_weight: 1}\n",
+        encoding="utf-8",
+    )
+    problems = _problems(path)
+    assert any("solver.time_limit_seconds: Input should be greater than 0" in p for p in problems)
+    assert f"{path}:5: hotspots[1].id: duplicate hotspot id 'H1'" in problems
+    assert any(p.startswith(f"{path}:4: hotspots[0].district: unknown district 'NOWHERE'") for p in problems)
