@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pulp
+import yaml
 
 from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
@@ -1256,6 +1257,24 @@ def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
 # ---- figures of a weekly plan ------------------------------------------------------------------
 
 
+def _warden_posts(plan: Plan) -> int:
+    """Warden contracts in force in the plan's week, from the plan's own scenario.
+
+    One on leave all week is still a post (and a committed cost); without a scenario, the wardens rostered.
+    """
+    rostered = len({r.staff_id for r in plan.roster if r.role == "warden"})
+    week = plan.summary.get("week_start")
+    if not plan.scenario_yaml or not isinstance(week, str):
+        return rostered
+    try:
+        scenario = Scenario.model_validate(yaml.safe_load(plan.scenario_yaml))
+        first = date.fromisoformat(week)
+    except (ValueError, yaml.YAMLError):
+        return rostered
+    last = first + timedelta(days=6)
+    return sum(1 for w in scenario.warden_list() if w.contract_start <= last and first <= w.contract_end)
+
+
 def plan_figures(plan: Plan) -> dict[str, Any]:
     """Key figures of a planned week, from its summary and roster (for sweeps, comparisons and batches).
 
@@ -1293,7 +1312,7 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
         "visits": int(sum(visits.values())),
         "hotspots_visited": sum(1 for n in visits.values() if n > 0),
         "shifts": len(shifts),
-        "warden_posts": len({r.staff_id for r in plan.roster if r.role == "warden"}),
+        "warden_posts": _warden_posts(plan),
         "patrol_hours": round(hours["warden"] + hours["officer"], 2),
         "officer_overtime_hours": round(hours["officer"], 2),
         "pcso_hours": round(hours["pcso"], 2),

@@ -490,3 +490,18 @@ def test_no_ceiling_note_when_the_money_decides(tmp_path: Path, capsys: pytest.C
         ["budget", "plan", str(TINY), "--flat-seasons", "--ceiling-hours", "700", "--out", str(tmp_path / "p")]
     )
     assert code == 0 and "decides this plan" not in capsys.readouterr().out
+
+
+def test_warden_posts_count_contracts_not_rostered_wardens() -> None:
+    """The validator fixture's week has two warden contracts; without W-02's shifts (as if on leave all
+    week) the posts are still two: the contract is in force and committed."""
+    from dataclasses import replace as replaced
+
+    from optimiser.finance import plan_figures
+    from optimiser.plan import read_plan
+
+    plan = read_plan(Path(__file__).parent / "data" / "validate" / "plan")
+    assert plan_figures(plan)["warden_posts"] == 2
+    without = replaced(plan, roster=[r for r in plan.roster if r.staff_id != "W-02"])
+    assert plan_figures(without)["warden_posts"] == 2
+    assert plan_figures(replaced(without, scenario_yaml=""))["warden_posts"] == 1  # no scenario: those rostered
