@@ -242,6 +242,13 @@ class _Context:
             if crew is not None:
                 crew.visits.append(visit)
         self._matrices: dict[str, TravelMatrix] = {}
+        self._worths: list[float] | None = None
+
+    def worths(self) -> list[float]:
+        """Each visit's value in the order of ``visits`` (computed once: the summary rule and its figures share it)."""
+        if self._worths is None:
+            self._worths = _visit_values(self)
+        return self._worths
 
     # ---- time -----------------------------------------------------------------------------------
     def at(self, day: date, clock: time) -> datetime:
@@ -1279,7 +1286,7 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
             yield Violation(rule, f"{rule}: status {status!r} but the plan has roster or visit rows")
         return
     expected = recompute_summary(ctx.plan, ctx.scenario, ctx.week_start, _context=ctx)
-    for visit, worth in zip(ctx.visits, _visit_values(ctx), strict=True):
+    for visit, worth in zip(ctx.visits, ctx.worths(), strict=True):
         written = visit.row.value
         if written is not None and not _close(written, worth):
             message = f"{rule}: visit {visit.visit_id}'s value is {written!r}; its rows give {worth:.6f}"
@@ -1508,7 +1515,7 @@ def _visit_values(ctx: _Context) -> list[float]:
 def visit_values(plan: Plan, scenario: Scenario, week_start: date) -> dict[str, float]:
     """The value of each visit (by ``visit_id``), as the contract defines it, for the ``value`` column."""
     ctx = _Context(plan, scenario, week_start)
-    return {visit.visit_id: value for visit, value in zip(ctx.visits, _visit_values(ctx), strict=True)}
+    return {visit.visit_id: value for visit, value in zip(ctx.visits, ctx.worths(), strict=True)}
 
 
 def recompute_summary(
@@ -1534,7 +1541,7 @@ def recompute_summary(
         The Monday of the planned week.
     """
     ctx = _context or _Context(plan, scenario, week_start)
-    dosage = sum(_visit_values(ctx))
+    dosage = sum(ctx.worths())
     visits_by_hotspot: dict[str, int] = {h.id: 0 for h in scenario.hotspots}
     minutes_by_hotspot: dict[str, int] = {h.id: 0 for h in scenario.hotspots}
     for visit in ctx.visits:
