@@ -253,6 +253,18 @@ def route_team_day(
         solver.parameters.max_deterministic_time = deterministic_time
         solver.parameters.interleave_search = workers > 1
     status = solver.solve(model)
+    if (
+        deterministic_time is not None
+        and status != cp_model.OPTIMAL
+        and solver.deterministic_time < deterministic_time * 0.99
+        and solver.wall_time >= time_limit_seconds * 0.99
+    ):
+        # stopped by the wall clock before its deterministic budget (a busy machine): say so, it may not repeat
+        log.warning(
+            "a route call stopped on the wall-clock limit (%.1f s) before its deterministic budget; this run may "
+            "not repeat exactly - raise --time-limit or plan on a less busy machine",
+            time_limit_seconds,
+        )
     greedy_value = sum(s.value for r in greedy.values() for s in _served(r, usable))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value < greedy_value * VALUE_SCALE - 10:
         log.info("route stage kept the starting routes (%s)", solver.status_name(status))
