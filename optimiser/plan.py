@@ -148,9 +148,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise DataError(f"{out_dir}: is a file, not a plan folder; give --out a new or empty folder")
-    # hidden files alone (a desktop's .DS_Store) do not make a folder someone's work
-    visible = out_dir.is_dir() and any(not entry.name.startswith(".") for entry in out_dir.iterdir())
-    if visible and not (out_dir / "summary.json").is_file():
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "summary.json").is_file():
         raise DataError(
             f"{out_dir}: holds files that are not a plan (no summary.json) and writing would replace them; "
             "give --out a new or empty folder, or an earlier plan's folder"

@@ -351,15 +351,6 @@ def test_a_week_with_no_plan_never_replaces_a_valid_plan(capsys: pytest.CaptureF
     assert f"plan written to {beside}" in stdout
 
 
-def test_a_folder_with_only_hidden_files_may_take_a_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    out = tmp_path / "plan"
-    out.mkdir()
-    (out / ".DS_Store").write_bytes(b"\0")
-    code, _, err = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", out)
-    assert code == 0, err
-    assert (out / "summary.json").exists()
-
-
 def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("keep", encoding="utf-8")
