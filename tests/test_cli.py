@@ -351,6 +351,16 @@ def test_a_week_with_no_plan_never_replaces_a_valid_plan(capsys: pytest.CaptureF
     assert f"plan written to {beside}" in stdout
 
 
+def test_a_folder_of_hidden_files_is_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`.git` or `.env` are someone's work: refused before solving, kept."""
+    out = tmp_path / "repo"
+    (out / ".git").mkdir(parents=True)
+    (out / ".env").write_text("secret", encoding="utf-8")
+    code, _, err = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", out)
+    assert code == 2 and "holds files that are not a plan" in err
+    assert (out / ".env").read_text(encoding="utf-8") == "secret" and (out / ".git").is_dir()
+
+
 def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("keep", encoding="utf-8")
