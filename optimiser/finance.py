@@ -1493,7 +1493,7 @@ def budget_sweep(
         try:
             staffed = load_scenario(loaded.path, scaled_overrides + staffing_overrides(scaled.scenario, annual, week))
             hint: dict[str, Any] = {"hint_dir": previous_week} if previous_week is not None and takes_hint else {}
-            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week", **hint)
+            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week", keep_valid=False, **hint)
         except PatrolError as exc:
             row.update(status="error", explanation=str(exc))
             rows.append(row)

@@ -1263,23 +1263,26 @@ def plan_to_folder(
     out_dir: Path | None = None,
     pin_dir: Path | None = None,
     formats: tuple[str, ...] = (),
+    keep_valid: bool = True,
 ) -> PlanResult:
     """Plan a week and write its folder (contract files plus the planner views) atomically.
 
     A plan that fails its independent check is still written (so it can be inspected) but its summary
     says so and the CLI exits non-zero; an infeasible week writes ``summary.json`` with the explanation.
     Such a result never replaces a valid plan already in the folder (a published week survives a what-if
-    run): it goes beside it, in ``<folder>.<status>`` (``.infeasible``, ``.no-plan``, ``.failed-check``).
+    run): it goes beside it, in ``<folder>.<status>`` (``.infeasible``, ``.no-plan``, ``.failed-check``;
+    ``.<status>.2`` ... when that name is taken by something else). ``keep_valid=False`` (generated output
+    such as a budget sweep's levels) replaces it anyway, so no stale plan outlives its run.
     """
     week = week_start or loaded.scenario.default_week_start
     target = prepare_out_dir(Path(out_dir) if out_dir is not None else default_out_dir(loaded, week))
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir)
     status = result.plan.summary["status"]
     valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
-    if not valid and _holds_a_valid_plan(target):
+    if keep_valid and not valid and _holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"
-        log.warning("%s holds a valid plan: this run's %s result is written beside it", target, outcome)
-        target = prepare_out_dir(target.with_name(f"{target.name}.{outcome}"))
+        target = _beside(target, outcome)
+        log.warning("%s holds a valid plan: this run's %s result is written beside it", target.parent, outcome)
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):
         from optimiser.reports import write_reports
@@ -1290,6 +1293,20 @@ def plan_to_folder(
         writers["reports"] = _reports
     result.out_dir = write_plan(result.plan, target, extra_files=writers)
     return result
+
+
+def _beside(target: Path, outcome: str) -> Path:
+    """``<target>.<outcome>``, or the first of ``.2`` ... ``.9`` after it that may take a plan.
+
+    Why: the result is solved already; it must land somewhere, not fail on a name someone else uses.
+    """
+    names = [f"{target.name}.{outcome}"] + [f"{target.name}.{outcome}.{n}" for n in range(2, 10)]
+    for name in names:
+        try:
+            return prepare_out_dir(target.with_name(name))
+        except DataError:
+            continue
+    raise DataError(f"{target}: holds a valid plan and {names[0]} ... {names[-1]} are all taken; give another --out")
 
 
 def _holds_a_valid_plan(folder: Path) -> bool:

@@ -967,8 +967,9 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
 def _raw_cross_check(data: Mapping[str, Any], origins: _Origins, default_file: str) -> list[Problem]:
     """The cross-references of :func:`cross_check` that need no valid model, read from the raw YAML.
 
-    Repeated ids, unknown districts and bases; entries too broken to read are skipped (their own field
-    errors are reported already).
+    Repeated ids, unknown districts and bases. Only plain values are compared (an id, district or base
+    that is not text or a whole number, or a section that is not a list, has its own field error already),
+    so nothing here is reported twice or made up from a value the schema rejects.
     """
     problems: list[Problem] = []
 
@@ -976,40 +977,47 @@ def _raw_cross_check(data: Mapping[str, Any], origins: _Origins, default_file: s
         file, line = origins.locate(loc, default_file)
         problems.append(Problem(file, line, _fmt_loc(loc), message))
 
-    def entries(*path: str) -> list[tuple[int, Mapping[str, Any]]]:
+    def plain(value: Any) -> str | None:
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+    def section(*path: str) -> list[Any] | None:
         holder: Any = data
         for key in path:
             holder = holder.get(key) if isinstance(holder, Mapping) else None
-        return [(i, e) for i, e in enumerate(holder) if isinstance(e, Mapping)] if isinstance(holder, list) else []
+        return holder if isinstance(holder, list) else None
 
-    districts = set(data["districts"]) if isinstance(data.get("districts"), Mapping) else None
-    base_ids = [str(e.get("id")) for _, e in entries("bases") if "id" in e]
+    def entries(*path: str) -> list[tuple[int, Mapping[str, Any]]]:
+        return [(i, e) for i, e in enumerate(section(*path) or []) if isinstance(e, Mapping)]
+
+    raw_districts = data.get("districts")
+    districts = {str(k) for k in raw_districts} if isinstance(raw_districts, Mapping) else None
+    base_ids = [b for _, e in entries("bases") if (b := plain(e.get("id"))) is not None]
     if len(set(base_ids)) != len(base_ids):
         add(("bases",), f"duplicate base ids: {sorted({b for b in base_ids if base_ids.count(b) > 1})}")
     seen: set[str] = set()
     for i, hotspot in entries("hotspots"):
-        if hotspot.get("id") in seen:
+        hotspot_id = plain(hotspot.get("id"))
+        if hotspot_id is not None and hotspot_id in seen:
             add(("hotspots", i, "id"), f"duplicate hotspot id {hotspot.get('id')!r}")
-        seen.add(str(hotspot.get("id")))
-    located: list[tuple[PathKey, list[tuple[int, Mapping[str, Any]]]]] = [
-        (("bases",), entries("bases")),
-        (("hotspots",), entries("hotspots")),
-        (("staff", "wardens"), entries("staff", "wardens")),
-    ]
-    for prefix, items in located:
-        for i, entry in items:
-            district = entry.get("district")
+        if hotspot_id is not None:
+            seen.add(hotspot_id)
+    for prefix in (("bases",), ("hotspots",), ("staff", "wardens")):
+        for i, entry in entries(*prefix):
+            district = plain(entry.get("district"))
             if districts is not None and district is not None and district not in districts:
                 add((*prefix, i, "district"), f"unknown district {district!r}; known: {sorted(districts)}")
-    bases = set(base_ids)
-    for i, warden in entries("staff", "wardens"):
-        if "base" in warden and str(warden["base"]) not in bases:
-            add(("staff", "wardens", i, "base"), f"unknown base {warden['base']!r}; known: {sorted(bases)}")
-    for kind in ("officers", "pcsos"):
-        for i, entry in entries("staff", kind):
-            if "station" in entry and str(entry["station"]) not in bases:
-                add(("staff", kind, i, "station"), f"unknown station {entry['station']!r}; known: {sorted(bases)}")
-    template_ids = [str(e.get("id")) for _, e in entries("shift_templates")]
+    if section("bases") is not None:  # bases readable: a staff member's base or station can be looked up
+        bases = set(base_ids)
+        checks = [("wardens", "base"), ("officers", "station"), ("pcsos", "station")]
+        for kind, field_name in checks:
+            for i, entry in entries("staff", kind):
+                where = plain(entry.get(field_name))
+                if where is not None and where not in bases:
+                    add(
+                        ("staff", kind, i, field_name),
+                        f"unknown {'base' if field_name == 'base' else 'station'} {where!r}; known: {sorted(bases)}",
+                    )
+    template_ids = [t for _, e in entries("shift_templates") if (t := plain(e.get("id"))) is not None]
     if len(set(template_ids)) != len(template_ids):
         add(("shift_templates",), "duplicate shift template ids")
     return problems

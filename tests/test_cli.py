@@ -13,6 +13,7 @@ import argparse
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -349,6 +350,14 @@ def test_a_week_with_no_plan_never_replaces_a_valid_plan(capsys: pytest.CaptureF
     beside = tmp_path / "published.infeasible"
     assert json.loads((beside / "summary.json").read_text(encoding="utf-8"))["status"] == "infeasible"
     assert f"plan written to {beside}" in stdout
+    # that name taken by something else: the next free one, not a failure after the solve
+    shutil.rmtree(beside)
+    beside.write_text("someone's notes", encoding="utf-8")
+    code, stdout, _ = run(
+        capsys, "plan", LEEDS, "--set", "projects.asb.weekly_budget_gbp=1", "--no-reports", "--out", out
+    )
+    assert code == 3 and f"plan written to {tmp_path / 'published.infeasible.2'}" in stdout
+    assert beside.read_text(encoding="utf-8") == "someone's notes"
 
 
 def test_a_folder_of_hidden_files_is_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

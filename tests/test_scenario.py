@@ -667,3 +667,28 @@ def test_field_errors_do_not_hide_cross_references(tmp_path: Path) -> None:
     assert any("solver.time_limit_seconds: Input should be greater than 0" in p for p in problems)
     assert f"{path}:5: hotspots[1].id: duplicate hotspot id 'H1'" in problems
     assert any(p.startswith(f"{path}:4: hotspots[0].district: unknown district 'NOWHERE'") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("body", "absent"),
+    [
+        (
+            "hotspots:\n  - {id: H1, name: a, district: [D1], project: asb, lat: 53.8, lon: -1.5, radius_m: 90}\n",
+            "unknown",
+        ),
+        ("hotspots:\n  - {id: [H1], name: a, district: X, project: asb, lat: 53.8, lon: -1.5, radius_m: 90}\n", "dupl"),
+        ("bases: {B1: {kind: warden_base}}\n", "unknown base"),
+        (
+            "shift_templates:\n  - {roles: [warden], start: '10:00', end: '14:00'}\n"
+            "  - {roles: [warden], start: '14:00', end: '18:00'}\n",
+            "duplicate shift template",
+        ),
+    ],
+)
+def test_odd_yaml_shapes_get_field_errors_not_tracebacks_or_made_up_problems(
+    tmp_path: Path, body: str, absent: str
+) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(f"extends: {SCENARIO_DIR / 'leeds-demo.yaml'}\n{body}", encoding="utf-8")
+    problems = _problems(path)
+    assert problems and not any(absent in p for p in problems), problems
