@@ -1271,6 +1271,8 @@ def _warden_posts(plan: Plan) -> int:
         first = date.fromisoformat(week)
     except (ValueError, yaml.YAMLError):
         return rostered
+    if "asb" not in scenario.active_projects:
+        return rostered  # wardens outside the plan (an SV-only week): no posts in it, as no committed cost
     last = first + timedelta(days=6)
     return sum(1 for w in scenario.warden_list() if w.contract_start <= last and first <= w.contract_end)
 
