@@ -10,7 +10,7 @@ import glob
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -27,26 +27,23 @@ def _week(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
-def _seconds(text: str) -> float:
-    """A time limit: a positive number of seconds (said here, not as a scenario override's error)."""
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from exc
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a time limit above 0 seconds, e.g. 60")
-    return value
+def _positive(unit: str, example: str) -> Callable[[str], float]:
+    """An argparse type for a positive number of ``unit`` (said as the flag's error, not an override's)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.replace(",", ""))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from exc
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r}: give a number of {unit} above 0, e.g. {example}")
+        return value
+
+    return parse
 
 
-def _hours(text: str) -> float:
-    """A number of patrol hours in the year: positive."""
-    try:
-        value = float(text.replace(",", ""))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from exc
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of hours above 0, e.g. 13000")
-    return value
+_seconds = _positive("seconds", "60")
+_hours = _positive("hours", "13000")
 
 
 def _count(text: str) -> int:

@@ -295,7 +295,7 @@ def test_plan_never_replaces_what_is_not_a_plan(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("flag", "value", "message"),
     [
-        ("--time-limit", "0", "above 0 seconds"),
+        ("--time-limit", "0", "a number of seconds above 0"),
         ("--time-limit", "soon", "not a number"),
         ("--workers", "0", "at least 1"),
     ],
