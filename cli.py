@@ -9,6 +9,7 @@ import argparse
 import glob
 import json
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -154,9 +155,13 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.set or []).scenario
     window = (
-        incidents.parse_months(args.months) if args.months else incidents.default_window(scenario.default_week_start)
+        incidents.parse_months(args.months)
+        if args.months is not None
+        else incidents.default_window(scenario.default_week_start)
     )
-    frame, report = incidents.load(incidents.scenario_street_files(scenario, window))
+    files = incidents.scenario_street_files(scenario, window)
+    force = incidents.scenario_force_area(scenario)
+    frame, report = incidents.load(files, lsoa_file=force, months=window, log_report=False)
     print(report.summary())
     result = hotspots.refresh(
         frame,
@@ -164,10 +169,14 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         old_hotspots=scenario.hotspots,
         crime_types={p: scenario.projects.get(p).crime_types for p in ("asb", "sv")},
-        force_area=incidents.load_force_area(),
+        top_k=hotspots.scenario_top_k(scenario),
+        force_area=force,
+        lsoa_boundaries=scenario.force_area.lsoa_boundaries if scenario.force_area else None,
         title=scenario.name,
-        command="patrol " + " ".join(sys.argv[1:]),
+        command=shlex.join(["patrol", *sys.argv[1:]]),
     )
+    for note in result.hotspots.notes:
+        print(f"note: {note}")
     counts: dict[str, int] = {}
     for status in result.diff["status"]:
         counts[status] = counts.get(status, 0) + 1
@@ -187,16 +196,20 @@ def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.set or []).scenario
     train, test = incidents.parse_months(args.train), incidents.parse_months(args.test)
-    frame, report = incidents.load(
-        incidents.scenario_street_files(scenario, incidents.MonthWindow(train.start, test.end))
-    )
+    hotspots.check_windows(train, test)
+    both = incidents.MonthWindow(train.start, test.end)
+    files = incidents.scenario_street_files(scenario, both)
+    force = incidents.scenario_force_area(scenario)
+    frame, report = incidents.load(files, lsoa_file=force, months=both, log_report=False)
     print(report.summary())
     table = hotspots.evaluate(
         frame,
         train=train,
         test=test,
-        force_area=incidents.load_force_area(),
+        force_area=force,
         crime_types={p: scenario.projects.get(p).crime_types for p in ("asb", "sv")},
+        default_top_k=hotspots.scenario_top_k(scenario),
+        lsoa_boundaries=scenario.force_area.lsoa_boundaries if scenario.force_area else None,
     )
     print(hotspots.format_evaluation(table))
     out = Path(args.out)

@@ -35,6 +35,7 @@ import pandas as pd
 import pulp
 import yaml
 
+from optimiser import incidents
 from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
 from optimiser.network import haversine_m
@@ -161,6 +162,7 @@ def seasonal_weights(scenario: Scenario, *, street_dir: str | Path | None = None
             "copy the force's monthly files there and set police_uk_dir: in the scenario, "
             "or plan without seasons (seasonality='flat' / --flat-seasons)"
         )
+    incidents.refuse_repeated_files(files)
     counts: dict[tuple[str, str], int] = {}
     bad_months = 0
     for path in files:

@@ -84,7 +84,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -102,6 +102,9 @@ from optimiser.incidents import (
     MonthWindow,
     parse_months,
 )
+
+if TYPE_CHECKING:
+    from optimiser.scenario import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -653,6 +656,18 @@ class _Detection:
     members: list[list[int]] = field(default_factory=list)
 
 
+def scenario_top_k(scenario: Scenario) -> dict[str, dict[str, int]]:
+    """Hotspots per district per project from the scenario (``projects.<p>.hotspots_per_district``)."""
+    out: dict[str, dict[str, int]] = {}
+    for project in PROJECTS:
+        counts = scenario.projects.get(project).hotspots_per_district
+        if isinstance(counts, int):
+            out[project] = dict.fromkeys(scenario.districts, counts)
+        else:
+            out[project] = {district: counts.get(district, 0) for district in scenario.districts}
+    return out
+
+
 def detect(
     incidents: pd.DataFrame,
     *,
@@ -1200,6 +1215,16 @@ def _evidence_row(
     }
 
 
+def check_windows(
+    train: MonthWindow | str | tuple[str, str], test: MonthWindow | str | tuple[str, str]
+) -> tuple[MonthWindow, MonthWindow]:
+    """The training and test windows, the test one after the training one (a forecast is scored later)."""
+    train_w, test_w = parse_months(train), parse_months(test)
+    if test_w.start <= train_w.end:
+        raise DataError(f"the test window {test_w} must start after the training window {train_w} ends")
+    return train_w, test_w
+
+
 def evaluate(
     incidents: pd.DataFrame,
     *,
@@ -1245,9 +1270,7 @@ def evaluate(
         train_hit_pct, test_hit_pct, test_harm_pct, pai, baseline_area_km2, baseline_hit_pct,
         baseline_pai, hit_vs_baseline``; ``attrs`` hold the windows and test incident totals.
     """
-    train_w, test_w = parse_months(train), parse_months(test)
-    if test_w.start <= train_w.end:
-        raise DataError(f"the test window {test_w} must start after the training window {train_w} ends")
+    train_w, test_w = check_windows(train, test)
     notes: list[str] = []
     test_frame = _prepare(incidents, test_w, crime_types, exclude_locations, notes)
     if test_frame.empty:
@@ -1395,6 +1418,23 @@ def format_evaluation(table: pd.DataFrame) -> str:
 # ---- refresh -----------------------------------------------------------------------------------
 
 
+DIFF_COLUMNS: tuple[str, ...] = (
+    "status",
+    "hotspot_id",
+    "project",
+    "district",
+    "harm",
+    "rank",
+    "incidents",
+    "previous_id",
+    "previous_project",
+    "previous_rank",
+)
+"""``diff.csv``: each new hotspot ``kept`` (overlaps ``previous_id``) or ``added``, each old one no new hotspot
+overlaps ``dropped`` (its figures in the new window); ``previous_project``/``previous_rank`` show a kept
+hotspot's change of team (a joint one becoming SV-only leaves the wardens) and of rank."""
+
+
 def refresh(
     incidents: pd.DataFrame,
     *,
@@ -1434,6 +1474,11 @@ def refresh(
     crime_types = detect_options.get("crime_types", DEFAULT_CRIME_TYPES)
     exclude = detect_options.get("exclude_locations", DEFAULT_EXCLUDE_LOCATIONS)
     new = detect(incidents, window=window_w, **detect_options)
+    if not len(new):
+        reasons = "; ".join(new.notes) or "no incidents of the projects' crime types"
+        raise DataError(
+            f"no hotspot found in {window_w} ({reasons}); widen --months or check the files; nothing was written"
+        )
     old = [_hotspot_shape(h) for h in old_hotspots]
     new_shapes = [_reproject(_TO_BNG, Polygon(h.polygon)) for h in new]
 
@@ -1454,6 +1499,7 @@ def refresh(
                 if oproject == h.project and odistrict == h.district and oid not in reuse.values():
                     reuse[n] = oid
                     break
+    old_by_id = {o[0]: o for o in old}
     notes_made = list(new.notes)
     new = HotspotList(_assign_ids(new, reuse, {o[0] for o in old}), method=new.method, window=new.window)
     new.notes.extend(notes_made)
@@ -1470,6 +1516,8 @@ def refresh(
                 "rank": h.priority,
                 "incidents": h.incidents,
                 "previous_id": matched.get(n, ""),
+                "previous_project": old_by_id[matched[n]][1] if n in matched else "",
+                "previous_rank": old_by_id[matched[n]][3] if n in matched else "",
             }
         )
     dropped = [o for o in range(len(old)) if o not in overlapped_old]
@@ -1492,11 +1540,11 @@ def refresh(
                     "rank": opriority,
                     "incidents": int(inside.sum()),
                     "previous_id": oid,
+                    "previous_project": oproject,
+                    "previous_rank": opriority,
                 }
             )
-    diff = pd.DataFrame(
-        rows, columns=["status", "hotspot_id", "project", "district", "harm", "rank", "incidents", "previous_id"]
-    )
+    diff = pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
     order = {"kept": 0, "added": 1, "dropped": 2}
     diff = diff.sort_values(
         ["status", "project", "district", "rank", "hotspot_id"],
@@ -1562,6 +1610,8 @@ def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "
         "# Units (grid: EPSG:27700 squares aligned to the grid origin) are ranked; a hotspot is its best unit plus",
         "# the next-best units closer than the separation to it; lat/lon is the busiest police.uk snap point of",
         "# its best unit (on a street or public place). polygon: the units' outline, or their convex hull.",
+        "# incidents, harm_asb, harm_sv count the incidents in the hotspot's units only; the polygon can take in",
+        "# gaps between units (and their incidents), so a count of points inside the polygon can be higher.",
         "# harm_asb/harm_sv: days of harm (Cambridge Crime Harm Index style, data/harm_weights.csv) in the window;",
         f"# harm_weight = (harm_asb + harm_sv) / {days or 'window days'} (harm days per day of window).",
         "# priority ranks hotspots within project and district (1 = highest).",
@@ -1618,7 +1668,13 @@ def hotspots_geojson(hotspots: HotspotList | Sequence[Hotspot]) -> dict[str, Any
                 "geometry": {"type": "Polygon", "coordinates": [ring]},
             }
         )
-    return {"type": "FeatureCollection", "name": "hotspots", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "name": "hotspots",
+        "attribution": "Contains public sector information licensed under the Open Government Licence v3.0 "
+        "(police.uk street-level crime); incidents and harm count the hotspot's units, not the whole polygon",
+        "features": features,
+    }
 
 
 def _geojson_text(collection: Mapping[str, Any]) -> str:

@@ -88,10 +88,23 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
 )
 """Columns of the tidy incidents table returned by :func:`load` (``x``/``y`` are EPSG:27700 metres)."""
 
-REASONS: tuple[str, ...] = ("bad_month", "outside_months", "no_coordinates", "outside_force_area", "unknown_crime_type")
-"""Why a row was not kept, in the order the checks are applied."""
+REASONS: tuple[str, ...] = (
+    "short_row",
+    "bad_month",
+    "outside_months",
+    "no_coordinates",
+    "outside_force_area",
+    "unknown_crime_type",
+)
+"""Why a row was not kept, in the order the checks are applied (``short_row``: fewer fields than the header)."""
 
-PROBLEM_REASONS: tuple[str, ...] = ("bad_month", "no_coordinates", "outside_force_area", "unknown_crime_type")
+PROBLEM_REASONS: tuple[str, ...] = (
+    "short_row",
+    "bad_month",
+    "no_coordinates",
+    "outside_force_area",
+    "unknown_crime_type",
+)
 """The reasons that are data problems (warned about); ``outside_months`` is a filter the caller asked for."""
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -250,6 +263,27 @@ def load_force_area(path: str | Path = DEFAULT_LSOA_FILE) -> ForceArea:
     )
 
 
+def scenario_force_area(scenario: Scenario) -> ForceArea:
+    """The scenario's force area (its ``force_area.lsoa_file``), checked against its districts.
+
+    Why strict: with another force's LSOA table every incident is "outside the force area" and the
+    refresh succeeds with no hotspots; a district missing from the table could never get one.
+    """
+    if scenario.force_area is None:
+        raise DataError(
+            f"scenario {scenario.name} names no force area: set force_area.lsoa_file: to a CSV of the force's "
+            "LSOAs (LSOA21CD, LSOA21NM, LAD22CD, LAD22NM, area_m2_bgc; ONS 2021 LSOAs and their BGC areas)"
+        )
+    force = load_force_area(scenario.force_area.lsoa_file)
+    missing = sorted(set(scenario.districts) - set(force.district_names))
+    if missing:
+        raise DataError(
+            f"{scenario.force_area.lsoa_file}: no LSOA of district(s) {', '.join(missing)} (LAD22CD); the table "
+            f"holds {', '.join(sorted(force.district_names))}: use the force's own LSOA table"
+        )
+    return force
+
+
 def load_harm_weights(path: str | Path = DEFAULT_HARM_WEIGHTS) -> dict[str, float]:
     """Read the harm table ``crime_type, days, source``: days of harm per incident of each crime type.
 
@@ -311,6 +345,8 @@ class LoadReport:
         Rows not kept, by reason (see :data:`REASONS`); every reason is present, 0 when none.
     by_file : dict
         ``file -> reason -> count`` for the reasons with a non-zero count.
+    first_line : dict
+        ``file -> reason -> line`` of the first such row (line 1 is the header), so it can be found.
     unknown_crime_types : dict
         The crime type names with no harm weight, and how many rows had each.
     """
@@ -320,6 +356,7 @@ class LoadReport:
     rows_kept: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
     by_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    first_line: dict[str, dict[str, int]] = field(default_factory=dict)
     unknown_crime_types: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -356,6 +393,7 @@ class LoadReport:
         """One paragraph for people: rows read and kept, then each reason with its count and files."""
         lines = [f"read {self.rows_read} rows from {len(self.files)} file(s); kept {self.rows_kept}"]
         labels = {
+            "short_row": "with fewer fields than the header (a cut or damaged line)",
             "bad_month": "with a Month that is not YYYY-MM",
             "outside_months": "outside the months asked for",
             "no_coordinates": "with no usable coordinates",
@@ -366,7 +404,13 @@ class LoadReport:
             count = self.counts[reason]
             if not count:
                 continue
-            files = [Path(f).name for f, c in self.by_file.items() if c.get(reason)]
+            files = [
+                f"{Path(f).name} (first at line {self.first_line[f][reason]})"
+                if reason in PROBLEM_REASONS
+                else Path(f).name
+                for f, c in self.by_file.items()
+                if c.get(reason)
+            ]
             shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
             extra = ""
             if reason == "unknown_crime_type":
@@ -405,7 +449,27 @@ def street_files(directory: str | Path = DEFAULT_STREET_DIR, *, months: MonthWin
     if not found:
         asked = f" for months {window}" if window else ""
         raise DataError(f"{directory}: no police.uk street files (*-street.csv or *-street.csv.gz){asked}")
+    refuse_repeated_files([p for _, p in found])
     return [p for _, p in sorted(found)]
+
+
+def refuse_repeated_files(files: Sequence[Path]) -> None:
+    """One file per month and force: two (a .csv and its .csv.gz, or a copy in a subfolder) would count twice.
+
+    Why an error: unzipping two overlapping police.uk downloads into one folder is the usual way this
+    happens, and counting the months twice inflates every incident count and harm rate silently.
+    """
+    by_name: dict[str, list[Path]] = {}
+    for path in files:
+        by_name.setdefault(path.name.removesuffix(".gz"), []).append(path)
+    repeated = {name: paths for name, paths in by_name.items() if len(paths) > 1}
+    if repeated:
+        name, paths = sorted(repeated.items())[0]
+        more = f" ({len(repeated) - 1} more name(s) repeated)" if len(repeated) > 1 else ""
+        raise DataError(
+            f"{name} is given by {len(paths)} files: {', '.join(str(p) for p in sorted(paths))}{more}; "
+            "keep one copy of each month, or its incidents are counted twice"
+        )
 
 
 def scenario_street_files(scenario: Scenario, months: MonthWindow) -> list[Path]:
@@ -474,6 +538,7 @@ def load(
     lsoa_file: str | Path | ForceArea = DEFAULT_LSOA_FILE,
     harm_weights_file: str | Path | dict[str, float] = DEFAULT_HARM_WEIGHTS,
     months: MonthWindow | str | tuple[str, str] | None = None,
+    log_report: bool = True,
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Load police.uk street-level files into one tidy incidents table, counting every row not kept.
 
@@ -487,6 +552,8 @@ def load(
         The harm table (see :func:`load_harm_weights`) or a ready ``crime type -> days`` mapping.
     months : MonthWindow or "YYYY-MM:YYYY-MM", optional
         Keep only these months (the others are counted as ``outside_months``).
+    log_report : bool
+        Log the report (a warning when rows had problems); off for callers that print it themselves.
 
     Returns
     -------
@@ -516,13 +583,13 @@ def load(
             raw = pd.read_csv(path, dtype=object, keep_default_na=False, usecols=usecols, encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot be read as a police.uk CSV ({exc})") from exc
-        frames.append(_check_rows(raw, path, force, weights, window, report))
+        frames.append(_check_rows(raw, path, force, weights, window, report, whole=_whole_rows(path, len(raw))))
     incidents = pd.concat(frames, ignore_index=True) if frames else _empty()
     report.rows_kept = len(incidents)
     incidents.attrs["crime_types"] = sorted(weights)
-    if report.problems:
+    if log_report and report.problems:
         logger.warning("police.uk rows not used:\n%s", report.summary())
-    else:
+    elif log_report:
         logger.info("%s", report.summary())
     return incidents, report
 
@@ -538,6 +605,7 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
             files.append(path)
     if not files:
         raise DataError("no police.uk files given; pass CSV files or a folder holding *-street.csv[.gz]")
+    refuse_repeated_files(files)
     return files
 
 
@@ -561,13 +629,20 @@ def _check_rows(
     weights: dict[str, float],
     window: MonthWindow | None,
     report: LoadReport,
+    *,
+    whole: np.ndarray | None = None,
 ) -> pd.DataFrame:
     n = len(raw)
     report.rows_read += n
+    if n == 0:
+        raise DataError(f"{path}: a header but no rows; a police.uk month is never empty: download it again")
+    if whole is None:
+        whole = np.ones(n, dtype=bool)
     month_codes, month_values = _factorized(raw["Month"])
     months = np.array(month_values, dtype=object)[month_codes] if n else np.array([], dtype=object)
     good_month = np.array([bool(_MONTH.match(m)) for m in month_values], dtype=bool)
     ok_month = good_month[month_codes] if n else np.ones(0, dtype=bool)
+    _check_file_month(path, month_values, good_month, month_codes, whole)
     in_window = np.ones(n, dtype=bool)
     if window is not None and n:
         in_window = np.array([m in window for m in month_values], dtype=bool)[month_codes]
@@ -583,7 +658,9 @@ def _check_rows(
 
     remaining = np.ones(n, dtype=bool)
     file_counts: Counter[str] = Counter()
+    first_lines: dict[str, int] = {}
     for reason, ok in (
+        ("short_row", whole),
         ("bad_month", ok_month),
         ("outside_months", in_window),
         ("no_coordinates", ok_xy),
@@ -595,6 +672,7 @@ def _check_rows(
         if count:
             file_counts[reason] += count
             report.counts[reason] += count
+            first_lines[reason] = int(np.flatnonzero(failed)[0]) + 2  # line 1 is the header
             if reason == "unknown_crime_type":
                 for code, c in zip(*np.unique(type_codes[failed], return_counts=True), strict=True):
                     name = type_values[int(code)]
@@ -602,6 +680,7 @@ def _check_rows(
         remaining &= ok
     if file_counts:
         report.by_file[str(path)] = dict(file_counts)
+        report.first_line[str(path)] = first_lines
 
     keep = remaining
     x, y = _TO_BNG.transform(lon[keep], lat[keep])
@@ -620,6 +699,52 @@ def _check_rows(
             "district": lsoa_district[lsoa_codes[keep]],
             "source": path.name,
         }
+    )
+
+
+def _whole_rows(path: Path, rows: int) -> np.ndarray:
+    """Which data rows have every field of the header (a cut line reads as empty trailing fields).
+
+    Why a second pass: pandas fills a short line's missing fields with empty text, which would blame
+    the row on its LSOA or crime type; the csv module sees the field count. Blank lines are skipped,
+    as pandas skips them, so row ``i`` here is row ``i`` of the table.
+    """
+    whole = np.ones(rows, dtype=bool)
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+        reader = csv.reader(handle)
+        width = len(next(reader, []))
+        index = 0
+        for fields in reader:
+            if not fields:
+                continue
+            if index < rows and len(fields) < width:
+                whole[index] = False
+            index += 1
+    return whole
+
+
+def _check_file_month(
+    path: Path, month_values: list[str], good_month: np.ndarray, month_codes: np.ndarray, whole: np.ndarray
+) -> None:
+    """A police.uk file holds the one month its name starts with; rows of another month mean a misnamed file.
+
+    Why an error, not a count: a file of April saved under March's name would be read as March's
+    data missing (its rows fall outside the window) and every harm rate diluted, with nothing said.
+    """
+    named = path.name[:7]
+    if not _MONTH.match(named):
+        return
+    other = [i for i, m in enumerate(month_values) if good_month[i] and m != named]
+    if not other:
+        return
+    rows = np.isin(month_codes, other) & whole
+    if not rows.any():
+        return
+    found = sorted({month_values[i] for i in other})
+    raise DataError(
+        f"{path}: the name says {named} but {int(rows.sum())} row(s) are for {', '.join(found)} (first at line "
+        f"{int(np.flatnonzero(rows)[0]) + 2}); name each file after the month it holds (YYYY-MM-<force>-street.csv)"
     )
 
 

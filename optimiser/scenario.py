@@ -30,6 +30,24 @@ from optimiser.errors import Problem, ScenarioError
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PROJECT_NAMES: tuple[Literal["asb", "sv"], ...] = ("asb", "sv")
+POLICE_UK_CRIME_TYPES: tuple[str, ...] = (
+    "Anti-social behaviour",
+    "Bicycle theft",
+    "Burglary",
+    "Criminal damage and arson",
+    "Drugs",
+    "Other crime",
+    "Other theft",
+    "Possession of weapons",
+    "Public order",
+    "Robbery",
+    "Shoplifting",
+    "Theft from the person",
+    "Vehicle crime",
+    "Violence and sexual offences",
+)
+"""The 'Crime type' categories of police.uk street-level files (data.police.uk/about): a misspelt type in
+a scenario would match no incident and give a project no hotspots."""
 DEFAULT_PROFILES: dict[Literal["warden", "officer", "pcso"], Literal["walk", "drive"]] = {
     "warden": "walk",
     "pcso": "walk",
@@ -143,9 +161,35 @@ class Project(_Model):
         description="override; default allocation x days of the week in the period / days in the period",
     )
     roles: list[Role] = Field(min_length=1)
-    crime_types: list[str] = Field(min_length=1)
+    crime_types: list[str] = Field(min_length=1, description="police.uk 'Crime type' values counted for this project")
     windows: list[PatrolWindow] = Field(min_length=1)
     dosage: DosagePolicy = DosagePolicy()
+    hotspots_per_district: int | dict[str, int] = Field(
+        default=5,
+        description="how many hotspots `patrol hotspots refresh` picks in each district (a number for every "
+        "district, or district code -> number; a district not listed gets none)",
+    )
+
+    @field_validator("crime_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in POLICE_UK_CRIME_TYPES]
+        if unknown:
+            raise ValueError(
+                f"unknown police.uk crime type(s) {unknown}; use the 'Crime type' names of police.uk files: "
+                + ", ".join(POLICE_UK_CRIME_TYPES)
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("a crime type is listed twice")
+        return value
+
+    @field_validator("hotspots_per_district")
+    @classmethod
+    def _counts(cls, value: int | dict[str, int]) -> int | dict[str, int]:
+        counts = [value] if isinstance(value, int) else list(value.values())
+        if any(c < 0 or c > 100 for c in counts):
+            raise ValueError("hotspots per district must be 0 to 100")
+        return value
 
 
 class Projects(_Model):
@@ -153,6 +197,17 @@ class Projects(_Model):
 
     asb: Project
     sv: Project
+
+    @model_validator(mode="after")
+    def _separate_types(self) -> Projects:
+        # a crime type in both would be counted for one project only when hotspots are detected
+        shared = sorted(set(self.asb.crime_types) & set(self.sv.crime_types))
+        if shared:
+            raise ValueError(
+                f"crime type(s) {shared} are listed for both asb and sv; each police.uk type feeds one project "
+                "(a place high in both becomes a joint hotspot)"
+            )
+        return self
 
     def get(self, name: str) -> Project:
         """Return the project called ``name`` (``asb`` or ``sv``)."""
@@ -397,6 +452,21 @@ class SoftWeights(_Model):
     weekends_spread: float = Field(default=0.0, ge=0, description="per weekend shift between most and least")
 
 
+class ForceAreaFiles(_Model):
+    """The force's Lower Layer Super Output Areas: which district each is in, its area, its boundary.
+
+    Why in the scenario: every force has its own LSOAs; hotspot detection keeps the incidents in them,
+    assigns each to a council district and divides by the force's area (the Predictive Accuracy Index).
+    """
+
+    lsoa_file: Path = Field(
+        description="CSV with LSOA21CD, LSOA21NM, LAD22CD, LAD22NM, area_m2_bgc (ONS), relative to the YAML"
+    )
+    lsoa_boundaries: Path | None = Field(
+        default=None, description="GeoJSON of LSOA polygons (LSOA11CD or LSOA21CD), for the lsoa hotspot method"
+    )
+
+
 class Scenario(_Model):
     """A whole patrol programme scenario; see the README for every field."""
 
@@ -409,6 +479,10 @@ class Scenario(_Model):
     projects: Projects
     hotspots: list[Hotspot] = Field(default_factory=list)
     hotspots_file: Path | None = None
+    force_area: ForceAreaFiles | None = Field(
+        default=None,
+        description="the force's LSOA tables, what hotspots refresh/evaluate take as the force area and districts",
+    )
     police_uk_dir: Path | None = Field(
         default=None,
         description="folder of the force's police.uk monthly street files (YYYY-MM-<force>-street.csv[.gz], searched "
@@ -650,7 +724,13 @@ def _read_yaml(path: Path) -> _Source:
     return _Source(path, data, lines)
 
 
-_PATH_FIELDS: tuple[PathKey, ...] = (("hotspots_file",), ("police_uk_dir",), ("travel", "extract"))
+_PATH_FIELDS: tuple[PathKey, ...] = (
+    ("hotspots_file",),
+    ("police_uk_dir",),
+    ("travel", "extract"),
+    ("force_area", "lsoa_file"),
+    ("force_area", "lsoa_boundaries"),
+)
 
 
 def _resolve_paths(data: dict[str, Any], base_dir: Path) -> None:
@@ -956,6 +1036,15 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
         for role in project.roles:
             if not any(role in t.roles for t in scenario.shift_templates):
                 add(("projects", name, "roles"), f"no shift template allows role {role!r}")
+    for name in ("asb", "sv"):
+        counts = scenario.projects.get(name).hotspots_per_district
+        if isinstance(counts, dict):
+            for district in counts:
+                if district not in districts:
+                    add(
+                        ("projects", name, "hotspots_per_district", district),
+                        f"unknown district {district!r}; known: {sorted(districts)}",
+                    )
     if "warden" in scenario.projects.sv.roles:
         add(("projects", "sv", "roles"), "wardens patrol ASB hotspots only (council grant agreements)")
     for role in scenario.projects.asb.roles:

@@ -318,6 +318,31 @@ def test_hotspots_refresh_needs_the_scenarios_own_police_data(
     assert not (tmp_path / "out").exists()
 
 
+def test_hotspots_refresh_takes_the_force_area_from_the_scenario(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Another force's scenario is never detected inside Cleveland's LSOAs (every incident would be
+    'outside the force area' and the refresh would succeed empty): no table, or one without its
+    districts, is a named error."""
+    street = f"police_uk_dir={ROOT / 'data' / 'police_uk' / 'cleveland' / 'street'}"
+    months = ["--months", "2024-01", "--out", tmp_path / "out"]
+    code, _, err = run(capsys, "hotspots", "refresh", LEEDS, "--set", street, *months)
+    assert code == 2 and "leeds-demo names no force area: set force_area.lsoa_file" in err, err
+    table = f"force_area.lsoa_file={ROOT / 'data' / 'lsoa' / 'cleveland_lsoa2021_population_census2021.csv'}"
+    code, _, err = run(capsys, "hotspots", "refresh", LEEDS, "--set", street, "--set", table, *months)
+    assert code == 2 and "no LSOA of district(s) E08000035" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_hotspots_month_flags_are_checked_before_reading(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An empty --months is an error, not the default window; a test window before the training one is
+    named as such, not as the span between them."""
+    code, _, err = run(capsys, "hotspots", "refresh", "--months", "", "--out", tmp_path / "out")
+    assert code == 2 and "months '' must be YYYY-MM:YYYY-MM" in err, err
+    code, _, err = run(capsys, "hotspots", "evaluate", "--train", "2024-06:2024-12", "--test", "2024-01:2024-03")
+    assert code == 2 and "the test window 2024-01:2024-03 must start after the training window" in err, err
+
+
 def test_hotspots_months_past_the_data_are_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "hotspots", "refresh", "--months", "2023-12:2026-01", "--out", tmp_path / "out")
     assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err, err

@@ -17,6 +17,7 @@ from optimiser import hotspots, incidents
 from optimiser.errors import DataError
 from optimiser.incidents import ForceArea
 from optimiser.scenario import Hotspot as ScenarioHotspot
+from optimiser.scenario import load_scenario
 
 HERE = Path(__file__).parent
 LEEDS = HERE / "data" / "hotspots" / "leeds_its_example.graphml"
@@ -411,6 +412,13 @@ def test_refresh_writes_yaml_diff_and_geojson(tmp_path: Path) -> None:
         ["added", "ASB-D1-01", 6, 2],
         ["dropped", "ASB-D1-03", 0, 2],
     ]
+    # what each new hotspot was before: the kept one was ASB rank 1; the added one was nothing
+    assert list(diff.columns) == list(hotspots.DIFF_COLUMNS)
+    assert diff[["previous_project", "previous_rank"]].astype(str).values.tolist() == [
+        ["asb", "1"],
+        ["", ""],
+        ["asb", "2"],
+    ]
     text = result.yaml_path.read_text()
     assert "#   patrol hotspots refresh test.yaml --months 2024-01:2024-01 --out refresh" in text
     assert "Open Government Licence v3.0" in text
@@ -424,6 +432,26 @@ def test_refresh_writes_yaml_diff_and_geojson(tmp_path: Path) -> None:
     ring = feature["geometry"]["coordinates"][0]
     assert feature["geometry"]["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) == 5
     assert {"hotspot_id", "name", "district", "project", "harm"} <= set(feature["properties"])
+    assert "Open Government Licence v3.0" in geo["attribution"]
+    assert "count the incidents in the hotspot's units only" in text
+
+
+def test_a_refresh_that_finds_no_hotspot_writes_nothing(tmp_path: Path) -> None:
+    """A floor no cell reaches: an empty list would pass `patrol validate` and fail only at planning, so
+    the refresh stops with the reason and leaves no files."""
+    out = tmp_path / "refresh"
+    with pytest.raises(DataError, match="no hotspot found in 2024-01:2024-01"):
+        hotspots.refresh(three_cells(), window="2024-01", out_dir=out, top_k=asb_only(2), min_incidents=1000)
+    assert not out.exists()
+
+
+def test_the_scenario_sets_the_hotspots_per_district() -> None:
+    """cleveland.yaml states the programme's numbers (ASB 5 a council; SV 2/5/1/4), the ones the shipped
+    list was made with; a number applies to every district."""
+    scenario = load_scenario(None).scenario
+    assert hotspots.scenario_top_k(scenario) == hotspots.DEFAULT_TOP_K
+    varied = load_scenario(None, ["projects.sv.hotspots_per_district=3"]).scenario
+    assert hotspots.scenario_top_k(varied)["sv"] == dict.fromkeys(scenario.districts, 3)
 
 
 def test_refresh_into_an_existing_folder_replaces_only_its_files(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
     assert report.rows_read == 9
     assert report.rows_kept == len(frame) == 4
     assert report.counts == {
+        "short_row": 0,
         "bad_month": 1,
         "outside_months": 0,
         "no_coordinates": 2,
@@ -41,6 +42,7 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
     assert "2 row(s) with no usable coordinates" in warning
     assert "'Space piracy': 1" in warning
     assert "2024-01-tiny-street.csv" in warning
+    assert "2024-01-tiny-street.csv (first at line 6)" in warning  # the first row without coordinates
 
 
 def test_loaded_rows_carry_harm_district_and_grid_coordinates() -> None:
@@ -56,6 +58,54 @@ def test_loaded_rows_carry_harm_district_and_grid_coordinates() -> None:
     assert robbery["y"] == pytest.approx(518_532.3, abs=0.5)
     assert frame["harm"].tolist() == [1.0, 200.0, 365.0, 230.0]
     assert frame.attrs["crime_types"][0] == "Anti-social behaviour"
+
+
+def test_a_cut_row_is_counted_as_short_with_its_line(tmp_path: Path) -> None:
+    """A line cut after its sixth field (a damaged download) is a short row at line 3, not a row
+    'outside the force area' (its LSOA field is simply missing)."""
+    lines = JAN.read_text().splitlines()
+    lines[2] = ",".join(lines[2].split(",")[:6])
+    cut = tmp_path / JAN.name
+    cut.write_text("\n".join(lines) + "\n")
+    _, report = incidents.load(cut, lsoa_file=TINY_LSOA)
+    assert report.counts["short_row"] == 1 and report.counts["outside_force_area"] == 1
+    assert report.first_line[str(cut)]["short_row"] == 3
+    assert "1 row(s) with fewer fields than the header" in report.summary()
+
+
+def test_a_file_holding_another_month_is_a_named_error(tmp_path: Path) -> None:
+    """February's rows saved as 2024-03-...: the name and the rows disagree, so the file is refused (it
+    would otherwise be read as March missing and dilute every harm rate)."""
+    misnamed = tmp_path / "2024-03-tiny-street.csv"
+    shutil.copy(FEB, misnamed)
+    with pytest.raises(DataError, match=r"name says 2024-03 but 2 row\(s\) are for 2024-02 \(first at line 2\)"):
+        incidents.load(misnamed, lsoa_file=TINY_LSOA)
+
+
+def test_a_header_only_month_is_a_named_error(tmp_path: Path) -> None:
+    """A month file with its header and no rows is a broken download, not a month without crime."""
+    empty = tmp_path / "2024-02-tiny-street.csv"
+    empty.write_text(FEB.read_text().splitlines()[0] + "\n")
+    with pytest.raises(DataError, match="header but no rows"):
+        incidents.load(empty, lsoa_file=TINY_LSOA)
+
+
+def test_a_month_given_twice_is_refused(tmp_path: Path) -> None:
+    """Two overlapping downloads unzipped into one folder: a .csv and its .csv.gz, or a copy in a
+    subfolder, would count the month twice; the error names both files."""
+    folder = tmp_path / "street"
+    (folder / "backup").mkdir(parents=True)
+    shutil.copy(JAN, folder / JAN.name)
+    shutil.copy(FEB, folder / FEB.name)
+    shutil.copy(FEB, folder / "backup" / FEB.name)
+    with pytest.raises(DataError, match=r"2024-02-tiny-street\.csv is given by 2 files") as err:
+        incidents.load(folder, lsoa_file=TINY_LSOA)
+    assert "backup" in str(err.value)
+    (folder / "backup" / FEB.name).unlink()
+    with (folder / JAN.name).open("rb") as src, gzip.open(folder / (JAN.name + ".gz"), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    with pytest.raises(DataError, match=r"2024-01-tiny-street\.csv is given by 2 files"):
+        incidents.street_files(folder)
 
 
 def test_gzip_and_plain_files_load_the_same(tmp_path: Path) -> None:

@@ -692,3 +692,18 @@ def test_odd_yaml_shapes_get_field_errors_not_tracebacks_or_made_up_problems(
     path.write_text(f"extends: {SCENARIO_DIR / 'leeds-demo.yaml'}\n{body}", encoding="utf-8")
     problems = _problems(path)
     assert problems and not any(absent in p for p in problems), problems
+
+
+def test_crime_types_are_police_uk_names_each_feeding_one_project() -> None:
+    """A misspelt type would match no incident (a project with no hotspots); a type in both projects
+    would be counted for one of them only. Both are scenario errors naming the field."""
+    (misspelt,) = _problems(SCENARIO_DIR / "cleveland.yaml", ("projects.asb.crime_types=[Anti-social behavior]",))
+    assert "projects.asb.crime_types: unknown police.uk crime type(s) ['Anti-social behavior']" in misspelt
+    shared = "projects.asb.crime_types=[Anti-social behaviour, Robbery]"
+    (both,) = _problems(SCENARIO_DIR / "cleveland.yaml", (shared,))
+    assert "crime type(s) ['Robbery'] are listed for both asb and sv" in both
+
+
+def test_hotspots_per_district_names_known_districts() -> None:
+    (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", ("projects.sv.hotspots_per_district={E06000099: 2}",))
+    assert "projects.sv.hotspots_per_district.E06000099: unknown district 'E06000099'" in problem
