@@ -428,12 +428,24 @@ class _Context:
                 periods.append(_Period(start, end, []))
             if shift_id is not None:
                 periods[-1].shift_ids.append(shift_id)
-        if not self.rules(person.role).breaks_paid:
+        rules = self.rules(person.role)
+        if not rules.breaks_paid:
             for period in periods:
                 for shift_id in period.shift_ids:
                     interval = self.shifts[shift_id].break_interval
                     if interval is not None:
                         period.unpaid_break_minutes += _overlap_minutes(interval, (period.start, period.end))
+            # normal duty takes its own unpaid break (the force's rota, not the plan's): a duty shift longer
+            # than break_after_hours is worked less break_minutes, as the planner counts it, unless a
+            # rostered break already falls inside it (a PCSO's patrol shift is their duty)
+            breaks = [i for sid in (x[2] for x in pieces) if sid and (i := self.shifts[sid].break_interval)]
+            for start, end, shift_id in pieces:
+                if shift_id is not None or _minutes(start, end) <= rules.break_after_hours * 60:
+                    continue
+                if any(_overlap_minutes(b, (start, end)) > 0 for b in breaks):
+                    continue
+                holder = next(q for q in periods if q.start <= start and end <= q.end)
+                holder.unpaid_break_minutes += rules.break_minutes
         return periods
 
     def rostered_people(self) -> list[_Person]:

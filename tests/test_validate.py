@@ -447,7 +447,7 @@ def _weekly_rest_raised(plan: Plan, data: dict[str, Any], hours: int) -> tuple[P
 
 
 def _weekly_hours_lowered(plan: Plan, data: dict[str, Any], hours: float) -> tuple[Plan, dict[str, Any]]:
-    """Officers may work ``hours`` (< 38) a week; O-1 works 6 + 4 x 8 = 38 h."""
+    """Officers may work ``hours`` (< 38) a week; O-4 works 41.33 h (see the duty-break test)."""
     return plan, set_role_rules(data, "officer", max_weekly_hours=hours)
 
 
@@ -845,6 +845,20 @@ def test_format_report() -> None:
     report = format_report(check(plan, scenario))
     assert report.splitlines()[0] == "plan breaks 1 rule(s) with 1 violation(s): budget 1"
     assert "ASB weekly budget £450.00 < committed warden contracts £900.00" in report
+
+
+def test_normal_duty_breaks_count_as_the_planner_counts_them() -> None:
+    """O-4: five 8-h duty shifts (10:00-18:00, each over break_after_hours 6 with its unpaid 20 min) and
+    3 h of overtime: 40 - 5 x 1/3 + 3 = 41.33 h worked, as the roster model counts it (43 h before: a
+    plan the model called legal failed its own check in the week the clocks go back)."""
+    plan, data = base()
+    plan, data = _weekly_hours_lowered(plan, data, 41.4)
+    assert check(*finish(plan, data)) == []
+    plan, data = base()
+    plan, data = _weekly_hours_lowered(plan, data, 41.3)
+    assert [v.message for v in check(*finish(plan, data))] == [
+        "weekly-hours: O-4 works 41.33 h in the week, roster and normal duty (maximum 41.3 h)"
+    ]
 
 
 def test_summary_missing_is_reported() -> None:
