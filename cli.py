@@ -260,11 +260,12 @@ def cmd_budget_plan(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         solver=args.solver,
         seasonality="flat" if args.flat_seasons else "incidents",
+        commit_contracts=args.commit_contracts,
         **({"target_hours": args.target_hours} if args.target_hours is not None else {}),
         **({"ceiling_hours": args.ceiling_hours} if args.ceiling_hours is not None else {}),
     )
     print(plan.text())
-    print(f"written to {args.out}")
+    print(f"written to {plan.out_dir}")
     return 3 if plan.status == "infeasible" else 0
 
 
@@ -283,7 +284,7 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
     if not factors or any(f < 0 for f in factors):
         raise ScenarioError("--factors needs at least one factor, none negative")
     with _console().status("Sweeping budgets...", spinner="dots"):
-        table = budget_sweep(loaded, factors=factors, out_dir=Path(args.out), solver=args.solver)
+        table = budget_sweep(loaded, factors=factors, out_dir=Path(args.out), solver=args.solver, week_start=args.week)
     print(table.to_string(index=False))
     print(f"written {Path(args.out) / 'sweep.csv'} and {Path(args.out) / 'sweep.png'}")
     return 0
@@ -433,6 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--as-of", help="last month the actuals cover, YYYY-MM")
     sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
     sub.add_argument("--flat-seasons", action="store_true", help="no seasonal weights from incident data")
+    sub.add_argument(
+        "--commit-contracts",
+        action="store_true",
+        help="the scenario's warden contracts are committed posts (in-year view); default: posts planned afresh",
+    )
     sub.add_argument(
         "--target-hours", type=_hours, metavar="H", help="patrol person-hours aimed for in the year (default 13,000)"
     )

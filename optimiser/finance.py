@@ -39,6 +39,7 @@ from optimiser import incidents
 from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
 from optimiser.network import haversine_m
+from optimiser.outputs import replace_files
 from optimiser.plan import Plan
 from optimiser.scenario import LoadedScenario, Scenario, TravelSettings
 
@@ -251,6 +252,8 @@ class AnnualInputs:
 
     ``fixed_months`` leading months come from actuals (``actual_spend_gbp``/``actual_hours`` keyed by
     ``(month, project, district)``); ``committed_posts`` are warden posts in post at the last of them.
+    ``contract_posts`` are the scenario's warden contracts in force in each month per district: posts
+    already committed, which the plan keeps (empty when posts are planned afresh).
     """
 
     months: tuple[Month, ...]
@@ -270,6 +273,7 @@ class AnnualInputs:
     actual_spend_gbp: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
     actual_hours: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
     committed_posts: Mapping[str, int] = field(default_factory=dict)
+    contract_posts: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     pcso_hours: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     pcso_cost_gbp: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -609,6 +613,37 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
     return Actuals(as_of, spend, hours, str(path), after, tuple(notes))
 
 
+def _contract_posts(
+    scenario: Scenario, months: Sequence[Month], districts: Sequence[str]
+) -> tuple[dict[str, tuple[int, ...]], list[str]]:
+    """The scenario's warden contracts in force per district and month (on the month's last day).
+
+    Why: a fixed-term contract is a committed cost; the annual plan must not show its money as headroom
+    nor fund fewer posts than are already employed (the weekly roster pays every contract).
+    """
+    wardens = scenario.warden_list()
+    notes = []
+    posts = {
+        d: tuple(
+            sum(1 for w in wardens if w.district == d and w.contract_start <= m.last <= w.contract_end) for m in months
+        )
+        for d in districts
+    }
+    split = sorted(
+        w.id
+        for w in wardens
+        if w.district in districts
+        and any((m.first < w.contract_start <= m.last) or (m.first <= w.contract_end < m.last) for m in months)
+    )
+    if split:
+        notes.append(
+            f"{len(split)} warden contract(s) start or end mid-month ({', '.join(split[:3])}"
+            + (" ..." if len(split) > 3 else "")
+            + "): counted in the months whose last day they cover"
+        )
+    return posts, notes
+
+
 def annual_inputs(
     scenario: Scenario,
     *,
@@ -616,14 +651,23 @@ def annual_inputs(
     actuals: Actuals | None = None,
     target_hours: float = DEFAULT_TARGET_HOURS,
     ceiling_hours: float = DEFAULT_CEILING_HOURS,
+    commit_contracts: bool = False,
 ) -> AnnualInputs:
-    """Build the annual model's inputs from a scenario (costs from the weekly model's pay rules)."""
+    """Build the annual model's inputs from a scenario (costs from the weekly model's pay rules).
+
+    Warden posts are planned afresh (what the grant can fund as a programme) unless ``commit_contracts``:
+    then the scenario's contracts are posts already committed, kept in every month they are in force.
+    """
     months = period_months(scenario.period.start, scenario.period.end)
     zones = build_zones(scenario)
     asb_districts = [z.district for z in zones if z.project == "asb"]
     warden_cost, warden_hours, first, notes = _warden_costs(scenario, months, asb_districts)
     police = _police_profile(scenario, months)
     notes.extend(police.notes)
+    contracts: dict[str, tuple[int, ...]] = {}
+    if commit_contracts:
+        contracts, contract_notes = _contract_posts(scenario, months, asb_districts)
+        notes.extend(contract_notes)
     notes.extend(seasonality.notes)
     crewing = scenario.sv_crewing
     fixed = 0
@@ -662,6 +706,7 @@ def annual_inputs(
         actual_spend_gbp=spend,
         actual_hours=hours,
         committed_posts=committed,
+        contract_posts=contracts,
         pcso_hours=police.pcso_hours,
         pcso_cost_gbp=police.pcso_cost_gbp,
         notes=tuple(notes),
@@ -720,23 +765,47 @@ def _infeasible_reason(inputs: AnnualInputs) -> str:
     """Why the fixed part of the year already breaks a hard limit (empty when it does not)."""
     reasons = []
     planned = range(inputs.fixed_months, len(inputs.months))
+    floors = _post_floors(inputs)
+    committed_hours = sum(posts[m] * inputs.warden_hours[d][m] for d, posts in floors.items() for m in planned)
     for project in PROJECTS:
         spent = inputs.actual_total(project)
         committed = 0.0
         if project == "asb":
-            committed = sum(
-                posts * inputs.warden_cost_gbp[d][m] for d, posts in inputs.committed_posts.items() for m in planned
-            )
+            committed = sum(posts[m] * inputs.warden_cost_gbp[d][m] for d, posts in floors.items() for m in planned)
         if spent + committed > inputs.allocation_gbp[project] + 0.005:
+            what = "the scenario's warden contracts" if inputs.contract_posts else "committed warden posts"
             reasons.append(
-                f"{project}: actual spend £{spent:,.2f}"
-                + (f" plus committed warden posts £{committed:,.2f}" if committed else "")
-                + f" exceeds the allocation £{inputs.allocation_gbp[project]:,.2f}"
+                f"{project}: "
+                + (f"actual spend £{spent:,.2f} plus " if spent else "")
+                + (f"{what} £{committed:,.2f} " if committed else "")
+                + f"exceed{'s' if not committed else ''} the allocation £{inputs.allocation_gbp[project]:,.2f}"
+                + (": cut posts, or plan posts afresh (without --commit-contracts)" if committed else "")
             )
     done = inputs.actual_total(what="hours")
     if done > inputs.ceiling_hours:
         reasons.append(f"actual patrol hours {done:,.1f} already exceed the ceiling of {inputs.ceiling_hours:,.0f}")
+    elif done + committed_hours > inputs.ceiling_hours + 1e-6:
+        reasons.append(
+            (f"actual patrol hours {done:,.1f} plus " if done else "")
+            + f"the committed warden posts' {committed_hours:,.1f} contracted hours exceed the ceiling of "
+            f"{inputs.ceiling_hours:,.0f} patrol person-hours: cut posts, or raise the ceiling (Home Office)"
+        )
     return "; ".join(reasons)
+
+
+def _post_floors(inputs: AnnualInputs) -> dict[str, list[int]]:
+    """Warden posts each district keeps in each month.
+
+    Its contracts in force, else the posts in post at the last month of actuals (kept to the period end).
+    """
+    floors: dict[str, list[int]] = {}
+    for zone in inputs.zones:
+        if zone.project != "asb":
+            continue
+        d = zone.district
+        contracts = inputs.contract_posts.get(d)
+        floors[d] = list(contracts) if contracts else [int(inputs.committed_posts.get(d, 0))] * len(inputs.months)
+    return floors
 
 
 def solve_annual(
@@ -750,8 +819,9 @@ def solve_annual(
 
     Decisions (planned months only; the first ``fixed_months`` are actuals):
 
-    - ``posts[d,m]`` integer warden posts in district ``d``, non-decreasing over the months (a post is
-      committed from its start month to the period end), zero before ``warden_first_month``, at least
+    - ``posts[d,m]`` integer warden posts in district ``d``, non-decreasing over the months except where
+      a scenario contract ends (a post is committed from its start month to the period end), none new
+      before ``warden_first_month``, at least the contracts in force (``contract_posts``), else at least
       ``committed_posts[d]``;
     - ``officer[d,m] >= 0`` officer overtime person-hours patrolling district ``d``'s SV hotspots,
       their sum within the month's force-wide overtime capacity.
@@ -786,19 +856,22 @@ def solve_annual(
     positive_values: list[float] = []
     hourly_costs: list[float] = [1.0]
     first_hire = max(inputs.warden_first_month, inputs.fixed_months)
+    floors = _post_floors(inputs)
     for zone in inputs.zones:
         d = zone.district
         if zone.project == "asb":
-            committed = int(inputs.committed_posts.get(d, 0))
+            floor = floors[d]
             cheapest = min((c for c in inputs.warden_cost_gbp[d] if c > 0), default=1.0)
-            upper = max(committed, int(inputs.allocation_gbp["asb"] // cheapest))
+            upper = int(inputs.allocation_gbp["asb"] // cheapest)
             previous = None
             for m in planned:
-                high = upper if m >= first_hire else committed
-                var = prob.add_variable(f"posts[d={d},m={months[m].key}]", committed, high, cat=pulp.LpInteger)
+                high = max(upper, floor[m]) if m >= first_hire else floor[m]
+                var = prob.add_variable(f"posts[d={d},m={months[m].key}]", floor[m], high, cat=pulp.LpInteger)
                 posts[(d, m)] = var
                 if previous is not None:
-                    prob += var >= previous, f"committed[d={d},m={months[m].key}]"
+                    # a post, once filled, is kept to the period end; only a contract's own end releases it
+                    ended = max(0, floor[m - 1] - floor[m])
+                    prob += var >= previous - ended, f"committed[d={d},m={months[m].key}]"
                 previous = var
                 hours_of[("asb", d, m)] = inputs.warden_hours[d][m] * var
                 spend["asb"].append(inputs.warden_cost_gbp[d][m] * var)
@@ -1132,8 +1205,63 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
         "actuals": None
         if actuals is None
         else {"file": actuals.source, "as_of": actuals.as_of, "committed_posts": dict(inputs.committed_posts)},
-        "notes": [*inputs.notes, *_ceiling_notes(scenario, inputs, solution, monthly, projects)],
+        "warden_contracts": _contracts_summary(scenario, inputs),
+        "notes": [
+            *inputs.notes,
+            *_ceiling_notes(scenario, inputs, solution, monthly, projects),
+            *_contract_notes(scenario, inputs, solution, projects),
+        ],
     }
+
+
+def _contracts_summary(scenario: Scenario, inputs: AnnualInputs) -> dict[str, Any]:
+    """The scenario's warden contracts over the period: how many, their cost and hours.
+
+    ``committed`` says whether the plan kept them (``--commit-contracts``) or planned posts afresh.
+    """
+    start, end = scenario.period.start, scenario.period.end
+    count, cost, hours = 0, 0.0, 0.0
+    for warden in scenario.warden_list():
+        first, last = max(start, warden.contract_start), min(end, warden.contract_end)
+        if first <= last:
+            days = (last - first).days + 1
+            count += 1
+            cost += warden.annual_cost_gbp * days / 365
+            hours += warden.contracted_hours_per_week * days / 7
+    return {
+        "count": count,
+        "cost_gbp": round(cost, 2),
+        "contracted_hours": round(hours, 1),
+        "committed": bool(inputs.contract_posts),
+    }
+
+
+def _contract_notes(
+    scenario: Scenario, inputs: AnnualInputs, solution: AnnualSolution, projects: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Set the scenario's warden contracts beside a plan that funds posts afresh.
+
+    Why: the weekly roster pays every contract in the scenario; a plan of fresh posts can show their
+    money as headroom (or call a cut allocation affordable that the contracts already exceed).
+    """
+    if inputs.contract_posts or "asb" not in projects:
+        return []
+    contracts = _contracts_summary(scenario, inputs)
+    if not contracts["count"]:
+        return []
+    allocation = float(projects["asb"]["allocation_gbp"])
+    left = allocation - contracts["cost_gbp"]
+    posts = sum(solution.posts[d][-1] for d in solution.posts) if solution.posts else 0
+    return [
+        f"posts are planned afresh ({posts} at the period end): the scenario's {contracts['count']} warden contracts "
+        f"cost £{contracts['cost_gbp']:,.2f} in the period"
+        + (
+            f", £{-left:,.2f} more than the ASB allocation (the weekly roster of this scenario is infeasible)"
+            if left < 0
+            else f", leaving £{left:,.2f} of the ASB allocation"
+        )
+        + "; --commit-contracts plans around them"
+    ]
 
 
 def _ceiling_notes(
@@ -1187,6 +1315,7 @@ def annual_plan(
     ceiling_hours: float = DEFAULT_CEILING_HOURS,
     time_limit_seconds: float | None = None,
     warm_start: AnnualPlan | None = None,
+    commit_contracts: bool = False,
 ) -> AnnualPlan:
     """Plan the grant period month by month; write ``monthly_plan.csv`` and the summary when ``out_dir``.
 
@@ -1209,6 +1338,10 @@ def annual_plan(
         Solver time limit; default the scenario's ``solver.time_limit_seconds``.
     warm_start : AnnualPlan, optional
         A previous plan whose decisions start the solver (used by budget sweeps).
+    commit_contracts : bool
+        The scenario's warden contracts are committed posts (their cost is spent, not headroom; the
+        in-year view); by default posts are planned afresh (what the grant can fund as a programme),
+        and the summary sets the contracts' cost beside the plan.
 
     Returns
     -------
@@ -1229,7 +1362,12 @@ def annual_plan(
         raise DataError("--as-of needs --actuals FILE (the spend and hours up to that month)")
     recorded = read_actuals(actuals, scenario, as_of=as_of) if actuals is not None else None
     inputs = annual_inputs(
-        scenario, seasonality=seasons, actuals=recorded, target_hours=target_hours, ceiling_hours=ceiling_hours
+        scenario,
+        seasonality=seasons,
+        actuals=recorded,
+        target_hours=target_hours,
+        ceiling_hours=ceiling_hours,
+        commit_contracts=commit_contracts,
     )
     limit = time_limit_seconds if time_limit_seconds is not None else scenario.solver.time_limit_seconds
     solution = solve_annual(
@@ -1246,14 +1384,43 @@ def annual_plan(
 
 
 def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
-    """Write ``monthly_plan.csv``, ``pcso_hours.csv``, ``summary.json`` and ``summary.txt`` into ``out_dir``."""
+    """Write ``monthly_plan.csv``, ``pcso_hours.csv``, ``summary.json`` and ``summary.txt`` into ``out_dir``.
+
+    The four are written together or not at all. A plan that is not one (infeasible, no plan) never
+    replaces a plan in its folder: it goes beside it, ``<folder>.<status>`` (the folder it went to is
+    returned), as ``patrol plan`` does.
+    """
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    plan.monthly.to_csv(folder / "monthly_plan.csv", index=False)
-    plan.pcso.to_csv(folder / "pcso_hours.csv", index=False)
-    (folder / "summary.json").write_text(json.dumps(plan.summary, indent=2) + "\n", encoding="utf-8")
-    (folder / "summary.txt").write_text(plan.text() + "\n", encoding="utf-8")
-    return folder
+    if plan.status not in ("optimal", "feasible") and _holds_an_annual_plan(folder):
+        folder = _beside_annual_plan(folder, plan.status)
+    return replace_files(
+        folder,
+        {
+            "monthly_plan.csv": lambda path: plan.monthly.to_csv(path, index=False),
+            "pcso_hours.csv": lambda path: plan.pcso.to_csv(path, index=False),
+            "summary.json": lambda path: path.write_text(json.dumps(plan.summary, indent=2) + "\n", encoding="utf-8"),
+            "summary.txt": lambda path: path.write_text(plan.text() + "\n", encoding="utf-8"),
+        },
+    )
+
+
+def _beside_annual_plan(folder: Path, status: str) -> Path:
+    """``<folder>.<status>``, or the first of ``.2`` ... ``.9`` after it not holding an annual plan."""
+    names = [f"{folder.name}.{status}"] + [f"{folder.name}.{status}.{n}" for n in range(2, 10)]
+    for name in names:
+        candidate = folder.with_name(name)
+        if not _holds_an_annual_plan(candidate) and not candidate.is_file():
+            return candidate
+    raise DataError(f"{folder}: holds an annual plan and {names[0]} ... {names[-1]} are taken; give another --out")
+
+
+def _holds_an_annual_plan(folder: Path) -> bool:
+    """Whether ``folder`` holds an annual plan whose summary says it is one (optimal or feasible)."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and "period" in summary and summary.get("status") in ("optimal", "feasible")
 
 
 # ---- figures of a weekly plan ------------------------------------------------------------------
@@ -1429,7 +1596,9 @@ def budget_sweep(
     starts from the previous level's roster when the pipeline takes a solver hint (``hint_dir``: a plan
     folder whose shifts seed CP-SAT); ``pin_dir`` is not used, as it freezes a published roster rather
     than start from it, and a level with more posts has people the last roster lacks. Results are not
-    smoothed: a level that is infeasible keeps its row with its status and explanation.
+    smoothed: a level that is infeasible keeps its row with its status and explanation. Warden posts
+    are planned afresh at every level (what each budget buys as a programme), not from the scenario's
+    contracts, which would leave nothing to choose below their cost.
 
     Writes ``sweep.csv`` (:data:`SWEEP_COLUMNS`, then annual figures, costs by funding and by project and
     district), ``sweep.png`` (the frontier) and, per level, ``factor-<f>/annual`` and ``factor-<f>/week``.

@@ -77,9 +77,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -102,6 +99,7 @@ from optimiser.incidents import (
     MonthWindow,
     parse_months,
 )
+from optimiser.outputs import replace_files
 
 if TYPE_CHECKING:
     from optimiser.scenario import Scenario
@@ -1688,23 +1686,16 @@ def _write_outputs(
     hotspots: HotspotList, diff: pd.DataFrame, out_dir: Path, *, command: str, title: str
 ) -> tuple[Path, Path, Path]:
     names = ("hotspots.yaml", "diff.csv", "hotspots.geojson")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DataError(f"{out_dir}: exists and is not a folder; choose another --out")
-    parent = out_dir.parent if not out_dir.exists() else out_dir
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".hotspots-refresh-", dir=parent))
-    try:
-        (tmp / names[0]).write_text(hotspots_yaml(hotspots, command=command, title=title), encoding="utf-8")
-        diff.to_csv(tmp / names[1], index=False, lineterminator="\n")
-        (tmp / names[2]).write_text(_geojson_text(hotspots_geojson(hotspots)), encoding="utf-8")
-        if not out_dir.exists():
-            os.rename(tmp, out_dir)
-        else:
-            for name in names:
-                os.replace(tmp / name, out_dir / name)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    replace_files(
+        out_dir,
+        {
+            names[0]: lambda path: path.write_text(
+                hotspots_yaml(hotspots, command=command, title=title), encoding="utf-8"
+            ),
+            names[1]: lambda path: diff.to_csv(path, index=False, lineterminator="\n"),
+            names[2]: lambda path: path.write_text(_geojson_text(hotspots_geojson(hotspots)), encoding="utf-8"),
+        },
+    )
     return out_dir / names[0], out_dir / names[1], out_dir / names[2]
 
 

@@ -29,7 +29,7 @@ from optimiser.finance import (
     solve_annual,
     staffing_overrides,
 )
-from optimiser.scenario import load_scenario
+from optimiser.scenario import SCENARIO_DIR, load_scenario
 
 DATA = Path(__file__).parent / "data" / "finance"
 TINY = DATA / "tiny.yaml"
@@ -471,7 +471,9 @@ def test_plan_figures_count_a_night_over_the_clock_change_in_real_hours() -> Non
 
 
 def test_budget_plan_names_the_ceiling_when_it_decides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """tiny with a ceiling of 100 patrol hours: the year's plan stops at the ceiling, and says so."""
+    """tiny with a ceiling of 100 patrol hours: the year's plan stops at the ceiling, and says so. With
+    the scenario's contracts committed the same ceiling is infeasible, and the explanation gives the
+    contracts' hours."""
     import cli
 
     code = cli.main(["budget", "plan", str(TINY), "--flat-seasons", "--ceiling-hours", "100", "--target-hours", "50",
@@ -480,6 +482,43 @@ def test_budget_plan_names_the_ceiling_when_it_decides(tmp_path: Path, capsys: p
     assert code == 0
     assert "ceiling 100;" in out and "note: the ceiling of 100 patrol person-hours decides this plan" in out
     assert "the scenario's 2 warden contracts" in out
+    code = cli.main(["budget", "plan", str(TINY), "--flat-seasons", "--ceiling-hours", "100", "--target-hours", "50",
+                     "--commit-contracts", "--out", str(tmp_path / "plan")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "the committed warden posts' " in out and "contracted hours exceed the ceiling of 100" in out
+    # the infeasible result went beside the valid plan in that folder, which stays as it was
+    assert json.loads((tmp_path / "plan" / "summary.json").read_text(encoding="utf-8"))["status"] == "optimal"
+    beside = tmp_path / "plan.infeasible"
+    assert json.loads((beside / "summary.json").read_text(encoding="utf-8"))["status"] == "infeasible"
+    assert f"written to {beside}" in out
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_the_scenarios_contracts_are_set_beside_or_committed() -> None:
+    """The default scenario's 22 contracts (May 2024 - March 2025) cost £887,520.53 pro rata (annual cost
+    x days in force / 365). A plan of fresh posts says so beside its headroom; committed (with the
+    ceiling raised so 22 posts fit) they are 22 posts from May and spent money. Cut by a fifth, the
+    allocation cannot pay them: the fresh plan's note says so, and the committed plan is infeasible."""
+    loaded = load_scenario(SCENARIO_DIR / "cleveland.yaml")
+    fresh = annual_plan(loaded, seasonality="flat")
+    assert fresh.summary["warden_contracts"] == {
+        "count": 22, "cost_gbp": 887_520.53, "contracted_hours": pytest.approx(38_955.7, abs=0.1), "committed": False,
+    }  # fmt: skip
+    assert any("22 warden contracts cost £887,520.53 in the period, leaving £100,979.47" in n
+               for n in fresh.summary["notes"])  # fmt: skip
+    committed = annual_plan(loaded, seasonality="flat", commit_contracts=True, ceiling_hours=60_000)
+    assert committed.status == "optimal"
+    assert committed.posts_in("2024-05") == {"E06000001": 4, "E06000002": 8, "E06000003": 4, "E06000004": 6}
+    assert committed.summary["projects"]["asb"]["spend_gbp"] >= 887_520.53 - 50  # whole months, mean post cost
+    cut = load_scenario(SCENARIO_DIR / "cleveland-cut20.yaml")
+    assert any(
+        "£96,720.53 more than the ASB allocation" in n for n in annual_plan(cut, seasonality="flat").summary["notes"]
+    )
+    infeasible = annual_plan(cut, seasonality="flat", commit_contracts=True, ceiling_hours=60_000)
+    assert infeasible.status == "infeasible"
+    assert "asb: the scenario's warden contracts £" in infeasible.summary["explanation"]
+    assert "exceed the allocation £790,800.00" in infeasible.summary["explanation"]
 
 
 def test_no_ceiling_note_when_the_money_decides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
