@@ -16,6 +16,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -534,3 +535,23 @@ def test_plan_that_finds_no_roster_is_not_a_success(
     summary = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "no-plan" and "raise --time-limit" in out
     assert code == 1
+
+
+def test_budget_sweep_passes_the_week_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`budget sweep --week` rosters that week (it was accepted and then ignored: every level planned the
+    scenario's default week)."""
+    import pandas as pd
+
+    from optimiser import finance
+
+    asked: dict[str, object] = {}
+
+    def sweep(loaded: object, **options: object) -> pd.DataFrame:
+        asked.update(options)
+        return pd.DataFrame({"factor": [1.0]})
+
+    monkeypatch.setattr(finance, "budget_sweep", sweep)
+    code, _, _ = run(capsys, "budget", "sweep", LEEDS, "--factors", "1", "--week", "2024-06-03", "--out", tmp_path)
+    assert code == 0 and asked["week_start"] == date(2024, 6, 3)
