@@ -1229,7 +1229,7 @@ def _plan_rows(
                 )
             )
             previous = hotspot.location
-    visit_rows.sort(key=lambda v: (v.arrive, v.crew_id))
+    visit_rows.sort(key=lambda v: (v.arrive.timestamp(), v.crew_id))  # the instant: the clocks may go back
     numbered = [VisitRow(**{**v.__dict__, "visit_id": f"V{i:04d}"}) for i, v in enumerate(visit_rows, start=1)]
     return roster_rows, numbered
 

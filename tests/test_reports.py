@@ -301,7 +301,7 @@ def test_printable_roster_sections_and_print_css(written: dict[str, Any]) -> Non
     assert not page.find("script") and not page.find("link") and not page.find("img")
     assert all(a["href"].startswith("#") for a in page.find("a"))
     text = re.sub(r"\s+", " ", "".join(page.text))
-    assert "01:30–01:45 (+1) Newport Road" in text
+    assert "01:30 GMT–01:45 GMT (+1) Newport Road" in text  # the second 01:xx of 27 October
     assert text.index("20:00–20:15 Newport Road") < text.index("22:30–22:45 Linthorpe Road, south")
 
 
@@ -436,7 +436,7 @@ def test_calendars_are_valid_icalendar(written: dict[str, Any]) -> None:
     unfolded = officer.replace("\r\n ", "")
     assert "DTSTART;TZID=Europe/London:20241026T190000" in unfolded
     assert "DTEND;TZID=Europe/London:20241027T030000" in unfolded
-    assert "3. 01:30–01:45 (+1) Newport Road (H-MB-3)\\, 15 min" in unfolded
+    assert "3. 01:30 GMT–01:45 GMT (+1) Newport Road (H-MB-3)\\, 15 min" in unfolded
     assert "SUMMARY:Patrol: Officer\\, Middlesbrough (3 visits)" in unfolded
 
 
@@ -588,3 +588,18 @@ def test_map_draws_in_headless_chromium(written: dict[str, Any], tmp_path: Path,
     else:
         assert status["data-base-layer"] == "plain" and not page.find("img", "leaflet-tile")
         assert "OpenStreetMap" not in attribution.group(1)
+
+
+def test_times_in_the_hour_the_clocks_go_back_name_their_zone() -> None:
+    """27 October 2024: 01:00-02:00 happens twice in London. 00:44 UTC is 01:44 BST and 01:22 UTC is
+    01:22 GMT; in time order 01:44 BST comes first, and each says which it is. Other times stay bare."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from optimiser.reports.view import hhmm
+
+    london = ZoneInfo("Europe/London")
+    first = datetime(2024, 10, 27, 0, 44, tzinfo=UTC).astimezone(london)
+    second = datetime(2024, 10, 27, 1, 22, tzinfo=UTC).astimezone(london)
+    assert [hhmm(t) for t in sorted([second, first], key=lambda t: t.timestamp())] == ["01:44 BST", "01:22 GMT"]
+    assert hhmm(datetime(2024, 10, 27, 3, 0, tzinfo=london)) == "03:00"

@@ -216,7 +216,7 @@ def _shifts(rows: Sequence[RosterRow], tz: ZoneInfo) -> list[ShiftView]:
         grouped[row.shift_id].append(row)
     shifts: list[ShiftView] = []
     for shift_id, members in grouped.items():
-        members.sort(key=lambda r: r.shift_start)
+        members.sort(key=lambda r: r.shift_start.timestamp())
         first = members[0]
         people = {r.staff_id for r in members}
         if len(people) > 1:
@@ -265,7 +265,7 @@ def build_view(plan: Plan, scenario: Scenario) -> PlanView:
     tz = scenario.tz
     week_start = _week_start(plan, scenario, tz)
     shifts = _shifts(plan.roster, tz)
-    shifts.sort(key=lambda s: (s.district, s.day, s.start, s.staff_id))
+    shifts.sort(key=lambda s: (s.district, s.day, s.start.timestamp(), s.staff_id))
 
     scenario_spots = {h.id: h for h in scenario.hotspots}
     counts: dict[str, int] = defaultdict(int)
@@ -323,7 +323,8 @@ def build_view(plan: Plan, scenario: Scenario) -> PlanView:
     for crew_id, members in crew_shifts.items():
         members.sort(key=lambda s: (s.role, s.staff_id))
         lead = members[0]
-        ordered = sorted(crew_visits.get(crew_id, []), key=lambda v: (v.arrive, v.visit_id))
+        # by the instant, not the wall clock: in the hour the clocks go back 01:22 GMT follows 01:44 BST
+        ordered = sorted(crew_visits.get(crew_id, []), key=lambda v: (v.arrive.timestamp(), v.visit_id))
         crews.append(
             CrewView(
                 crew_id=crew_id,
@@ -349,7 +350,7 @@ def build_view(plan: Plan, scenario: Scenario) -> PlanView:
                 ),
             )
         )
-    crews.sort(key=lambda c: (c.day, c.start, c.crew_id))
+    crews.sort(key=lambda c: (c.day, c.start.timestamp(), c.crew_id))
 
     week = [week_start + timedelta(days=i) for i in range(7)]
     extra = sorted({s.day for s in shifts} - set(week))
@@ -371,8 +372,17 @@ def build_view(plan: Plan, scenario: Scenario) -> PlanView:
 
 
 def hhmm(moment: datetime | None) -> str:
-    """``HH:MM`` of a local time ("" for None)."""
-    return moment.strftime("%H:%M") if moment is not None else ""
+    """``HH:MM`` of a local time ("" for None); in the hour the clocks go back, ``01:22 GMT`` / ``01:44 BST``.
+
+    Why the zone there: that hour happens twice, and a route reading 01:44 then 01:22 is only right
+    when the reader can see which 01:xx is meant.
+    """
+    if moment is None:
+        return ""
+    text = moment.strftime("%H:%M")
+    if moment.tzinfo is not None and moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
+        text += f" {moment.tzname()}"
+    return text
 
 
 def span(start: datetime, end: datetime, *, day: date | None = None) -> str:
