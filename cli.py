@@ -142,9 +142,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     formats = tuple(f for f in args.formats.split(",") if f)
     if not formats:
         raise DataError("--formats is empty: name at least one of xlsx, html, map, ics (comma-separated)")
-    written = report_folder(Path(args.plan_dir), formats=formats, out_dir=Path(args.out) if args.out else None)
+    from optimiser.validate import check_folder
+
+    violations, _ = check_folder(Path(args.plan_dir))
+    messages = [v.message for v in violations]
+    out = Path(args.out) if args.out else None
+    written = report_folder(Path(args.plan_dir), formats=formats, out_dir=out, violations=messages)
     for path in written:
         print(path)
+    if messages:
+        print(
+            f"patrol: the plan fails its check ({len(messages)} violation(s), first: {messages[0]}); the views say "
+            "CHECK FAILED: run `patrol check` for all",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

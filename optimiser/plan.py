@@ -138,6 +138,10 @@ def _write_csv(path: Path, rows: Sequence[Any], columns: Sequence[str], row_type
             writer.writerow([_cell(record[name]) for name in ordered])
 
 
+PLAN_FILES: tuple[str, ...] = ("roster.csv", "visits.csv", "hotspots.csv", "summary.json", "scenario.resolved.yaml")
+"""The plan contract's files: a folder holding any of them holds a plan."""
+
+
 def prepare_out_dir(out_dir: Path) -> Path:
     """Check before solving that a plan folder can be written at ``out_dir`` without losing anything.
 

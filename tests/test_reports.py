@@ -603,3 +603,39 @@ def test_times_in_the_hour_the_clocks_go_back_name_their_zone() -> None:
     second = datetime(2024, 10, 27, 1, 22, tzinfo=UTC).astimezone(london)
     assert [hhmm(t) for t in sorted([second, first], key=lambda t: t.timestamp())] == ["01:44 BST", "01:22 GMT"]
     assert hhmm(datetime(2024, 10, 27, 3, 0, tzinfo=london)) == "03:00"
+
+
+def test_report_of_a_plan_failing_its_check_says_so_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan folder edited by hand (its summary's dosage raised by 100) fails its check: `patrol report`
+    still writes the views, each saying CHECK FAILED (never the 'passed' of summary.json), and exits 1."""
+    import cli
+
+    folder = tmp_path / "edited"
+    shutil.copytree(PLAN_DIR, folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["harm_weighted_dosage"] += 100
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    code = cli.main(["report", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "the plan fails its check (1 violation(s)" in err
+    assert "CHECK FAILED (1 violation(s)" in (folder / "roster.html").read_text(encoding="utf-8")
+    assert "CHECK FAILED" in (folder / "map.html").read_text(encoding="utf-8")
+    calendar = next((folder / "calendars").glob("*.ics")).read_text(encoding="utf-8")
+    assert "SUMMARY:CHECK FAILED - Patrol" in calendar.replace("\r\n ", "")
+    sheet = openpyxl.load_workbook(folder / "roster.xlsx")["Summary"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("1 violation(s)" in c for c in cells) and "passed" not in cells
+
+
+def test_report_refuses_another_plans_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`report A --out B` where B holds another plan: its views would describe A beside B's files."""
+    import cli
+
+    other = tmp_path / "other"
+    shutil.copytree(PLAN_DIR, other)
+    before = (other / "roster.html").read_bytes() if (other / "roster.html").exists() else None
+    code = cli.main(["report", str(PLAN_DIR), "--out", str(other)])
+    assert code == 2 and "holds another plan's files" in capsys.readouterr().err
+    assert ((other / "roster.html").read_bytes() if (other / "roster.html").exists() else None) == before

@@ -15,11 +15,11 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from optimiser.errors import PatrolError
-from optimiser.plan import Plan, read_plan
+from optimiser.errors import DataError, PatrolError
+from optimiser.plan import PLAN_FILES, Plan, read_plan
 from optimiser.reports.calendars import write_calendars
 from optimiser.reports.printable import write_printable
 from optimiser.reports.view import PlanView, build_view
@@ -160,6 +160,7 @@ def report_folder(
     *,
     formats: Iterable[str] = FORMATS,
     out_dir: str | Path | None = None,
+    violations: Sequence[str] | None = None,
 ) -> list[Path]:
     """Build the planner views from a plan folder alone (``patrol report PLAN_DIR``).
 
@@ -170,7 +171,11 @@ def report_folder(
     formats : iterable of str
         As :func:`write_reports`.
     out_dir : str or Path, optional
-        Where to write; default the plan folder.
+        Where to write; default the plan folder. A folder holding another plan's files is refused (its
+        views would then describe a plan they sit beside but do not show).
+    violations : sequence of str, optional
+        The plan's check as just run; default run here. The views show the current check, not the one
+        in ``summary.json`` (a hand edit since then may break a rule).
 
     Returns
     -------
@@ -179,6 +184,18 @@ def report_folder(
     """
     folder = Path(plan_dir)
     wanted = _check_formats(formats)
+    target = Path(out_dir) if out_dir is not None else folder
+    if target.resolve() != folder.resolve() and any((target / name).exists() for name in PLAN_FILES):
+        raise DataError(
+            f"{target}: holds another plan's files ({', '.join(n for n in PLAN_FILES if (target / n).exists())}); "
+            "its views would not show it: write the views into an empty folder or the plan's own"
+        )
+    if violations is None:
+        from optimiser.validate import check_folder
+
+        found, _ = check_folder(folder)
+        violations = [v.message for v in found]
     plan = read_plan(folder)
+    plan.summary = {**plan.summary, "validation": {"ok": not violations, "violations": list(violations)}}
     loaded = load_scenario(folder / "scenario.resolved.yaml")
-    return write_reports(plan, Path(out_dir) if out_dir is not None else folder, formats=wanted, scenario=loaded)
+    return write_reports(plan, target, formats=wanted, scenario=loaded)

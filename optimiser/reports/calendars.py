@@ -187,12 +187,13 @@ def calendar_lines(staff_id: str, shifts: Sequence[ShiftView], view: PlanView) -
         f"X-WR-TIMEZONE:{tz.key}",
         *vtimezone(tz, min(years) - 1, max(years)),
     ]
-    for shift in sorted(shifts, key=lambda s: s.start):
+    for shift in sorted(shifts, key=lambda s: s.start.timestamp()):
         crew = view.crew(shift.crew_id)
         base = view.base(shift.base_id)
         visits = len(crew.visits)
         summary = (
-            f"Patrol: {ROLE_LABEL.get(shift.role, shift.role)}, {view.district_name(shift.district)} "
+            ("CHECK FAILED - " if view.violations else "")
+            + f"Patrol: {ROLE_LABEL.get(shift.role, shift.role)}, {view.district_name(shift.district)} "
             f"({visits} visit{'s' if visits != 1 else ''})"
         )
         uid = _UNSAFE_UID.sub("-", f"{shift.shift_id}.{view.week_start.isoformat()}@{scenario}.patrol")

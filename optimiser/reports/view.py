@@ -191,9 +191,24 @@ class PlanView:
         return self.week_start + timedelta(days=6)
 
     @property
+    def violations(self) -> int:
+        """How many hard rules the plan's last check found broken (0 when it passed or was not run)."""
+        validation = self.plan.summary.get("validation")
+        if isinstance(validation, dict) and validation.get("ok") is False:
+            return max(1, len(validation.get("violations") or []))
+        return 0
+
+    @property
     def status(self) -> str:
-        """The plan's status (``optimal``, ``feasible``, ``infeasible`` or ``no-plan``)."""
-        return str(self.plan.summary.get("status", "unknown"))
+        """The plan's status (``optimal``, ``feasible``, ``infeasible`` or ``no-plan``), and a failed check.
+
+        Why the check in it: every view shows the status, so a plan that breaks a hard rule (a hand edit,
+        an old plan under new rules) can never be read or sent on as a good one.
+        """
+        status = str(self.plan.summary.get("status", "unknown"))
+        if self.violations:
+            status += f", CHECK FAILED ({self.violations} violation(s): run patrol check)"
+        return status
 
 
 def _week_start(plan: Plan, scenario: Scenario, tz: ZoneInfo) -> date:
