@@ -639,3 +639,24 @@ def test_report_refuses_another_plans_folder(tmp_path: Path, capsys: pytest.Capt
     code = cli.main(["report", str(PLAN_DIR), "--out", str(other)])
     assert code == 2 and "holds another plan's files" in capsys.readouterr().err
     assert ((other / "roster.html").read_bytes() if (other / "roster.html").exists() else None) == before
+
+
+def test_a_hotspot_visited_by_another_districts_crew_is_not_listed_as_missed() -> None:
+    """Officers roam: on 21 October the Stockton crew's first stop is moved to Middlesbrough's Newport
+    Road, the one Middlesbrough hotspot its own crew did not visit. Middlesbrough's section then has every
+    hotspot visited and names the visit from Stockton-on-Tees (it listed Newport Road under 'no visit from
+    these crews', read as an unpatrolled hotspot)."""
+    from dataclasses import replace as replaced
+
+    from optimiser.reports.printable import _section
+    from optimiser.reports.view import build_view
+    from optimiser.scenario import load_scenario
+
+    plan = read_plan(PLAN_DIR)
+    plan.visits = [replaced(v, hotspot_id="H-MB-3") if v.visit_id == "V4" else v for v in plan.visits]
+    view = build_view(plan, load_scenario(PLAN_DIR / "scenario.resolved.yaml").scenario)
+    day = date(2024, 10, 21)
+    crews = [c for c in view.crews if c.day == day and c.district == "E06000002"]
+    text = re.sub(r"<[^>]+>", "", _section("E06000002", day, crews, view))
+    assert "Every hotspot in the district has a visit today." in text
+    assert "Visited by crews of other districts: Newport Road (Stockton-on-Tees)" in text

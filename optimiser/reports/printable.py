@@ -146,14 +146,30 @@ def _section(code: str, day: date, crews: list[CrewView], view: PlanView) -> str
             f"<span class='muted'>{escape(crew.crew_id)}</span></td>"
             f"<td>{_route(crew, view)}</td><td class='notes'></td></tr>"
         )
-    visited = {v.row.hotspot_id for c in crews for v in c.visits}
+    # officers roam across districts: a hotspot visited by another district's crew is not unpatrolled
     district_spots = [h for h in view.hotspots if h.district == code]
+    here = {h.hotspot_id for h in district_spots}
+    visited = {v.row.hotspot_id for c in view.crews if c.day == day for v in c.visits}
+    from_elsewhere = sorted(
+        {
+            (v.row.hotspot_id, c.district)
+            for c in view.crews
+            if c.day == day and c.district != code
+            for v in c.visits
+            if v.row.hotspot_id in here
+        }
+    )
     missed = [h for h in district_spots if h.hotspot_id not in visited]
     missed_text = (
-        "Hotspots with no visit from these crews today: " + ", ".join(escape(h.name) for h in missed)
+        "Hotspots with no visit from any crew today: " + ", ".join(escape(h.name) for h in missed)
         if missed
         else "Every hotspot in the district has a visit today."
     )
+    if from_elsewhere:
+        names = {h.hotspot_id: h.name for h in district_spots}
+        missed_text += " Visited by crews of other districts: " + "; ".join(
+            f"{escape(names[spot])} ({escape(view.district_name(district))})" for spot, district in from_elsewhere
+        )
     visits = sum(len(c.visits) for c in crews)
     return (
         f"<section class='day' id='{_anchor(code, day)}'>"
