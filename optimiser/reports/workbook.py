@@ -165,13 +165,15 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
     ws.cell(row=row, column=1, value="Cost and budget this week").font = TITLE
     row += 1
     _header(ws, row, ["Funding", "Project", "Cost (£)", "Weekly budget (£)", "Remaining (£)", "Budget used"])
-    first = row + 1
     costs = summary.get("cost_gbp") or {}
     budgets = summary.get("budget_gbp") or {}
     fundings = list(FUNDINGS) + [f for f in costs if f not in FUNDINGS]
+    grant_rows: list[int] = []
     for funding in fundings:
         row += 1
         project = FUNDING_PROJECT.get(funding, "")
+        if project:
+            grant_rows.append(row)
         ws.cell(row=row, column=1, value=FUNDING_LABEL.get(funding, funding))
         ws.cell(row=row, column=2, value=PROJECT_LABEL.get(project, "not charged to a grant"))
         ws.cell(row=row, column=3, value=float(costs.get(funding, 0.0))).number_format = MONEY
@@ -179,11 +181,13 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
             ws.cell(row=row, column=4, value=float(budgets[project])).number_format = MONEY
             ws.cell(row=row, column=5, value=f"=D{row}-C{row}").number_format = MONEY
             ws.cell(row=row, column=6, value=f"=IF(D{row}>0,C{row}/D{row},0)").number_format = PERCENT
-    last = row
     row += 1
-    ws.cell(row=row, column=1, value="Total").font = BOLD
+    # the grant rows only: force-funded PCSO pay has no grant budget, and adding it would show an overspend
+    ws.cell(row=row, column=1, value="Total charged to the grants").font = BOLD
     for column in (3, 4):
-        cell = ws.cell(row=row, column=column, value=_sum(column, first, last))
+        letter = get_column_letter(column)
+        formula = "=" + "+".join(f"{letter}{r}" for r in grant_rows) if grant_rows else "=0"
+        cell = ws.cell(row=row, column=column, value=formula)
         cell.number_format = MONEY
         cell.font = BOLD
     row += 1
