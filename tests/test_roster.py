@@ -496,6 +496,31 @@ def test_solve_reports_bound_and_repeats() -> None:
     assert (first.shifts, first.crews, first.visits) == (second.shifts, second.crews, second.visits)
 
 
+def test_a_first_roster_search_is_on_a_deterministic_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deterministic budget too small to find a roster: the search for a first one runs on a budget
+    of FIRST_SEARCH_FACTOR times more deterministic units (not on whatever wall-clock time is left, which
+    gave a plan on an idle machine and none on a busy one), and finds the same roster every time."""
+    from dataclasses import replace as replaced
+
+    from optimiser.roster import model
+
+    budgets: list[float | None] = []
+    make = model.make_solver
+
+    def recording(params: SolverParams) -> object:
+        budgets.append(params.deterministic_time)
+        return make(params)
+
+    monkeypatch.setattr(model, "make_solver", recording)
+    data = problem("mixed")
+    small = replaced(PARAMS, deterministic_time=2e-3)  # mixed.yaml needs about 3e-3 units for a roster
+    first = solve(data, small)
+    assert budgets == [2e-3, pytest.approx(2e-3 * model.FIRST_SEARCH_FACTOR)]
+    assert first.status == "feasible"
+    second = solve(data, small)
+    assert (first.shifts, first.crews) == (second.shifts, second.crews)
+
+
 def test_far_cliques_cover_every_far_pair() -> None:
     """Four hotspots: A, B close (5 min); C 40 min from both; D 40 min from all. With a limit of 19
     minutes (a half-hour run less the 10-minute minimum dwell) the far pairs are A-C, A-D, B-C, B-D, C-D:

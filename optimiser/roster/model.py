@@ -885,6 +885,11 @@ def make_solver(params: SolverParams) -> cp_model.CpSolver:
     return solver
 
 
+FIRST_SEARCH_FACTOR = 3.0
+"""When the roster's deterministic budget ends with no roster, the search for a first one gets this many
+times that budget more (deterministic units), within the wall-clock cap."""
+
+
 def solve(
     data: ProblemData,
     params: SolverParams,
@@ -908,19 +913,21 @@ def solve(
     status = solver.solve(model)
     remaining = params.time_limit_seconds - (clock_time.perf_counter() - started)
     first_search = status == cp_model.UNKNOWN and params.deterministic_time is not None and remaining > 0.1
-    if first_search:
-        # no roster yet on the deterministic budget: go on to the first one (still deterministic), within
-        # the wall-clock cap, rather than answer "no plan" for a week that has one
+    budget = params.deterministic_time
+    if first_search and budget is not None:
+        # no roster yet on the deterministic budget: go on to the first one rather than answer "no plan"
+        # for a week that has one; on a deterministic budget too (FIRST_SEARCH_FACTOR times the first),
+        # so whether a roster is found does not depend on how busy the machine is
         log.info("no roster within the deterministic budget; searching on for a first one")
-        solver = make_solver(replace(params, deterministic_time=None, time_limit_seconds=remaining))
-        solver.parameters.interleave_search = params.workers > 1
+        budget *= FIRST_SEARCH_FACTOR
+        solver = make_solver(replace(params, deterministic_time=budget, time_limit_seconds=remaining))
         solver.parameters.stop_after_first_solution = True
         status = solver.solve(model)
     seconds = clock_time.perf_counter() - started
     stopped_early = (
-        params.deterministic_time is not None
-        and not first_search
-        and solver.deterministic_time < params.deterministic_time * 0.99
+        budget is not None
+        and solver.deterministic_time < budget * 0.99
+        and not (first_search and status in (cp_model.OPTIMAL, cp_model.FEASIBLE))
     )
     if stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         log.warning(
