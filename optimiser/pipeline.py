@@ -295,6 +295,8 @@ def plan_week(
     )
     published = read_plan(pin_dir, require_scenario=False) if pin_dir is not None else None
     pin = _pinned_options(data, published, pin_dir) if published is not None and pin_dir is not None else None
+    if published is not None and pin_dir is not None:
+        _refuse_broken_history(published, loaded, week, pin_dir)
     roster = solve_roster(data, params, pin=pin)
     if roster.status == "no-plan" and limit > stage:
         # this week's roster takes longer to find: the relaxation gets its share of the whole limit
@@ -415,6 +417,33 @@ def _pinned_options(data: ProblemData, pinned: Plan, pin_dir: Path) -> Pin:
         chosen.append(index)
         days.add(data.options[index].day)
     return Pin(frozenset(chosen), frozenset(days))
+
+
+PINNED_DAY_RULES: frozenset[str] = frozenset(
+    {
+        "visit-in-shift", "visit-in-break", "crew-overlap", "double-booking", "base-legs", "travel", "dwell",
+        "revisit-gap", "presence-cap", "eligibility", "crewing", "duty-overlap", "daily-rest", "shift-length",
+    }
+)  # fmt: skip
+"""Rules a pinned day can break on its own (the week's totals are judged on the whole re-plan; a break at a
+shift's edge is moved into a published gap where there is one, so it is judged after)."""
+
+
+def _refuse_broken_history(published: Plan, loaded: LoadedScenario, week: date, pin_dir: Path) -> None:
+    """Refuse, before solving, a pinned plan whose own days break a rule the re-plan must keep.
+
+    Why now: pinned days stand as published, so such a re-plan can only fail its check, and would say so
+    after the whole solve. The message lists what to fix in the pinned folder.
+    """
+    partial_plan = replace(published, summary={})
+    broken = [v for v in check(partial_plan, loaded.scenario, week_start=week) if v.rule in PINNED_DAY_RULES]
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        raise DataError(
+            f"{pin_dir}: the pinned days break a rule every plan must keep, so no re-plan around them can pass its "
+            f"check: {broken[0].message}{more}; fix those rows (patrol check {pin_dir} lists them all) or pin "
+            "fewer days"
+        )
 
 
 def _pinned_routes(

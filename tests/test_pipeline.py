@@ -136,6 +136,22 @@ def test_pin_of_a_visit_to_an_unknown_hotspot_is_a_data_error(tmp_path: Path, mi
         plan_week(loaded("mixed"), pin_dir=folder)
 
 
+def test_pinned_days_that_break_a_rule_are_refused_before_solving(tmp_path: Path, mixed_plan: PlanResult) -> None:
+    """A pinned visit stretched to 45 minutes (over dwell_max 20, and into the crew's next visit): pinned
+    days stand as published, so no re-plan could pass its check; the pin is refused at once, naming the
+    first rule broken and how many more (not after the solve)."""
+    from dataclasses import replace as replaced
+    from datetime import timedelta
+
+    first = mixed_plan.plan.visits[0]
+    stretched = replaced(first, depart=first.arrive + timedelta(minutes=45), dwell_minutes=45)
+    plan = replaced(mixed_plan.plan, visits=[stretched, *mixed_plan.plan.visits[1:]])
+    folder = write_plan(plan, tmp_path / "worked")
+    refused = r"the pinned days break a rule every plan must keep.*: crew-overlap: .* \(and 1 more\)"
+    with pytest.raises(DataError, match=refused):
+        plan_week(loaded("mixed"), pin_dir=folder)
+
+
 def test_wardens_with_no_hotspot_to_patrol_are_named_before_solving() -> None:
     """base.yaml with its one ASB hotspot in another district: W-1 (Testham, D1) has nowhere to patrol."""
     moved = loaded("base", "districts.D2.name=Otherham", "hotspots.0.district=D2")
