@@ -1426,32 +1426,54 @@ def _holds_an_annual_plan(folder: Path) -> bool:
 # ---- figures of a weekly plan ------------------------------------------------------------------
 
 
-def _warden_posts(plan: Plan) -> int:
-    """Warden contracts in force in the plan's week, from the plan's own scenario.
-
-    One on leave all week is still a post (and a committed cost); without a scenario, the wardens rostered.
-    """
-    rostered = len({r.staff_id for r in plan.roster if r.role == "warden"})
+def _plan_scenario(plan: Plan) -> tuple[Scenario, date] | None:
+    """The plan's own scenario and week (None when the plan does not carry them readably)."""
     week = plan.summary.get("week_start")
     if not plan.scenario_yaml or not isinstance(week, str):
-        return rostered
+        return None
     try:
-        scenario = Scenario.model_validate(yaml.safe_load(plan.scenario_yaml))
-        first = date.fromisoformat(week)
+        return Scenario.model_validate(yaml.safe_load(plan.scenario_yaml)), date.fromisoformat(week)
     except (ValueError, yaml.YAMLError):
-        return rostered
+        return None
+
+
+def _warden_contracts(plan: Plan) -> list[tuple[str, float]] | None:
+    """``(district, committed cost GBP)`` of each warden contract in force in the plan's week.
+
+    The budget rule's committed cost (annual cost x contract days in the week / 365): one on leave all
+    week is still a post and a cost. Empty when the plan leaves ASB out (no committed cost then); None
+    without a readable scenario.
+    """
+    known = _plan_scenario(plan)
+    if known is None:
+        return None
+    scenario, first = known
     if "asb" not in scenario.active_projects:
-        return rostered  # wardens outside the plan (an SV-only week): no posts in it, as no committed cost
-    last = first + timedelta(days=6)
-    return sum(1 for w in scenario.warden_list() if w.contract_start <= last and first <= w.contract_end)
+        return []
+    days = [first + timedelta(days=i) for i in range(7)]
+    contracts = []
+    for warden in scenario.warden_list():
+        in_force = sum(1 for d in days if warden.contract_start <= d <= warden.contract_end)
+        if in_force:
+            contracts.append((warden.district, warden.annual_cost_gbp * in_force / 365))
+    return contracts
+
+
+def _warden_posts(plan: Plan) -> int:
+    """Warden contracts in force in the plan's week, from the plan's own scenario (else the wardens rostered)."""
+    contracts = _warden_contracts(plan)
+    if contracts is None:
+        return len({r.staff_id for r in plan.roster if r.role == "warden"})
+    return len(contracts)
 
 
 def plan_figures(plan: Plan) -> dict[str, Any]:
     """Key figures of a planned week, from its summary and roster (for sweeps, comparisons and batches).
 
     Person-hours are shift lengths less breaks (time on a patrol shift), by role; costs by funding are
-    the summary's (ASB is the committed warden cost), costs by project and district are roster rows
-    (wardens: asb; officers: sv; PCSOs are force-funded and kept apart).
+    the summary's (ASB is the committed warden cost); by project and district, ASB is the committed cost
+    of each district's contracts (so the districts add up to the ASB total) and SV the officer rows by
+    the officer's district (PCSOs are force-funded and kept apart).
     """
     summary = plan.summary
     shifts: dict[str, list[Any]] = {}
@@ -1466,11 +1488,16 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
         worked = elapsed.total_seconds() / 3600 - rows[0].break_minutes / 60
         hours[rows[0].role] = hours.get(rows[0].role, 0.0) + worked
     by_district: dict[str, float] = {}
+    contracts = _warden_contracts(plan)
     for row in plan.roster:
         project = {"warden": "asb", "officer": "sv"}.get(row.role)
-        if project is not None:
+        if project == "sv" or (project == "asb" and contracts is None):
             key = f"cost_{project}_{row.district}_gbp"
             by_district[key] = by_district.get(key, 0.0) + row.cost_gbp
+    # ASB by district is the committed contract cost, as the ASB total is (a paid day of leave included)
+    for district, cost_gbp in contracts or []:
+        key = f"cost_asb_{district}_gbp"
+        by_district[key] = by_district.get(key, 0.0) + cost_gbp
     cost = summary.get("cost_gbp") or {}
     budget = summary.get("budget_gbp") or {}
     visits = summary.get("visits_by_hotspot") or {}

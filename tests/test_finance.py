@@ -544,3 +544,18 @@ def test_warden_posts_count_contracts_not_rostered_wardens() -> None:
     without = replaced(plan, roster=[r for r in plan.roster if r.staff_id != "W-02"])
     assert plan_figures(without)["warden_posts"] == 2
     assert plan_figures(replaced(without, scenario_yaml=""))["warden_posts"] == 1  # no scenario: those rostered
+
+
+def test_asb_costs_by_district_add_up_to_the_asb_total() -> None:
+    """By district, ASB is the committed contract cost too: with W-02 off all week (no roster rows) the
+    districts still add up to the summary's committed ASB cost (roster rows fell short by W-02's pay)."""
+    from dataclasses import replace as replaced
+
+    from optimiser.finance import plan_figures
+    from optimiser.plan import read_plan
+
+    plan = read_plan(Path(__file__).parent / "data" / "validate" / "plan")
+    without = replaced(plan, roster=[r for r in plan.roster if r.staff_id != "W-02"])
+    figures = plan_figures(without)
+    districts = sum(v for k, v in figures.items() if k.startswith("cost_asb_") and k.endswith("_gbp"))
+    assert districts == pytest.approx(figures["cost_grant_asb_gbp"], abs=0.01)
