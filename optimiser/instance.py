@@ -137,6 +137,15 @@ class HotspotData:
     spec: Hotspot
 
 
+def part_week_shortfall_minutes(weekly_hours: float) -> int:
+    """How far a warden's paid minutes may fall short of the pro rata hours in a part week.
+
+    A week the contract starts or ends in: less than one day's contracted hours (``weekly_hours / 5``), so
+    never a whole day short.
+    """
+    return max(0, round(weekly_hours / 5 * 60) - 1)
+
+
 @dataclass(frozen=True)
 class Person:
     """A warden, officer or PCSO, with the fixed parts of their week."""
@@ -148,6 +157,9 @@ class Person:
     rules: WorkingTime
     duty: tuple[tuple[int, int], ...] = ()
     required_paid_minutes: int | None = None
+    #: in a week the contract starts or ends in, paid minutes may fall short of ``required_paid_minutes`` by
+    #: up to this (less than one day's contracted hours): whole shifts rarely add up to a pro rata figure
+    paid_shortfall_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -360,6 +372,9 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
                 district=warden.district,
                 rules=rules,
                 required_paid_minutes=round(max(required_hours, 0) * 60),
+                paid_shortfall_minutes=(
+                    part_week_shortfall_minutes(warden.contracted_hours_per_week) if len(contract_days) < 7 else 0
+                ),
             )
     if "sv" in active:
         police: list[tuple[str, ExpandedOfficer | ExpandedPcso]] = [("officer", o) for o in scenario.officer_list()]

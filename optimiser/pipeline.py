@@ -214,10 +214,11 @@ def presolve_checks(data: ProblemData) -> list[str]:
             if not options:
                 idle[person.district or "?"].append(person.id)
                 continue
-            near = _nearest_paid_sums(options, person.required_paid_minutes)
+            low = max(0, person.required_paid_minutes - person.paid_shortfall_minutes)
+            near = _nearest_paid_sums(options, person.required_paid_minutes, low=low)
             if near is not None:
                 lengths = tuple(sorted({o.paid_minutes for o in options}))
-                unreachable[(person.required_paid_minutes, lengths, near)].append(person.id)
+                unreachable[(low, person.required_paid_minutes, lengths, near)].append(person.id)
     for district, people in sorted(idle.items()):
         names = ", ".join(people[:3]) + (f" and {len(people) - 3} more" if len(people) > 3 else "")
         known = data.scenario.districts.get(district)
@@ -227,12 +228,13 @@ def presolve_checks(data: ProblemData) -> list[str]:
             "is theirs to patrol (no ASB or joint hotspot there): add the district's hotspots or take its posts "
             "out of this scenario"
         )
-    for (required, lengths, (below, above)), people in sorted(unreachable.items()):
+    for (low, required, lengths, (below, above)), people in sorted(unreachable.items()):
         names = ", ".join(people[:3]) + (f" and {len(people) - 3} more" if len(people) > 3 else "")
         can = _hours(below) + (f" and {_hours(above)}" if above is not None else "")
         shifts = ", ".join(_hours(m) for m in lengths)
+        wanted = f"exactly {_hours(required)}" if low == required else f"{_hours(low)} to {_hours(required)}"
         conflicts.append(
-            f"contracted-hours: {names} must work exactly {_hours(required)} paid this week (contracted hours pro "
+            f"contracted-hours: {names} must work {wanted} paid this week (contracted hours pro "
             f"rata to the contract days, less leave) but no set of their shifts ({shifts}) adds up to it (nearest: "
             f"{can}): add a shift template that makes up the difference or check the contract dates and leave"
         )
@@ -243,8 +245,12 @@ def _hours(minutes: int) -> str:
     return f"{minutes / 60:.2f}".rstrip("0").rstrip(".") + " h"
 
 
-def _nearest_paid_sums(options: Sequence[ShiftOption], required: int) -> tuple[int, int | None] | None:
-    """None when ``required`` paid minutes is a sum of some of the person's options; else the nearest sums.
+def _nearest_paid_sums(
+    options: Sequence[ShiftOption], required: int, *, low: int | None = None
+) -> tuple[int, int | None] | None:
+    """None when some of the person's options add up to ``low``..``required`` paid minutes; else the nearest.
+
+    ``low`` defaults to ``required`` (exactly); the nearest sums are below ``low`` and above ``required``.
 
     Why: a warden whose contract ends mid-week owes hours pro rata that whole shifts may not add up to; the
     roster model would only report a large core of every rule it touches. Any set of distinct options is
@@ -253,9 +259,10 @@ def _nearest_paid_sums(options: Sequence[ShiftOption], required: int) -> tuple[i
     sums = {0}
     for option in options:
         sums |= {total + option.paid_minutes for total in sums if total + option.paid_minutes <= 2 * required}
-    if required in sums:
+    low = required if low is None else low
+    if any(low <= total <= required for total in sums):
         return None
-    below = max(total for total in sums if total < required)  # 0 is a sum, and required > 0
+    below = max(total for total in sums if total < low)  # 0 is a sum, and low > 0 here
     above = min((total for total in sums if total > required), default=None)
     return below, above
 

@@ -1012,10 +1012,20 @@ def _rule_contracted_hours(ctx: _Context) -> Iterator[Violation]:
         required = max(0.0, weekly * len(contract_days) / 7 - len(leave_days) * weekly / 5)
         shifts = [s for s in ctx.shifts.values() if s.staff_id == warden.id]
         worked = sum(_true_paid_hours(ctx, s) for s in shifts)
-        if abs(worked - required) > CONTRACTED_HOURS_TOLERANCE_H + _EPS:
+        # a week the contract starts or ends in: up to the pro rata hours, short by less than a day's hours
+        part_week = len(contract_days) < 7
+        tolerance = CONTRACTED_HOURS_TOLERANCE_H + _EPS
+        over = worked > required + tolerance
+        under = worked <= required - weekly / 5 - tolerance if part_week else worked < required - tolerance
+        if over or under:
+            needs = (
+                f"more than {max(0.0, required - weekly / 5):.2f} h and at most {required:.2f} h"
+                if part_week
+                else f"{required:.2f} h"
+            )
             yield Violation(
                 rule,
-                f"{rule}: warden {warden.id} is paid {worked:.2f} h in the week; the contract needs {required:.2f} h "
+                f"{rule}: warden {warden.id} is paid {worked:.2f} h in the week; the contract needs {needs} "
                 f"({weekly:g} h x {len(contract_days)}/7 contract days - {len(leave_days)} leave day(s) "
                 f"x {weekly:g}/5)",
                 (warden.id, *(s.shift_id for s in shifts)),

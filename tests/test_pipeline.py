@@ -102,13 +102,17 @@ def test_budget_below_committed_contracts_is_infeasible() -> None:
 
 
 def test_contracted_hours_no_shifts_add_up_to_are_named_before_solving() -> None:
-    """base.yaml with 7.5-hour shifts for an 8-hour contract: infeasible, W-1's hours and shifts named."""
-    summary = plan_week(loaded("base", "shift_templates.0.end=21:40")).plan.summary
+    """base.yaml with a whole-week contract of 8 hours and 7.5-hour shifts: infeasible, W-1's hours and shifts
+    named. Its one-day contract is a part week, where 7.5 of 8 hours due (short by less than a day) is legal."""
+    whole_week = ("staff.wardens.0.contract_end=2024-12-08", "staff.wardens.0.contracted_hours_per_week=8")
+    summary = plan_week(loaded("base", *whole_week, "shift_templates.0.end=21:40")).plan.summary
     assert summary["status"] == "infeasible"
     assert summary["explanation"].startswith(
         "contracted-hours: W-1 must work exactly 8 h paid this week (contracted hours pro rata to the contract "
-        "days, less leave) but no set of their shifts (7.5 h) adds up to it (nearest: 7.5 h): add a shift template"
+        "days, less leave) but no set of their shifts (7.5 h) adds up to it (nearest: 7.5 h and 15 h): add a shift"
     )
+    part_week = plan_week(loaded("base", "shift_templates.0.end=21:40")).plan.summary
+    assert part_week["status"] in ("optimal", "feasible") and part_week["validation"]["ok"]
 
 
 def test_two_shifts_a_day_that_add_up_are_not_called_impossible(tmp_path: Path) -> None:

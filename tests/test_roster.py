@@ -238,24 +238,36 @@ def test_max_consecutive_days() -> None:
     assert run(duty, rules=only, fixed=[option(duty, "O-1", 5, "OT-LONG")]).feasible
 
 
-def test_contracted_hours() -> None:
-    """base.yaml: W-1 with a one-day contract (Monday) of 56 h a week: 56 x 1/7 = 8 paid hours due.
+WHOLE_WEEK = ("staff.wardens.0.contract_end=2024-12-08", "staff.wardens.0.contracted_hours_per_week=8")
+"""base.yaml's W-1 on a whole-week contract of 8 hours (8 paid hours due, exactly)."""
 
-    W-DAY 13:50-22:10 less a 20-minute unpaid break is 8.0 paid hours: the optimum works it, with four
+
+def test_contracted_hours() -> None:
+    """base.yaml, W-1 on a whole-week contract of 8 h: 8 paid hours due, exactly.
+
+    W-DAY 13:50-22:10 less a 20-minute unpaid break is 8.0 paid hours: the optimum works it once, with four
     visits (14:00, 16:00, ~19:00, ~21:00) = 21.76. Not working it breaks the rule (infeasible). With W-DAY
     ending 21:40 (7.5 paid hours) no set of shifts makes 8 h: infeasible, and the explanation names the
-    rule, the warden and the numbers.
+    rule, the warden and the numbers. base.yaml's own one-day contract (56 h a week, Monday: 8 h pro rata)
+    is a part week: up to 8 h, short by less than a day's 11.2 h, so working nothing is legal, and a
+    shift of 8.5 paid hours (over) is never worked.
     """
-    data = problem("base")
+    data = problem("base", *WHOLE_WEEK)
     assert data.people["W-1"].required_paid_minutes == 480
     assert data.options[0].paid_minutes == 480
     assert not run(data, rules=["contracted-hours"], fixed=[]).feasible
     best = solve(data, PARAMS)
     assert best.status == "optimal"
-    assert best.shifts == [0]
+    assert len(best.shifts) == 1
     assert best.objective == pytest.approx(FOUR_VISITS, abs=TOL)
 
-    short = problem("base", "shift_templates.0.end=21:40")
+    part_week = problem("base")
+    assert part_week.people["W-1"].paid_shortfall_minutes == 56 * 60 // 5 - 1
+    assert run(part_week, rules=["contracted-hours"], fixed=[]).feasible
+    longer = problem("base", "shift_templates.0.end=22:40")
+    assert solve(longer, PARAMS).shifts == []
+
+    short = problem("base", *WHOLE_WEEK, "shift_templates.0.end=21:40")
     result = solve(short, PARAMS)
     assert result.status == "infeasible"
     assert "contracted-hours: W-1 must work exactly 8 paid hours from shifts of [7.5] h" in result.conflicts
@@ -264,7 +276,7 @@ def test_contracted_hours() -> None:
 
 def test_explanation_names_only_the_conflict() -> None:
     """base.yaml with 7.5-hour shifts: the only conflict is contracted-hours (weekly rest and hours hold)."""
-    conflicts = explain_infeasible(problem("base", "shift_templates.0.end=21:40"), PARAMS)
+    conflicts = explain_infeasible(problem("base", *WHOLE_WEEK, "shift_templates.0.end=21:40"), PARAMS)
     assert conflicts == ["contracted-hours: W-1 must work exactly 8 paid hours from shifts of [7.5] h"]
 
 

@@ -861,6 +861,24 @@ def test_normal_duty_breaks_count_as_the_planner_counts_them() -> None:
     ]
 
 
+def test_a_part_week_contract_is_paid_up_to_its_pro_rata_hours() -> None:
+    """W-01's contract ends on Tuesday: 28 h x 2/7 = 8 h due; whole shifts rarely add up to a pro rata
+    figure, so in such a week the paid hours may be short by less than one day's hours (28/5 = 5.6 h).
+    Its 8-hour Monday is due exactly; with the contract to Wednesday (12 h due) the same 8 h is legal
+    (over 6.4 h); without the Monday (0 h) it is short by a whole day's hours and more."""
+    plan, data = base()
+    data["staff"]["wardens"][0]["contract_end"] = "2024-08-28"
+    assert [v for v in check(*finish(plan, data)) if v.rule == "contracted-hours"] == []
+    plan, data = base()
+    plan.roster = [r for r in plan.roster if r.shift_id != "S-W01-MON"]
+    plan.visits = [v for v in plan.visits if v.crew_id in {r.crew_id for r in plan.roster}]
+    messages = [v.message for v in check(*finish(plan, data)) if v.rule == "contracted-hours"]
+    assert messages == [
+        "contracted-hours: warden W-01 is paid 0.00 h in the week; the contract needs more than 2.40 h and at most "
+        "8.00 h (28 h x 2/7 contract days - 0 leave day(s) x 28/5)"
+    ]
+
+
 def test_summary_missing_is_reported() -> None:
     plan, data = base()
     plan.summary = {}

@@ -253,19 +253,26 @@ def define_consecutive_days(model: cp_model.CpModel, data: ProblemData, v: Roste
 
 
 def define_contracted_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
-    """contracted-hours: each warden works exactly their contracted paid hours in the week."""
+    """contracted-hours: each warden works their contracted paid hours in the week.
+
+    Exactly in a whole week; in a week the contract starts or ends in, the pro rata hours or less, by
+    less than one day's hours (whole shifts rarely add up to a pro rata figure).
+    """
     for person_id, person in data.people.items():
         if person.required_paid_minutes is None:
             continue
         options = [o for o in data.options if o.person == person_id]
+        required = person.required_paid_minutes
+        low = max(0, required - person.paid_shortfall_minutes)
+        wanted = f"exactly {required / 60:g}" if low == required else f"{low / 60:g} to {required / 60:g}"
         label = (
-            f"contracted-hours: {person_id} must work exactly {person.required_paid_minutes / 60:g} paid hours "
+            f"contracted-hours: {person_id} must work {wanted} paid hours "
             f"from shifts of {sorted({round(o.paid_minutes / 60, 2) for o in options})} h"
         )
         enforce = _assumption(model, v, label)
-        model.add(
-            sum(v.shift[o.index] * o.paid_minutes for o in options) == person.required_paid_minutes
-        ).only_enforce_if(enforce)
+        paid = sum(v.shift[o.index] * o.paid_minutes for o in options)
+        model.add(paid <= required).only_enforce_if(enforce)
+        model.add(paid >= low).only_enforce_if(enforce)
 
 
 def define_budget(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
