@@ -12,7 +12,7 @@ import logging
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from optimiser import __version__
@@ -105,6 +105,26 @@ def _solver_overrides(args: argparse.Namespace) -> list[str]:
     return overrides
 
 
+def _weekdays(text: str) -> tuple[int, ...]:
+    """``mon,tue`` -> (0, 1): days of the week, for --pin-days."""
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    days = [d.strip().lower()[:3] for d in text.split(",") if d.strip()]
+    unknown = [d for d in days if d not in names]
+    if not days or unknown:
+        raise argparse.ArgumentTypeError(f"{text!r}: give days of the week separated by commas, e.g. mon,tue")
+    return tuple(sorted({names.index(d) for d in days}))
+
+
+def _pin_dates(args: argparse.Namespace, default_week: date) -> list[date] | None:
+    """The dates --pin-days names in the planned week (None without it); it needs --pin."""
+    if args.pin_days is None:
+        return None
+    if args.pin is None:
+        raise DataError("--pin-days needs --pin PLAN_DIR: the published week whose days are frozen")
+    week = args.week or default_week
+    return [week + timedelta(days=d) for d in args.pin_days]
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan one week and write the plan folder (the plan contract plus the planner views)."""
     from optimiser.pipeline import plan_to_folder
@@ -113,7 +133,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, _solver_overrides(args))
     formats = () if args.no_reports else tuple(f for f in args.formats.split(",") if f)
     with _console().status("Planning the week...", spinner="dots"):
-        result = plan_to_folder(loaded, week_start=args.week, out_dir=args.out, pin_dir=args.pin, formats=formats)
+        result = plan_to_folder(
+            loaded,
+            week_start=args.week,
+            out_dir=args.out,
+            pin_dir=args.pin,
+            pin_days=_pin_dates(args, loaded.scenario.default_week_start),
+            formats=formats,
+        )
     summary = result.plan.summary
     print(result.headline())
     print(f"plan written to {result.out_dir}")
@@ -382,6 +409,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PLAN_DIR",
         help="freeze the shifts and visits of a published plan (or of the days already worked); re-plan the rest",
+    )
+    sub.add_argument(
+        "--pin-days",
+        type=_weekdays,
+        metavar="DAYS",
+        help="with --pin of a whole published week: freeze only these days (e.g. mon,tue: the days already "
+        "worked); the published week stays unless a re-plan of the rest beats it",
     )
     sub.add_argument("--formats", default="xlsx,html,map,ics", help="planner views to write (default all)")
     sub.add_argument("--no-reports", action="store_true", help="write only the contract files")

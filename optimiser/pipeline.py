@@ -17,7 +17,7 @@ import time as clock_time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,16 @@ from optimiser.instance import (
     paid_minutes_by_row,
     row_cost_pence,
 )
-from optimiser.plan import HotspotRow, Plan, RosterRow, VisitRow, prepare_out_dir, read_plan, write_plan
+from optimiser.plan import (
+    HotspotRow,
+    Plan,
+    RosterRow,
+    VisitRow,
+    prepare_out_dir,
+    read_plan,
+    shift_day_keys,
+    write_plan,
+)
 from optimiser.roster.model import (
     Pin,
     RosterSolution,
@@ -197,7 +206,7 @@ def presolve_checks(data: ProblemData) -> list[str]:
             f"budget: ASB weekly budget £{asb_budget / 100:,.2f} < committed warden contracts "
             f"£{data.committed_asb_pence / 100:,.2f}: cut posts in the annual plan (patrol budget plan)"
         )
-    unreachable: dict[tuple[int, tuple[int, ...], tuple[int, int | None]], list[str]] = defaultdict(list)
+    unreachable: dict[tuple[int, int, tuple[int, ...], tuple[int, int | None]], list[str]] = defaultdict(list)
     # a shift is worked in a crew, and a crew exists only where its members may patrol some hotspot
     crewed = {i for group in data.groups for indices in group.options_by_role.values() for i in indices}
     idle: dict[str, list[str]] = defaultdict(list)
@@ -272,12 +281,18 @@ def plan_week(
     *,
     week_start: date | None = None,
     pin_dir: Path | None = None,
+    pin_days: Sequence[date] | None = None,
     cache_dir: Path | None = None,
 ) -> PlanResult:
     """Plan one week: roster, routes, costs; validated before it is returned.
 
     Returns a :class:`PlanResult` whose summary status is ``optimal``, ``feasible``, ``infeasible``
     (with the conflicting rules named in ``explanation``) or ``no-plan``. It never writes files.
+
+    ``pin_dir`` freezes a published plan's days (all the days it has shifts on, or only ``pin_days`` of a
+    whole published week: the days already worked). With ``pin_days`` the published week stays the plan
+    unless the re-plan beats it and it still holds every rule: re-publishing mid-week with nothing
+    changed moves nobody's shifts.
     """
     scenario = loaded.scenario
     week = week_start or scenario.default_week_start
@@ -300,7 +315,8 @@ def plan_week(
         workers=scenario.solver.workers,
         deterministic_time=stage * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
     )
-    published = read_plan(pin_dir, require_scenario=False) if pin_dir is not None else None
+    previous = read_plan(pin_dir, require_scenario=False) if pin_dir is not None else None
+    published = _days_of(previous, pin_days, scenario.tz) if previous is not None and pin_days else previous
     pin = _pinned_options(data, published, pin_dir) if published is not None and pin_dir is not None else None
     if published is not None and pin_dir is not None:
         _refuse_broken_history(published, loaded, week, pin_dir)
@@ -370,6 +386,11 @@ def plan_week(
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
+    if previous is not None and pin_days:
+        plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week)
+    if previous is not None:
+        summary["revision"] = _revision(previous) + 1
+        summary["withdrawn_shifts"] = _withdrawn(previous, plan, scenario.tz)
     summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
     plan.summary = summary
     violations = check(plan, scenario, week_start=week)
@@ -434,6 +455,91 @@ PINNED_DAY_RULES: frozenset[str] = frozenset(
 )  # fmt: skip
 """Rules a pinned day can break on its own (the week's totals are judged on the whole re-plan; a break at a
 shift's edge is moved into a published gap where there is one, so it is judged after)."""
+
+
+def _days_of(plan: Plan, days: Sequence[date], tz: Any) -> Plan:
+    """The part of ``plan`` on ``days``: the shifts starting on them (local dates) and their crews' visits."""
+    wanted = set(days)
+    starts: dict[str, datetime] = {}
+    for row in plan.roster:
+        starts[row.shift_id] = min(starts.get(row.shift_id, row.shift_start), row.shift_start, key=_instant)
+    kept = {shift_id for shift_id, start in starts.items() if start.astimezone(tz).date() in wanted}
+    roster = [r for r in plan.roster if r.shift_id in kept]
+    crews = {r.crew_id for r in roster}
+    return replace(plan, roster=roster, visits=[v for v in plan.visits if v.crew_id in crews])
+
+
+def _instant(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _keep_published_unless_beaten(
+    data: ProblemData, plan: Plan, summary: dict[str, Any], published: Plan, loaded: LoadedScenario, week: date
+) -> tuple[Plan, dict[str, Any]]:
+    """The published week itself when it still holds every rule and the re-plan does not beat it.
+
+    Why: a re-plan of the days left is a fresh search that may land lower than the published week, which
+    is itself a valid completion of the days worked; staff rosters should not churn for nothing. The
+    re-plan's bound holds for both (the published week keeps the pinned days).
+    """
+    scenario = loaded.scenario
+    candidate = Plan(scenario_yaml=plan.scenario_yaml, hotspots=plan.hotspots, roster=list(published.roster))
+    candidate.visits = list(published.visits)
+    values = visit_values(candidate, scenario, week)
+    candidate.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in candidate.visits]
+    figures = recompute_summary(candidate, scenario, week)
+    if figures["objective"] < summary["objective"] - 1e-6:
+        return plan, summary
+    kept = {**summary, **figures}
+    bound = kept["best_bound"] = max(kept["best_bound"], figures["objective"])
+    kept["gap"] = round((bound - figures["objective"]) / bound, 6) if bound > 0 else 0.0
+    kept["status"] = "optimal" if kept["gap"] <= 1e-9 else "feasible"
+    kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
+    candidate.summary = kept
+    broken = check(candidate, scenario, week_start=week)
+    if broken:
+        log.info("the published week no longer holds every rule (%s): the re-plan is kept", broken[0].message)
+        return plan, summary
+    log.info(
+        "the published week (objective %.2f) is kept: the re-plan of the days left reached %.2f",
+        figures["objective"],
+        summary["objective"],
+    )
+    candidate.summary = {}
+    return candidate, kept
+
+
+def _revision(plan: Plan) -> int:
+    """The published plan's revision (0 for a first plan), from its summary."""
+    revision = plan.summary.get("revision", 0)
+    return revision if isinstance(revision, int) and revision >= 0 else 0
+
+
+def _withdrawn(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
+    """The previous plan's calendar events this plan no longer has (a person's n-th shift of a day).
+
+    Why: calendars are sent to staff; a re-published week must withdraw the shifts it dropped, or they
+    stay in people's calendars. A shift moved within its day keeps its event (updated, not withdrawn).
+    """
+    now = set(shift_day_keys(plan.roster, tz).values())
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for row in previous.roster:
+        start, end = spans.get(row.shift_id, (row.shift_start, row.shift_end))
+        spans[row.shift_id] = (min(start, row.shift_start, key=_instant), max(end, row.shift_end, key=_instant))
+    withdrawn = []
+    for shift_id, (staff_id, day, n) in sorted(shift_day_keys(previous.roster, tz).items(), key=lambda kv: kv[1]):
+        if (staff_id, day, n) not in now:
+            start, end = spans[shift_id]
+            withdrawn.append(
+                {
+                    "staff_id": staff_id,
+                    "day": day.isoformat(),
+                    "n": n,
+                    "shift_start": start.isoformat(timespec="minutes"),
+                    "shift_end": end.isoformat(timespec="minutes"),
+                }
+            )
+    return withdrawn
 
 
 def _refuse_broken_history(published: Plan, loaded: LoadedScenario, week: date, pin_dir: Path) -> None:
@@ -1298,6 +1404,7 @@ def plan_to_folder(
     week_start: date | None = None,
     out_dir: Path | None = None,
     pin_dir: Path | None = None,
+    pin_days: Sequence[date] | None = None,
     formats: tuple[str, ...] = (),
     keep_valid: bool = True,
 ) -> PlanResult:
@@ -1312,7 +1419,7 @@ def plan_to_folder(
     """
     week = week_start or loaded.scenario.default_week_start
     target = prepare_out_dir(Path(out_dir) if out_dir is not None else default_out_dir(loaded, week))
-    result = plan_week(loaded, week_start=week, pin_dir=pin_dir)
+    result = plan_week(loaded, week_start=week, pin_dir=pin_dir, pin_days=pin_days)
     status = result.plan.summary["status"]
     valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
     if keep_valid and not valid and _holds_a_valid_plan(target):

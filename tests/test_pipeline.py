@@ -224,6 +224,31 @@ def test_pin_of_days_worked_reoptimises_the_rest(tmp_path: Path) -> None:
     assert replanned.plan.summary["validation"]["ok"]
 
 
+def test_pin_days_keep_the_published_week_unless_it_is_beaten_or_broken(tmp_path: Path) -> None:
+    """officers.yaml at £500 (crews Monday and Tuesday, 32): the whole published week, Monday pinned as
+    worked. Nothing changed: the published week stands, shift for shift (revision 1, nothing withdrawn).
+    The SV budget cut to £300 after Monday: the published Tuesday is over budget, so the re-plan stands
+    (Monday as worked, 16) and Tuesday's two shifts are withdrawn, for the calendars to cancel."""
+    scenario = loaded("officers", "projects.sv.weekly_budget_gbp=500")
+    full = plan_week(scenario)
+    folder = write_plan(full.plan, tmp_path / "published")
+    monday = [scenario.scenario.default_week_start]
+    again = plan_week(scenario, pin_dir=folder, pin_days=monday)
+    assert [(r.shift_id, r.shift_start) for r in again.plan.roster] == [
+        (r.shift_id, r.shift_start) for r in full.plan.roster
+    ]
+    assert again.plan.summary["revision"] == 1 and again.plan.summary["withdrawn_shifts"] == []
+    assert again.plan.summary["validation"]["ok"]
+    cut = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=300"), pin_dir=folder, pin_days=monday)
+    assert cut.plan.summary["objective"] == pytest.approx(16.0) and cut.plan.summary["validation"]["ok"]
+    assert visits_of(cut.plan, "2024-12-02") == visits_of(full.plan, "2024-12-02")
+    withdrawn = cut.plan.summary["withdrawn_shifts"]
+    assert [(w["staff_id"], w["day"], w["n"]) for w in withdrawn] == [
+        ("O-02", "2024-12-03", 1),
+        ("O-03", "2024-12-03", 1),
+    ]
+
+
 def visits_of(plan: Plan, day: str) -> list[tuple[str, str, str, str]]:
     """(staff of the crew, hotspot, arrival, departure) of a day's visits: what a crew did, whatever its ids."""
     staff: dict[str, list[str]] = {}

@@ -393,11 +393,17 @@ def _offset(text: str) -> timedelta:
 
 
 def test_calendars_are_valid_icalendar(written: dict[str, Any]) -> None:
-    """Strictly parsed: one VEVENT per shift at the contract's instants, visits in the description."""
+    """Strictly parsed: one VEVENT per shift at the contract's instants, visits in the description; the
+    UID is the person, the day and the shift's order that day (stable when the template changes)."""
+    from optimiser.plan import shift_day_keys
+
     plan = written["plan"]
     shifts: dict[str, list[Any]] = {}
     for row in plan.roster:
         shifts.setdefault(row.shift_id, []).append(row)
+    by_key = {
+        f"{staff}.{day.isoformat()}.{n}": sid for sid, (staff, day, n) in shift_day_keys(plan.roster, LONDON).items()
+    }
     uids: set[str] = set()
     for staff_id in STAFF:
         tree = _components(_parse_ics((written["out"] / "calendars" / f"{staff_id}.ics").read_bytes()))
@@ -425,7 +431,7 @@ def test_calendars_are_valid_icalendar(written: dict[str, Any]) -> None:
             start_params, start = _prop(event, "DTSTART")
             end_params, end = _prop(event, "DTEND")
             assert start_params == end_params == {"TZID": "Europe/London"}
-            rows = mine[uid.split(".")[0]]
+            rows = mine[by_key[uid.split("@")[0]]]
             assert _instant(start_params, start) == min(r.shift_start for r in rows)
             assert _instant(end_params, end) == max(r.shift_end for r in rows)
             _unescape(_prop(event, "SUMMARY")[1])
@@ -663,3 +669,27 @@ def test_a_hotspot_visited_by_another_districts_crew_is_not_listed_as_missed() -
     text = re.sub(r"<[^>]+>", "", _section("E06000002", day, crews, view))
     assert "Every hotspot in the district has a visit today." in text
     assert "Visited by crews of other districts: Newport Road (Stockton-on-Tees)" in text
+
+
+def test_a_revised_plan_updates_and_cancels_calendar_events(tmp_path: Path) -> None:
+    """Revision 2 of the small plan, having dropped W-MB-01's Sunday 27 October shift of revision 1: every
+    event carries SEQUENCE:2 and a DTSTAMP two minutes on, and W-MB-01's calendar cancels the dropped
+    shift under its UID (person, day, order that day), as it stood in revision 1."""
+    from optimiser.scenario import load_scenario
+
+    plan = read_plan(PLAN_DIR)
+    plan.summary = {
+        **plan.summary,
+        "revision": 2,
+        "withdrawn_shifts": [
+            {"staff_id": "W-MB-01", "day": "2024-10-26", "n": 1,
+             "shift_start": "2024-10-26T13:00+01:00", "shift_end": "2024-10-26T20:44+01:00"}
+        ],
+    }  # fmt: skip
+    write_reports(plan, tmp_path, formats=("ics",), scenario=load_scenario(PLAN_DIR / "scenario.resolved.yaml"))
+    text = (tmp_path / "calendars" / "W-MB-01.ics").read_text(encoding="utf-8").replace("\r\n ", "")
+    assert text.count("SEQUENCE:2") == text.count("BEGIN:VEVENT") == 3
+    assert "DTSTAMP:20241020T230200Z" in text
+    cancelled = text[text.index("STATUS:CANCELLED") - 400 : text.index("STATUS:CANCELLED")]
+    assert "UID:W-MB-01.2024-10-26.1@" in cancelled and "DTSTART;TZID=Europe/London:20241026T130000" in cancelled
+    assert "UID:W-MB-01.2024-10-21.1@" in text  # the Monday shift kept its event

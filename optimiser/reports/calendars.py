@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from optimiser.plan import shift_day_keys
 from optimiser.reports.view import PROJECT_LABEL, ROLE_LABEL, PlanView, ShiftView, day_label, hhmm, span
 
 PRODID = "-//patrol//hotspot patrol planner//EN"
@@ -171,12 +173,30 @@ def _description(shift: ShiftView, view: PlanView) -> str:
     return "\n".join(lines)
 
 
-def calendar_lines(staff_id: str, shifts: Sequence[ShiftView], view: PlanView) -> list[str]:
-    """The unfolded content lines of one person's calendar (VCALENDAR with VTIMEZONE and VEVENTs)."""
+def calendar_lines(
+    staff_id: str, shifts: Sequence[ShiftView], view: PlanView, withdrawn: Sequence[Mapping[str, Any]] = ()
+) -> list[str]:
+    """The unfolded content lines of one person's calendar (VCALENDAR with VTIMEZONE and VEVENTs).
+
+    An event's UID is the person, the day and the shift's order that day, so a re-published week updates
+    a moved shift in place; SEQUENCE is the plan's ``revision`` (and DTSTAMP moves on with it), as a
+    calendar needs to take a revised event; ``withdrawn`` shifts of the previous revision are sent as
+    cancelled events.
+    """
     tz = view.tz
+    cancelled = [
+        (datetime.fromisoformat(w["shift_start"]), datetime.fromisoformat(w["shift_end"]), w) for w in withdrawn
+    ]
     years = [s.start.year for s in shifts] + [s.end.year for s in shifts] + [view.week_start.year]
-    stamp = week_stamp(view.week_start, tz)
+    years += [start.year for start, _, _ in cancelled]
+    revision = view.revision
+    stamp = week_stamp(view.week_start, tz, revision=revision)
     scenario = _UNSAFE_UID.sub("-", str(view.summary.get("scenario", view.scenario.name)))
+    keys = shift_day_keys([row for shift in shifts for row in shift.rows], tz)
+
+    def uid(day: date, n: int) -> str:
+        return _UNSAFE_UID.sub("-", f"{staff_id}.{day.isoformat()}.{n}@{scenario}.patrol")
+
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -196,10 +216,10 @@ def calendar_lines(staff_id: str, shifts: Sequence[ShiftView], view: PlanView) -
             + f"Patrol: {ROLE_LABEL.get(shift.role, shift.role)}, {view.district_name(shift.district)} "
             f"({visits} visit{'s' if visits != 1 else ''})"
         )
-        uid = _UNSAFE_UID.sub("-", f"{shift.shift_id}.{view.week_start.isoformat()}@{scenario}.patrol")
+        _, day, n = keys[shift.shift_id]
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{uid}",
+            f"UID:{uid(day, n)}",
             f"DTSTAMP:{stamp}",
             date_time_property("DTSTART", shift.start, tz),
             date_time_property("DTEND", shift.end, tz),
@@ -213,7 +233,20 @@ def calendar_lines(staff_id: str, shifts: Sequence[ShiftView], view: PlanView) -
             f"CATEGORIES:{escape_text('Patrol')},{escape_text(PROJECT_LABEL.get(crew.project, crew.project))}",
             "STATUS:CONFIRMED",
             "TRANSP:OPAQUE",
-            "SEQUENCE:0",
+            f"SEQUENCE:{revision}",
+            "END:VEVENT",
+        ]
+    for start, end, record in cancelled:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid(date.fromisoformat(record['day']), int(record['n']))}",
+            f"DTSTAMP:{stamp}",
+            date_time_property("DTSTART", start.astimezone(tz), tz),
+            date_time_property("DTEND", end.astimezone(tz), tz),
+            f"SUMMARY:{escape_text('Cancelled: patrol shift')}",
+            f"DESCRIPTION:{escape_text(f'Withdrawn in revision {revision} of the plan.')}",
+            "STATUS:CANCELLED",
+            f"SEQUENCE:{revision}",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
@@ -243,15 +276,24 @@ def write_calendars(view: PlanView, folder: Path) -> list[Path]:
     by_person: dict[str, list[ShiftView]] = defaultdict(list)
     for shift in view.shifts:
         by_person[shift.staff_id].append(shift)
+    withdrawn: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for record in view.withdrawn:
+        withdrawn[str(record["staff_id"])].append(record)
+        by_person.setdefault(str(record["staff_id"]), [])
     written: list[Path] = []
     for staff_id, name in _file_names(by_person).items():
-        text = "\r\n".join(fold(line) for line in calendar_lines(staff_id, by_person[staff_id], view)) + "\r\n"
+        lines = calendar_lines(staff_id, by_person[staff_id], view, withdrawn[staff_id])
+        text = "\r\n".join(fold(line) for line in lines) + "\r\n"
         path = folder / name
         path.write_bytes(text.encode("utf-8"))
         written.append(path)
     return written
 
 
-def week_stamp(week_start: date, tz: ZoneInfo) -> str:
-    """The DTSTAMP used for a week's events: its Monday 00:00 local, in UTC (``20241020T230000Z``)."""
-    return _stamp(datetime.combine(week_start, time(), tzinfo=tz).astimezone(UTC)) + "Z"
+def week_stamp(week_start: date, tz: ZoneInfo, *, revision: int = 0) -> str:
+    """The DTSTAMP of a week's events: its Monday 00:00 local, in UTC (``20241020T230000Z``).
+
+    One minute later per revision: a calendar takes the later stamp of a revised event.
+    """
+    moment = datetime.combine(week_start, time(), tzinfo=tz).astimezone(UTC) + timedelta(minutes=revision)
+    return _stamp(moment) + "Z"

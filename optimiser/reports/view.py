@@ -191,6 +191,19 @@ class PlanView:
         return self.week_start + timedelta(days=6)
 
     @property
+    def revision(self) -> int:
+        """The plan's revision: 0 for a first plan, one more for each re-plan around it (``--pin``)."""
+        revision = self.plan.summary.get("revision", 0)
+        return revision if isinstance(revision, int) and revision >= 0 else 0
+
+    @property
+    def withdrawn(self) -> list[dict[str, Any]]:
+        """Shifts of the previous revision this one dropped (``summary.withdrawn_shifts``), for cancellations."""
+        records = self.plan.summary.get("withdrawn_shifts") or []
+        keys = {"staff_id", "day", "n", "shift_start", "shift_end"}
+        return [r for r in records if isinstance(r, dict) and keys <= set(r)] if isinstance(records, list) else []
+
+    @property
     def violations(self) -> int:
         """How many hard rules the plan's last check found broken (0 when it passed or was not run)."""
         validation = self.plan.summary.get("validation")
