@@ -555,3 +555,11 @@ def test_budget_sweep_passes_the_week_on(
     monkeypatch.setattr(finance, "budget_sweep", sweep)
     code, _, _ = run(capsys, "budget", "sweep", LEEDS, "--factors", "1", "--week", "2024-06-03", "--out", tmp_path)
     assert code == 0 and asked["week_start"] == date(2024, 6, 3)
+
+
+def test_pin_days_are_checked_as_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    """--pin-days names days of the week, and only means something with --pin."""
+    code, _, err = run(capsys, "plan", LEEDS, "--pin-days", "mon,someday")
+    assert code == 2 and "give days of the week separated by commas, e.g. mon,tue" in err
+    code, _, err = run(capsys, "plan", LEEDS, "--pin-days", "mon,tue")
+    assert code == 2 and "--pin-days needs --pin PLAN_DIR" in err
