@@ -1058,6 +1058,9 @@ class AnnualPlan:
         if s["status"] in ("optimal", "feasible"):
             for project in PROJECTS:
                 p = s["projects"][project]
+                if not p.get("planned", True):
+                    lines.append(f"  {project}: not planned in this scenario (active_projects)")
+                    continue
                 lines.append(
                     f"  {project}: spend £{p['spend_gbp']:,.2f} of £{p['allocation_gbp']:,.2f} "
                     f"(headroom £{p['headroom_gbp']:,.2f}); {p['patrol_person_hours']:,.1f} person-hours"
@@ -1148,10 +1151,13 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
     for project in PROJECTS:
         rows = monthly[monthly["project"] == project]
         spend = float(rows["spend_gbp"].sum())
+        planned = project in scenario.active_projects
         projects[project] = {
+            "planned": planned,
             "allocation_gbp": round(inputs.allocation_gbp[project], 2),
             "spend_gbp": round(spend, 2),
-            "headroom_gbp": round(inputs.allocation_gbp[project] - spend, 2),
+            # a project the scenario leaves out has no headroom in this plan: its money is not planned here
+            "headroom_gbp": round(inputs.allocation_gbp[project] - spend, 2) if planned else 0.0,
             "patrol_person_hours": round(float(rows["patrol_person_hours"].sum()), 2),
             "patrol_crew_hours": round(float(rows["patrol_crew_hours"].sum()), 2),
             "spend_by_district_gbp": {
@@ -1210,8 +1216,24 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
             *inputs.notes,
             *_ceiling_notes(scenario, inputs, solution, monthly, projects),
             *_contract_notes(scenario, inputs, solution, projects),
+            *_unused_settings_notes(scenario),
         ],
     }
+
+
+def _unused_settings_notes(scenario: Scenario) -> list[str]:
+    """Scenario settings the annual plan does not use, named so an override is not thought to have worked."""
+    notes = []
+    for project in PROJECTS:
+        if scenario.projects.get(project).weekly_budget_gbp is not None:
+            notes.append(
+                f"projects.{project}.weekly_budget_gbp is a weekly plan's budget; the annual plan uses "
+                f"projects.{project}.allocation_gbp"
+            )
+    left_out = [p for p in PROJECTS if p not in scenario.active_projects]
+    if left_out:
+        notes.append(f"{', '.join(left_out)} not planned in this scenario (active_projects): no spend, no headroom")
+    return notes
 
 
 def _contracts_summary(scenario: Scenario, inputs: AnnualInputs) -> dict[str, Any]:
@@ -1244,7 +1266,7 @@ def _contract_notes(
     Why: the weekly roster pays every contract in the scenario; a plan of fresh posts can show their
     money as headroom (or call a cut allocation affordable that the contracts already exceed).
     """
-    if inputs.contract_posts or "asb" not in projects:
+    if inputs.contract_posts or "asb" not in scenario.active_projects:
         return []
     contracts = _contracts_summary(scenario, inputs)
     if not contracts["count"]:

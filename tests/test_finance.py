@@ -559,3 +559,16 @@ def test_asb_costs_by_district_add_up_to_the_asb_total() -> None:
     figures = plan_figures(without)
     districts = sum(v for k, v in figures.items() if k.startswith("cost_asb_") and k.endswith("_gbp"))
     assert districts == pytest.approx(figures["cost_grant_asb_gbp"], abs=0.01)
+
+
+def test_annual_plan_names_what_it_leaves_out(tmp_path: Path) -> None:
+    """An SV-only scenario's ASB money is not headroom of its plan (it is not planned there), and a
+    weekly budget override, which only weekly plans use, is named rather than silently ignored."""
+    plan = annual_plan(
+        load_scenario(SCENARIO_DIR / "cleveland-sv-only.yaml", ["projects.sv.weekly_budget_gbp=100"]),
+        seasonality="flat",
+    )
+    assert plan.summary["projects"]["asb"] == {**plan.summary["projects"]["asb"], "planned": False, "headroom_gbp": 0.0}
+    assert "asb: not planned in this scenario (active_projects)" in plan.text()
+    assert "projects.sv.weekly_budget_gbp is a weekly plan's budget" in plan.text()
+    assert "warden contracts cost" not in plan.text()
