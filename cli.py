@@ -577,9 +577,14 @@ def _batch_console(table) -> str:  # type: ignore[no-untyped-def]
     rows = []
     for record in table.to_dict("records"):
         cells = []
+        planned = record.get("status") in ("optimal", "feasible")
         for column, _label, form in shown:
             value = record.get(column)
             missing = value is None or (isinstance(value, float) and value != value)  # NaN: no figure
+            # an infeasible or failed week has no plan: no costs to show, and nothing was checked
+            missing = missing or (
+                not planned and column in ("validation_ok", "cost_grant_asb_gbp", "cost_grant_sv_gbp")
+            )
             cells.append("-" if missing else form.format(value))
         rows.append(cells)
     labels = [label for _column, label, _form in shown]

@@ -113,10 +113,17 @@ def test_batch_console_is_a_few_columns_and_each_failure_in_full(
 
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\n", encoding="utf-8")
-    code = cli.main(["batch", str(DATA / "tiny.yaml"), str(broken), "--out", str(tmp_path / "out")])
+    poor = tmp_path / "poor.yaml"
+    poor.write_text(
+        f"extends: {DATA / 'tiny.yaml'}\nname: tiny-poor\nprojects: {{asb: {{weekly_budget_gbp: 1}}}}\n",
+        encoding="utf-8",
+    )
+    code = cli.main(["batch", str(DATA / "tiny.yaml"), str(broken), str(poor), "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     assert out[0].split() == ["scenario", "status", "objective", "gap", "ASB", "£", "SV", "£", "valid", "seconds"]
     assert out[1].split()[:2] == ["tiny-finance", "optimal"] and out[2].split()[:2] == ["broken", "error"]
-    assert out[3].startswith("broken: ") and "broken YAML" in out[3]
+    infeasible = next(line.split() for line in out[1:4] if line.startswith("tiny-poor"))
+    assert infeasible[1] == "infeasible" and infeasible[4:7] == ["-", "-", "-"]  # no plan: not "valid True"
+    assert out[4].startswith("broken: ") and "broken YAML" in out[4]
     assert max(len(line) for line in out[:3]) < 120
