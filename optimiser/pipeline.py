@@ -192,9 +192,28 @@ def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) 
         "cost_gbp": {"grant-asb": 0.0, "grant-sv": 0.0, "force": 0.0},
         "budget_gbp": {p: round(scenario.weekly_budget_gbp(p, week), 2) for p in ("asb", "sv")},
         "travel_model": model_text,
+        "hotspots_window": scenario.hotspots_window,
         "solve_seconds": 0.0,
         "validation": {"ok": True, "violations": []},
     }
+
+
+def _look_ahead(hotspots_window: str | None, week: date) -> str:
+    """A warning when the hotspots come from police.uk months from the planned week's month on (else "").
+
+    Why: a plan of a past week made with hotspots of later months has seen the future; a review or an
+    evaluation of that week would flatter the method.
+    """
+    if not hotspots_window:
+        return ""
+    last = hotspots_window.split(":")[-1]
+    if last < f"{week.year:04d}-{week.month:02d}":
+        return ""
+    return (
+        f"the hotspots come from police.uk months {hotspots_window}, up to or after the week planned "
+        f"({week.isoformat()}): the plan uses data the planner could not have had; refresh the hotspots from "
+        "the months before it (patrol hotspots refresh --months)"
+    )
 
 
 def presolve_checks(data: ProblemData) -> list[str]:
@@ -302,6 +321,8 @@ def plan_week(
     started = clock_time.perf_counter()
     data = build(scenario, week, cache_dir=cache_dir)
     summary = _summary_base(loaded, week, data)
+    if warning := _look_ahead(scenario.hotspots_window, week):
+        log.warning("%s", warning)
     plan = Plan(scenario_yaml=loaded.resolved_yaml(), hotspots=_hotspot_rows(data))
 
     conflicts = presolve_checks(data)

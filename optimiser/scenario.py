@@ -479,6 +479,12 @@ class Scenario(_Model):
     projects: Projects
     hotspots: list[Hotspot] = Field(default_factory=list)
     hotspots_file: Path | None = None
+    hotspots_window: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-(0[1-9]|1[0-2]):\d{4}-(0[1-9]|1[0-2])$",
+        description="police.uk months the hotspots were detected from (YYYY-MM:YYYY-MM); taken from the "
+        "hotspots file; a plan of a week inside or before them is warned about (it uses later data)",
+    )
     force_area: ForceAreaFiles | None = Field(
         default=None,
         description="the force's LSOA tables, what hotspots refresh/evaluate take as the force area and districts",
@@ -902,9 +908,13 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
         _resolve_paths(data, Path.cwd())
     hotspots_file = data.get("hotspots_file")
     if hotspots_file:
-        file_hotspots = _read_hotspots_file(Path(str(hotspots_file)), origins, offset=len(data.get("hotspots") or []))
+        file_hotspots, window = _read_hotspots_file(
+            Path(str(hotspots_file)), origins, offset=len(data.get("hotspots") or [])
+        )
         # the resolved scenario embeds the file's hotspots, so it is self-contained (plans are checked anywhere)
         data = {**data, "hotspots": list(data.get("hotspots") or []) + file_hotspots, "hotspots_file": None}
+        if window and not data.get("hotspots_window"):
+            data["hotspots_window"] = window
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:
@@ -936,8 +946,11 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
     )
 
 
-def _read_hotspots_file(path: Path, origins: _Origins, *, offset: int = 0) -> list[Any]:
-    """Read a ``hotspots_file``; its problems are reported at its own lines (entries follow ``offset`` inline ones)."""
+def _read_hotspots_file(path: Path, origins: _Origins, *, offset: int = 0) -> tuple[list[Any], str | None]:
+    """Read a ``hotspots_file``: its entries and the police.uk months they come from (``window``, if given).
+
+    Its problems are reported at its own lines (entries follow ``offset`` inline ones).
+    """
     source = _read_yaml(path)
     hotspots = source.data.get("hotspots")
     if not isinstance(hotspots, list):
@@ -949,7 +962,8 @@ def _read_hotspots_file(path: Path, origins: _Origins, *, offset: int = 0) -> li
     for key, line in source.lines.items():
         if len(key) >= 2 and key[0] == "hotspots" and isinstance(key[1], int):
             origins.where[("hotspots", key[1] + offset, *key[2:])] = (str(path), line)
-    return hotspots
+    window = source.data.get("window")
+    return hotspots, str(window) if window else None
 
 
 def _jsonable(value: Any) -> Any:

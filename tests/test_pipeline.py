@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -325,3 +325,17 @@ def test_route_order_is_chosen_by_the_contract_objective() -> None:
     project_of = {c.crew_id: c.group.project for c in crews}
     assert pipeline._routes_objective(data, routed, project_of) == pytest.approx(figures["objective"], abs=1e-6)
     assert figures["objective"] == pytest.approx(140.04, abs=1e-3)
+
+
+def test_hotspots_of_later_months_are_warned_about() -> None:
+    """The shipped list comes from 2023-12..2024-11 (its file's window, kept in the resolved scenario and
+    the plan's summary): planning 2 December 2024 is clean; planning 4 November 2024 uses November's data."""
+    from optimiser.pipeline import _look_ahead
+    from optimiser.scenario import load_scenario as load
+
+    window = load(None).scenario.hotspots_window
+    assert window == "2023-12:2024-11"
+    assert _look_ahead(window, date(2024, 12, 2)) == ""
+    assert _look_ahead(window, date(2024, 11, 4)).startswith(
+        "the hotspots come from police.uk months 2023-12:2024-11, up to or after the week planned (2024-11-04)"
+    )
