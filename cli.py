@@ -198,6 +198,12 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         if args.months is not None
         else incidents.default_window(scenario.default_week_start)
     )
+    method = hotspots.parse_method(args.method)
+    if method["method"] == "segment":
+        raise DataError(
+            "--method segment needs a street network of the whole force area, which refresh does not load; "
+            "use grid or lsoa (or hotspots.detect(graph=...) from Python)"
+        )
     files = incidents.scenario_street_files(scenario, window)
     force = incidents.scenario_force_area(scenario)
     frame, report = incidents.load(files, lsoa_file=force, months=window, log_report=False)
@@ -212,7 +218,8 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         force_area=force,
         lsoa_boundaries=scenario.force_area.lsoa_boundaries if scenario.force_area else None,
         title=scenario.name,
-        command=shlex.join(["patrol", *sys.argv[1:]]),
+        command=args.command_line,
+        **method,
     )
     for note in result.hotspots.notes:
         print(f"note: {note}")
@@ -440,6 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = hot_commands.add_parser("refresh", help="re-detect hotspots", description=cmd_hotspots_refresh.__doc__)
     _add_scenario_argument(sub)
     sub.add_argument("--months", help="window YYYY-MM:YYYY-MM (default: 12 months before default_week_start)")
+    sub.add_argument(
+        "--method",
+        default="grid",
+        help="detection method as `hotspots evaluate` names them, e.g. grid, grid:cell_m=100, lsoa:rank_by=harm "
+        "(default grid: 150 m cells ranked by count)",
+    )
     sub.add_argument("--out", required=True, help="output folder")
     _add_set_option(sub)
     sub.set_defaults(handler=cmd_hotspots_refresh)
@@ -530,9 +543,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `patrol` command; returns the exit code (also used by tests)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        words = list(argv) if argv is not None else sys.argv[1:]
+        args = parser.parse_args(words)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else 2
+    args.command_line = shlex.join(["patrol", *words])  # as typed, for files that record how they were made
     level = logging.DEBUG if args.debug else (logging.INFO if args.verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:

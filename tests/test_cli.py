@@ -563,3 +563,15 @@ def test_pin_days_are_checked_as_flags(capsys: pytest.CaptureFixture[str]) -> No
     assert code == 2 and "give days of the week separated by commas, e.g. mon,tue" in err
     code, _, err = run(capsys, "plan", LEEDS, "--pin-days", "mon,tue")
     assert code == 2 and "--pin-days needs --pin PLAN_DIR" in err
+
+
+def test_hotspots_refresh_takes_a_method(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """What `hotspots evaluate` compares, refresh can apply: the method goes into the list and its header."""
+    code, out, _ = run(
+        capsys, "hotspots", "refresh", "--months", "2024-01", "--method", "grid:cell_m=100", "--out", tmp_path / "a"
+    )
+    assert code == 0 and "hotspots for 2024-01:2024-01" in out
+    text = (tmp_path / "a" / "hotspots.yaml").read_text(encoding="utf-8")
+    assert "method: grid:cell_m=100," in text and "--method grid:cell_m=100" in text
+    code, _, err = run(capsys, "hotspots", "refresh", "--method", "segment", "--out", tmp_path / "b")
+    assert code == 2 and "--method segment needs a street network" in err and not (tmp_path / "b").exists()
