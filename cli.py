@@ -9,6 +9,7 @@ import argparse
 import glob
 import json
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -561,6 +562,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"patrol: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # the reader went away (`patrol check ... | head`): nothing to report; stop writing to the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         # a place that cannot be read or written (a file where a folder is wanted, no permission, a full disk)
         if args.debug:
