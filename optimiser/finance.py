@@ -1107,7 +1107,6 @@ def _monthly_frame(inputs: AnnualInputs, solution: AnnualSolution) -> pd.DataFra
                 officer_hours = solution.officer_hours.get(district, [0.0] * len(months))[m]
                 person = officer_hours
                 spend = officer_hours * inputs.officer_rate_gbp[m]
-            spent[project] += spend
             records.append(
                 {
                     "month": month.key,
@@ -1118,9 +1117,17 @@ def _monthly_frame(inputs: AnnualInputs, solution: AnnualSolution) -> pd.DataFra
                     "patrol_person_hours": round(person, 2),
                     "patrol_crew_hours": round(person / inputs.crew_size(project), 2),
                     "spend_gbp": round(spend, 2),
-                    "headroom_gbp": round(inputs.allocation_gbp[project] - spent[project], 2),
                 }
             )
+        # the allocation left at the month's end, over all districts (rows rounded as written, so the last
+        # month's figure is the summary's headroom)
+        for project in PROJECTS:
+            spent[project] += sum(
+                r["spend_gbp"] for r in records if r["month"] == month.key and r["project"] == project
+            )
+        for record in records:
+            if record["month"] == month.key:
+                record["headroom_gbp"] = round(inputs.allocation_gbp[record["project"]] - spent[record["project"]], 2)
     return pd.DataFrame.from_records(records, columns=list(MONTHLY_COLUMNS))
 
 

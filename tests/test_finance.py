@@ -572,3 +572,20 @@ def test_annual_plan_names_what_it_leaves_out(tmp_path: Path) -> None:
     assert "asb: not planned in this scenario (active_projects)" in plan.text()
     assert "projects.sv.weekly_budget_gbp is a weekly plan's budget" in plan.text()
     assert "warden contracts cost" not in plan.text()
+
+
+def test_monthly_headroom_is_the_allocation_left_at_each_months_end() -> None:
+    """monthly_plan.csv's headroom_gbp is the project's allocation left at the month's end over every
+    district (one figure per month, not a running balance down the rows); the last month's is the summary's."""
+    plan = annual_plan(load_scenario(TINY), seasonality="flat", target_hours=0)
+    monthly = plan.monthly
+    for (month, project), rows in monthly.groupby(["month", "project"]):
+        assert rows["headroom_gbp"].nunique() == 1, (month, project)
+        spent = monthly[(monthly["project"] == project) & (monthly["month"] <= month)]["spend_gbp"].sum()
+        assert rows["headroom_gbp"].iloc[0] == pytest.approx(
+            plan.summary["projects"][project]["allocation_gbp"] - spent, abs=0.005
+        )
+    last = monthly[monthly["month"] == monthly["month"].max()]
+    for project in ("asb", "sv"):
+        end = last[last["project"] == project]["headroom_gbp"].iloc[0]
+        assert end == pytest.approx(plan.summary["projects"][project]["headroom_gbp"], abs=0.005)
