@@ -1224,8 +1224,37 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
             *_ceiling_notes(scenario, inputs, solution, monthly, projects),
             *_contract_notes(scenario, inputs, solution, projects),
             *_unused_settings_notes(scenario),
+            *_capacity_notes(scenario, inputs, solution, monthly, projects),
         ],
     }
+
+
+def _capacity_notes(
+    scenario: Scenario,
+    inputs: AnnualInputs,
+    solution: AnnualSolution,
+    monthly: pd.DataFrame,
+    projects: Mapping[str, Mapping[str, Any]],
+) -> list[str]:
+    """Say so when the officers' working-time capacity, not the money, limits SV overtime.
+
+    Why: finance sees SV money unspent and would read it as a plan that did not try; the limit is the
+    officers' weekly hours (``max_weekly_hours`` less normal duty), which only more officers lift.
+    """
+    if solution.status not in ("optimal", "feasible") or "sv" not in scenario.active_projects:
+        return []
+    planned = range(inputs.fixed_months, len(inputs.months))
+    capacity = sum(inputs.officer_capacity_hours[m] for m in planned)
+    keys = {inputs.months[m].key for m in planned}
+    used = float(monthly[monthly["month"].isin(keys) & (monthly["project"] == "sv")]["officer_overtime_hours"].sum())
+    left = float(projects["sv"]["headroom_gbp"])
+    if capacity <= 0 or used < 0.99 * capacity or left < 0.01 * float(projects["sv"]["allocation_gbp"]):
+        return []
+    return [
+        f"officer overtime is at the officers' working-time capacity ({used:,.0f} of {capacity:,.0f} hours: "
+        f"max_weekly_hours less normal duty), not the money: £{left:,.2f} of the SV allocation is left; more "
+        "officers in the overtime pool would use it"
+    ]
 
 
 def _unused_settings_notes(scenario: Scenario) -> list[str]:

@@ -589,3 +589,16 @@ def test_monthly_headroom_is_the_allocation_left_at_each_months_end() -> None:
     for project in ("asb", "sv"):
         end = last[last["project"] == project]["headroom_gbp"].iloc[0]
         assert end == pytest.approx(plan.summary["projects"][project]["headroom_gbp"], abs=0.005)
+
+
+def test_sv_money_left_at_the_officers_capacity_is_explained() -> None:
+    """The default scenario's officers can work 10,012 overtime hours in the year (48 h a week less their
+    duty); the plan uses them all and £41,897.14 of SV money is left: the note says capacity, not money,
+    decided. With a fifth of the SV money there is none left over, and no note."""
+    loaded = load_scenario(SCENARIO_DIR / "cleveland.yaml")
+    plan = annual_plan(loaded, seasonality="flat")
+    notes = [n for n in plan.summary["notes"] if n.startswith("officer overtime is at the officers' working-time")]
+    assert len(notes) == 1 and "of the SV allocation is left" in notes[0]
+    poor = annual_plan(load_scenario(SCENARIO_DIR / "cleveland.yaml", ["projects.sv.allocation_gbp=80000"]),
+                       seasonality="flat")  # fmt: skip
+    assert not [n for n in poor.summary["notes"] if n.startswith("officer overtime is at")]
