@@ -144,6 +144,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         )
     summary = result.plan.summary
     print(result.headline())
+    for note in summary.get("notes") or []:
+        print(f"note: {note}")
     print(f"plan written to {result.out_dir}")
     if summary["status"] == "infeasible":
         print(f"infeasible: {summary['explanation']}", file=sys.stderr)

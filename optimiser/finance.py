@@ -1085,7 +1085,7 @@ def _monthly_frame(inputs: AnnualInputs, solution: AnnualSolution) -> pd.DataFra
         if (p, d) not in keys:
             keys.append((p, d))
     keys.sort(key=lambda k: (PROJECTS.index(k[0]), k[1]))
-    records = []
+    records: list[dict[str, Any]] = []
     spent = dict.fromkeys(PROJECTS, 0.0)
     for m, month in enumerate(months):
         fixed = m < inputs.fixed_months

@@ -198,6 +198,46 @@ def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) 
     }
 
 
+def _sv_budget_notes(data: ProblemData, shifts: Sequence[int], counts: Mapping[int, int], pin: Pin | None) -> list[str]:
+    """Why SV money is left, when one more officer crew would be affordable: no crew fits the rules.
+
+    Why: finance reads unspent overtime money as a plan that did not try; when every officer crew that
+    could be added around the roster breaks a working-time or crewing rule (asked of the roster's own
+    rules, one crew at a time, the rest of the roster kept), the officers' hours, not the money, decide.
+    """
+    if "sv" not in data.scenario.active_projects:
+        return []
+    left = data.budgets_pence["sv"] - _sv_spend(data, shifts)
+    groups = [
+        h
+        for h, group in enumerate(data.groups)
+        if group.team == "sv" and counts.get(h, 0) < group.max_crews
+        and any(data.options[i].funding == "grant-sv" for ix in group.options_by_role.values() for i in ix)
+    ]  # fmt: skip
+    cheapest = min(
+        (
+            sum(
+                min(data.options[i].cost_pence for i in data.groups[h].options_by_role[role])
+                for role in data.groups[h].roles
+            )
+            for h in groups
+            if all(data.groups[h].options_by_role.get(role) for role in data.groups[h].roles)
+        ),
+        default=None,
+    )
+    if cheapest is None or left < cheapest:
+        return []
+    oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
+    for h in groups:
+        if oracle.staff(shifts, {**counts, h: counts.get(h, 0) + 1}, {h}) is not None:
+            return []  # a crew fits: the search found no gain in it
+    return [
+        f"£{left / 100:,.2f} of the SV budget is left: no further officer crew fits around this roster within the "
+        "working-time rules (weekly hours, daily and weekly rest, normal duty) and the crewing rule; more "
+        "officers in the overtime pool would use it"
+    ]
+
+
 def _look_ahead(hotspots_window: str | None, week: date) -> str:
     """A warning when the hotspots come from police.uk months from the planned week's month on (else "").
 
@@ -383,6 +423,7 @@ def plan_week(
         roster = replace(roster, shifts=staffing.shifts, crews=staffing.counts)
         crews, routed = staffing.crews, staffing.routed
     routed = _breaks_inside(data, crews, routed, frozen=frozenset(fixed))
+    budget_notes = _sv_budget_notes(data, roster.shifts, roster.crews, pin)
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
     values = visit_values(plan, scenario, week)
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
@@ -407,6 +448,7 @@ def plan_week(
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
+    summary["notes"] = budget_notes
     if previous is not None and pin_days:
         plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week)
     if previous is not None:

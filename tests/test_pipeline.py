@@ -339,3 +339,16 @@ def test_hotspots_of_later_months_are_warned_about() -> None:
     assert _look_ahead(window, date(2024, 11, 4)).startswith(
         "the hotspots come from police.uk months 2023-12:2024-11, up to or after the week planned (2024-11-04)"
     )
+
+
+def test_sv_money_left_by_the_working_time_rules_is_explained() -> None:
+    """officers.yaml (three officers, 4-hour evening shifts on Monday and Tuesday, two to a crew) with
+    £2,000 and a 4-hour week: one crew (£210) is all the rules allow, and the note says so. With a
+    48-hour week a second crew fits but adds no dosage (the hotspot is saturated): no such note then."""
+    capped = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=2000", "working_time.max_weekly_hours=4"))
+    assert capped.plan.summary["notes"] == [
+        "£1,790.00 of the SV budget is left: no further officer crew fits around this roster within the "
+        "working-time rules (weekly hours, daily and weekly rest, normal duty) and the crewing rule; more "
+        "officers in the overtime pool would use it"
+    ]
+    assert plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=2000")).plan.summary["notes"] == []
