@@ -213,6 +213,8 @@ def test_workbook_totals_match_the_contract(written: dict[str, Any]) -> None:
     last = _row_of(person, "Total")
     assert _evaluate(person, person.cell(row=last, column=10).value) == pytest.approx(roster_cost, abs=1e-9)
     assert _evaluate(person, person.cell(row=last, column=5).value) == 5  # shifts
+    # crew visits are each member's: not totalled (a sum would count a crew of two's visits twice)
+    assert person.cell(row=1, column=9).value == "Crew visits" and person.cell(row=last, column=9).value is None
     shifts = book["Shifts"]
     last = _row_of(shifts, "Total")
     assert last == 2 + len(plan.roster)

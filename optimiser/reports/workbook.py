@@ -305,8 +305,8 @@ def _write_district(ws: Worksheet, code: str, shifts: Sequence[ShiftView], view:
 
 def _write_by_person(ws: Worksheet, view: PlanView) -> None:
     titles = [
-        "Person", "Role", "District", "Base", "Shifts", "Paid hours", "Night shifts", "Weekend shifts", "Visits",
-        "Cost (£)", "Funding",
+        "Person", "Role", "District", "Base", "Shifts", "Paid hours", "Night shifts", "Weekend shifts",
+        "Crew visits", "Cost (£)", "Funding",
     ]  # fmt: skip
     _header(ws, 1, titles)
     people: dict[str, list[ShiftView]] = defaultdict(list)
@@ -314,7 +314,7 @@ def _write_by_person(ws: Worksheet, view: PlanView) -> None:
         people[shift.staff_id].append(shift)
     row = 1
     for staff in sorted(people, key=lambda s: (people[s][0].role, s)):
-        mine = sorted(people[staff], key=lambda s: s.start)
+        mine = sorted(people[staff], key=lambda s: s.start.timestamp())
         row += 1
         nights = sum(1 for s in mine if s.end.date() > s.day and (s.end.hour, s.end.minute) != (0, 0))
         weekends = sum(1 for s in mine if s.day.weekday() >= 5)
@@ -341,11 +341,17 @@ def _write_by_person(ws: Worksheet, view: PlanView) -> None:
     last = row
     row += 1
     ws.cell(row=row, column=1, value="Total").font = BOLD
-    for column in (5, 6, 7, 8, 9, 10):
+    # no total of crew visits: a crew of two's visit is each member's, so a sum would count it twice
+    for column in (5, 6, 7, 8, 10):
         cell = ws.cell(row=row, column=column, value=_sum(column, 2, last))
         cell.font = BOLD
         cell.number_format = MONEY if column == 10 else (HOURS if column == 6 else "0")
     ws.cell(row=1, column=7).comment = Comment("shifts ending after local midnight", "patrol")
+    ws.cell(row=1, column=9).comment = Comment(
+        "visits of this person's crews: a crew of two's visit counts for both members, so this column is not "
+        "totalled; the plan's visits are on the Visits sheet",
+        "patrol",
+    )
     ws.freeze_panes = "B2"
     if last >= 2:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{last}"
