@@ -250,7 +250,7 @@ def test_workbook_times_are_real_local_datetimes(written: dict[str, Any]) -> Non
     assert middlesbrough["C1"].value == datetime(2024, 10, 21)
     monday = middlesbrough["C4"].value
     assert monday.splitlines()[0] == "13:00–20:44"
-    assert "1. 14:00 H-MB-1 Middlesbrough centre" in monday and "3. 18:00 H-MB-1" in monday
+    assert "1. 14:00–14:15 H-MB-1 Middlesbrough centre" in monday and "3. 18:00–18:15 H-MB-1" in monday
     assert middlesbrough["H2"].value.startswith("19:00–03:00 (+1)\nBreak 21:00 (20 min)")
 
 

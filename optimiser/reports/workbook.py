@@ -247,7 +247,10 @@ def _cell_text(shift: ShiftView, view: PlanView) -> str:
     mates = [m for m in crew.members if m != shift.staff_id]
     lines.append(f"Base {view.base_name(shift.base_id)}" + (f"; with {', '.join(mates)}" if mates else ""))
     for visit in crew.visits:
-        lines.append(f"{visit.stop}. {hhmm(visit.arrive)} {visit.row.hotspot_id} {visit.hotspot_name}")
+        lines.append(
+            f"{visit.stop}. {span(visit.arrive, visit.depart, day=shift.day)} {visit.row.hotspot_id} "
+            f"{visit.hotspot_name}"
+        )
     if not crew.visits:
         lines.append("no visits planned")
     return "\n".join(lines)
