@@ -158,8 +158,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Re-check every hard rule of a plan folder."""
-    from optimiser.validate import check_folder, format_report
+    from optimiser.validate import check_folder, format_report, update_summary
 
+    if args.update_summary:
+        if args.scenario:
+            raise DataError("--update-summary checks the plan against its own scenario; leave out --scenario")
+        left = update_summary(Path(args.plan_dir))
+        if left:
+            print(format_report(left))
+            print("summary not updated: the plan breaks the rules above; fix them first", file=sys.stderr)
+            return 1
+        print(f"summary.json and the visits' values recomputed; run `patrol report {args.plan_dir}` for the views")
+        return 0
     violations, _plan = check_folder(Path(args.plan_dir), scenario_path=Path(args.scenario) if args.scenario else None)
     print(format_report(violations))
     return 1 if violations else 0
@@ -436,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("plan_dir", metavar="PLAN_DIR")
     sub.add_argument("--scenario", help="scenario YAML (default: the plan's scenario.resolved.yaml)")
+    sub.add_argument(
+        "--update-summary",
+        action="store_true",
+        help="after a hand edit that keeps every rule: recompute summary.json and the visits' values",
+    )
     sub.set_defaults(handler=cmd_check)
 
     sub = commands.add_parser("report", help="write the planner views of a plan", description=cmd_report.__doc__)

@@ -162,6 +162,25 @@ PLAN_FILES: tuple[str, ...] = ("roster.csv", "visits.csv", "hotspots.csv", "summ
 """The plan contract's files: a folder holding any of them holds a plan."""
 
 
+def rewrite_summary(plan: Plan, folder: Path) -> None:
+    """Replace a plan folder's ``summary.json`` and ``visits.csv`` (the value column) together, nothing else.
+
+    For a plan edited by hand and re-checked: its figures are recomputed, while its roster, hotspots,
+    scenario and planner views stay as they are.
+    """
+    from optimiser.outputs import replace_files
+
+    replace_files(
+        folder,
+        {
+            "visits.csv": lambda path: _write_csv(path, plan.visits, VISIT_COLUMNS, VisitRow),
+            "summary.json": lambda path: path.write_text(
+                json.dumps(plan.summary, indent=2, default=str) + "\n", encoding="utf-8"
+            ),
+        },
+    )
+
+
 def prepare_out_dir(out_dir: Path) -> Path:
     """Check before solving that a plan folder can be written at ``out_dir`` without losing anything.
 

@@ -1100,3 +1100,47 @@ def test_patrol_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert f"  {mutation.rule}: " in out, (mutation.name, out)
     assert cli.main(["check", str(tmp_path / "no-such-plan")]) == 2
     assert "not a plan folder" in capsys.readouterr().err
+
+
+def test_check_update_summary_refreshes_the_figures_of_a_legal_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """V01 cut from 15 to 14 minutes by hand (legal: dwell_min is 10): the check fails on the summary's
+    figures only, `--update-summary` recomputes them (and V01's value), and the check passes. A visit
+    stretched to 45 minutes breaks a rule: nothing is rewritten. An edited scenario is never accepted."""
+    import cli
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    visits = folder / "visits.csv"
+    visits.write_text(
+        visits.read_text(encoding="utf-8").replace(
+            "V01,C-W01-MON,H-A,2024-08-26T14:00+01:00,2024-08-26T14:15+01:00,15,",
+            "V01,C-W01-MON,H-A,2024-08-26T14:00+01:00,2024-08-26T14:14+01:00,14,",
+        ),
+        encoding="utf-8",
+    )
+    assert cli.main(["check", str(folder)]) == 1
+    assert "summary:" in capsys.readouterr().out
+    assert cli.main(["check", str(folder), "--update-summary"]) == 0
+    capsys.readouterr()
+    assert cli.main(["check", str(folder)]) == 0
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["edited"] is True and summary["dosage_minutes_by_hotspot"]["H-A"] < 999
+
+    before = (folder / "summary.json").read_bytes()
+    stretched = visits.read_text(encoding="utf-8").replace("14:14+01:00,14,", "14:45+01:00,45,")
+    visits.write_text(stretched, encoding="utf-8")
+    assert cli.main(["check", str(folder), "--update-summary"]) == 1
+    assert "dwell" in capsys.readouterr().out
+    assert (folder / "summary.json").read_bytes() == before
+
+    shutil.rmtree(folder)
+    shutil.copytree(FIXTURE, folder)
+    scenario = folder / "scenario.resolved.yaml"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["scenario_sha256"] = load_scenario(scenario).sha256  # as a planned folder records it
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("max_weekly_hours: 48", "max_weekly_hours: 47"))
+    assert cli.main(["check", str(folder), "--update-summary"]) == 1
+    assert "is not the scenario this plan was made with" in capsys.readouterr().out
