@@ -9,6 +9,7 @@ batch all call it; nothing is written unless the caller asks.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -425,6 +426,8 @@ def plan_week(
     routed = _breaks_inside(data, crews, routed, frozen=frozenset(fixed))
     budget_notes = _sv_budget_notes(data, roster.shifts, roster.crews, pin)
     plan.roster, plan.visits = _plan_rows(data, crews, routed)
+    if published is not None and fixed:
+        plan.visits = _keep_pinned_ids(plan.visits, published.visits)
     values = visit_values(plan, scenario, week)
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
 
@@ -570,6 +573,23 @@ def _keep_published_unless_beaten(
     )
     candidate.summary = {}
     return candidate, kept
+
+
+def _keep_pinned_ids(visits: list[VisitRow], pinned: Sequence[VisitRow]) -> list[VisitRow]:
+    """Pinned visits keep their published ``visit_id``; the others are numbered after, in time order.
+
+    Why: the days worked are history that reports and incident logs refer to by visit id.
+    """
+    published = {(v.hotspot_id, v.arrive.timestamp(), v.depart.timestamp()): v.visit_id for v in pinned}
+    taken = set(published.values())
+    numbers = (f"V{n:04d}" for n in itertools.count(1))
+    out = []
+    for visit in visits:
+        same = published.pop((visit.hotspot_id, visit.arrive.timestamp(), visit.depart.timestamp()), None)
+        if same is None:
+            same = next(n for n in numbers if n not in taken)
+        out.append(replace(visit, visit_id=same))
+    return out
 
 
 def _revision(plan: Plan) -> int:

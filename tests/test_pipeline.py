@@ -270,6 +270,7 @@ def test_pin_keeps_the_published_visits_of_the_days_worked(tmp_path: Path) -> No
     assert {v.arrive.date().isoformat() for v in worked} == {"2024-12-02", "2024-12-03"}
     last = worked[-1]  # a minute late: still within every rule, but not where the search would put it
     worked[-1] = replace(last, arrive=last.arrive + timedelta(minutes=1), depart=last.depart + timedelta(minutes=1))
+    worked = [replace(v, visit_id=f"V{9000 + i}") for i, v in enumerate(worked)]  # ids as a log refers to them
     published = replace(full.plan, visits=worked)
     assert check(published, scenario.scenario) == []
     folder = write_plan(published, tmp_path / "worked")
@@ -277,6 +278,7 @@ def test_pin_keeps_the_published_visits_of_the_days_worked(tmp_path: Path) -> No
     for day in ("2024-12-02", "2024-12-03"):
         assert visits_of(replanned.plan, day) == visits_of(published, day)
     assert replanned.plan.summary["validation"]["ok"], replanned.plan.summary["validation"]
+    assert sorted(v.visit_id for v in replanned.plan.visits) == sorted(v.visit_id for v in worked)
 
 
 def test_cli_plan_exit_codes(tmp_path: Path) -> None:
