@@ -523,6 +523,17 @@ def _warden_costs(
     return costs, hours, first, notes
 
 
+def _ledger_number(text: str) -> float:
+    """A number as finance systems export it: ``1,234.50``, ``£1,234.50``, ``-200`` or ``(200)`` (a credit)."""
+    cleaned = text.strip().replace(",", "").replace("£", "")
+    negative = cleaned.startswith("(") and cleaned.endswith(")")
+    try:
+        value = float(cleaned[1:-1] if negative else cleaned)
+    except ValueError:
+        return float("nan")
+    return -value if negative else value
+
+
 def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = None) -> Actuals:
     """Read an actuals CSV (``month, project, district, spend_gbp, patrol_hours``) up to ``as_of``.
 
@@ -534,7 +545,7 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
     ------
     DataError
         Naming the file, line and column: a missing column, a month not ``YYYY-MM`` or outside the
-        period, an unknown project or district, a negative or non-numeric amount, a repeated row, or a
+        period, an unknown project or district, a non-numeric amount or negative hours, a repeated row, or a
         month up to ``as_of`` with no row.
     """
     path = Path(path)
@@ -552,6 +563,7 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
         )
     months = period_months(scenario.period.start, scenario.period.end)
     keys = [m.key for m in months]
+    by_name = {d.name.casefold(): code for code, d in scenario.districts.items()}
     rows: list[tuple[int, str, str, str, float, float]] = []
     for i, record in enumerate(frame.to_dict("records")):
         line = i + 2
@@ -564,19 +576,19 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
         if project not in PROJECTS:
             raise DataError(f"{path}:{line}: project {record['project']!r} must be asb or sv")
         district = record["district"].strip()
+        district = by_name.get(district.casefold(), district)  # a ledger may name the council, not its code
         if district not in scenario.districts:
             raise DataError(
-                f"{path}:{line}: district {district!r} is not in the scenario ({sorted(scenario.districts)})"
+                f"{path}:{line}: district {district!r} is not in the scenario (codes {sorted(scenario.districts)} "
+                f"or names {sorted(d.name for d in scenario.districts.values())})"
             )
         values = []
         for column in ("spend_gbp", "patrol_hours"):
-            text = record[column].strip().replace(",", "").lstrip("£")
-            try:
-                value = float(text)
-            except ValueError:
-                value = float("nan")
-            if not (math.isfinite(value) and value >= 0):
-                raise DataError(f"{path}:{line}: {column} {record[column]!r} must be a number >= 0")
+            value = _ledger_number(record[column])
+            # spend may be a net credit (a refund or adjustment); hours cannot be negative
+            if not math.isfinite(value) or (column == "patrol_hours" and value < 0):
+                wanted = "a number (a credit as -200 or (200))" if column == "spend_gbp" else "a number >= 0"
+                raise DataError(f"{path}:{line}: {column} {record[column]!r} must be {wanted}")
             values.append(value)
         rows.append((line, month, project, district, values[0], values[1]))
     if not rows:
@@ -683,7 +695,7 @@ def annual_inputs(
             paid = spend.get((last, "asb", district), 0.0)
             per_post = warden_cost[district][fixed - 1]
             posts = paid / per_post if per_post > 0 else 0.0
-            committed[district] = round(posts)
+            committed[district] = max(0, round(posts))  # a credit month is no post
             if abs(posts - round(posts)) > 0.25:
                 notes.append(
                     f"{district}: ASB spend in {last} of £{paid:,.2f} is {posts:.2f} posts at £{per_post:,.2f} a post; "

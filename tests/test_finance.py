@@ -305,7 +305,11 @@ def test_actuals_replan_of_tiny_scenario() -> None:
         ("month,project,district,spend_gbp,patrol_hours\n2023-04,asb,N,1,1\n", ":2: month '2023-04'"),
         ("month,project,district,spend_gbp,patrol_hours\n2024-04,xyz,N,1,1\n", "project 'xyz'"),
         ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,Q,1,1\n", "district 'Q'"),
-        ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,-5,1\n", "spend_gbp '-5'"),
+        (
+            "month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,1,-5\n",
+            "patrol_hours '-5' must be a number >= 0",
+        ),
+        ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,lots,1\n", "spend_gbp 'lots' must be a number"),
         ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,1,1\n2024-04,asb,N,2,2\n", ":3: repeats"),
         ("month,project,district,spend_gbp,patrol_hours\n2024-05,asb,N,1,1\n", "no actuals for 2024-04"),
     ],
@@ -602,3 +606,24 @@ def test_sv_money_left_at_the_officers_capacity_is_explained() -> None:
     poor = annual_plan(load_scenario(SCENARIO_DIR / "cleveland.yaml", ["projects.sv.allocation_gbp=80000"]),
                        seasonality="flat")  # fmt: skip
     assert not [n for n in poor.summary["notes"] if n.startswith("officer overtime is at")]
+
+
+def test_actuals_read_as_a_ledger_exports_them(tmp_path: Path) -> None:
+    """Councils by name (any case) as well as code; amounts with £ and thousands commas; a credit month
+    as (200) or -200 (a refund larger than the month's spend)."""
+    path = tmp_path / "actuals.csv"
+    path.write_text(
+        "month,project,district,spend_gbp,patrol_hours\n"
+        '2024-04,asb,north,"£1,200.50",10\n'
+        "2024-04,asb,S,(200),0\n"
+        "2024-04,sv,N,-35.5,0\n"
+        "2024-04,sv,South,0,0\n",
+        encoding="utf-8",
+    )
+    actuals = read_actuals(path, load_scenario(TINY).scenario)
+    assert actuals.spend_gbp == {
+        ("2024-04", "asb", "N"): 1200.5,
+        ("2024-04", "asb", "S"): -200.0,
+        ("2024-04", "sv", "N"): -35.5,
+        ("2024-04", "sv", "S"): 0.0,
+    }
