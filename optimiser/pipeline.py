@@ -1505,6 +1505,8 @@ def plan_to_folder(
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir, pin_days=pin_days)
     status = result.plan.summary["status"]
     valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
+    if valid and pin_dir is None:
+        _revise(result.plan, target, loaded, week)
     if keep_valid and not valid and _holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"
         target = _beside(target, outcome)
@@ -1519,6 +1521,26 @@ def plan_to_folder(
         writers["reports"] = _reports
     result.out_dir = write_plan(result.plan, target, extra_files=writers)
     return result
+
+
+def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> None:
+    """A plan replacing a published plan of the same scenario and week is its next revision.
+
+    Why: its calendars are sent again; with the revision as their SEQUENCE and the dropped shifts
+    cancelled, staff calendars take the changes instead of keeping the old events beside the new.
+    """
+    if not _holds_a_valid_plan(target):
+        return
+    try:
+        previous = read_plan(target, require_scenario=False)
+    except DataError:
+        return
+    same = previous.summary.get("scenario") == loaded.scenario.name and previous.summary.get("week_start") == (
+        week.isoformat()
+    )
+    if same:
+        plan.summary["revision"] = _revision(previous) + 1
+        plan.summary["withdrawn_shifts"] = _withdrawn(previous, plan, loaded.scenario.tz)
 
 
 def _beside(target: Path, outcome: str) -> Path:

@@ -354,3 +354,19 @@ def test_sv_money_left_by_the_working_time_rules_is_explained() -> None:
         "officers in the overtime pool would use it"
     ]
     assert plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=2000")).plan.summary["notes"] == []
+
+
+def test_a_plan_replacing_a_published_week_is_its_next_revision(tmp_path: Path) -> None:
+    """officers.yaml planned at £500 (crews Monday and Tuesday), then again into the same folder at £300
+    (Monday only): the new plan is revision 1 and withdraws Tuesday's two shifts, so the calendars sent
+    again cancel them; a plan into a new folder is a first plan."""
+    out = tmp_path / "week"
+    first = plan_to_folder(loaded("officers", "projects.sv.weekly_budget_gbp=500"), out_dir=out)
+    assert "revision" not in first.plan.summary
+    second = plan_to_folder(loaded("officers", "projects.sv.weekly_budget_gbp=300"), out_dir=out)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["revision"] == 1 == second.plan.summary["revision"]
+    assert [(w["staff_id"], w["day"]) for w in summary["withdrawn_shifts"]] == [
+        ("O-02", "2024-12-03"),
+        ("O-03", "2024-12-03"),
+    ]
