@@ -591,3 +591,36 @@ def test_hotspot_day_ceiling_weights_and_shortfall() -> None:
     assert run(data).objective <= roster_model.ceiling_bound(data)
     wanted = ("projects.asb.dosage.visits_wanted_per_day=2", "soft_weights.visit_shortfall=0.5")
     assert roster_model.ceiling_bound(problem("base", *wanted)) == pytest.approx(FOUR_VISITS - 60.0, abs=1e-9)
+
+
+def test_weekly_hours_count_duty_as_the_validator_does() -> None:
+    """The validator fixture's O-4 with a night duty from Sunday 22:00 into Monday 08:00 added (10 h, so
+    less a 20-minute break), beside five 8-hour day duties: duty starting in the week, whole, each less
+    its break, 5 x 7h40 + 9h40 = 48h00 (the piece of last Sunday's night inside the week is not this
+    week's duty). The model's cap and the validator's count must agree, or a plan could pass one and
+    fail the other."""
+    from datetime import date
+
+    from optimiser.plan import read_plan
+    from optimiser.validate import check
+
+    folder = Path(__file__).parent / "data" / "validate" / "plan"
+    loaded = load_scenario(folder / "scenario.resolved.yaml")
+    data = loaded.resolved
+    officers = data["staff"]["officers"]
+    o4 = next(o for o in officers if o.get("id") == "O-4")
+    o4["duty"] = [*o4["duty"], {"day": "sun", "start": "22:00", "end": "08:00"}]
+    from optimiser.scenario import Scenario
+
+    scenario = Scenario.model_validate(data)
+    week = date(2024, 8, 26)
+    problem = instance.build(scenario, week)
+    assert roster_model.weekly_duty_minutes(problem, "O-4") == 5 * 460 + 580
+    plan = read_plan(folder)  # O-4 works 3 h of overtime on Tuesday: 51 h in all
+    for limit, fails in ((51.0, False), (50.9, True)):
+        limited = scenario.model_copy(
+            update={"working_time": scenario.working_time.model_copy(update={"max_weekly_hours": limit})}
+        )
+        model_cap = round(limit * 60) - roster_model.weekly_duty_minutes(problem, "O-4")
+        hours = [v for v in check(plan, limited, week_start=week) if v.rule == "weekly-hours" and "O-4" in v.message]
+        assert (model_cap < 180) == fails == bool(hours), (limit, model_cap, hours)

@@ -208,18 +208,29 @@ def define_weekly_rest(model: cp_model.CpModel, data: ProblemData, v: RosterVars
         model.add_bool_or(literals or [model.new_constant(0)]).only_enforce_if(enforce)
 
 
+def weekly_duty_minutes(data: ProblemData, person_id: str) -> int:
+    """Minutes of normal duty worked in the week, as ``docs/plan-rules.md`` counts them for weekly hours.
+
+    Duty *starting* in the week, whole (a Sunday night's duty into Monday counts in this week, last
+    Sunday's not), less the unpaid break of each duty shift longer than ``break_after_hours``: the same
+    count as the independent validator's.
+    """
+    person = data.people[person_id]
+    minutes = 0
+    for a, b in person.duty:
+        if 0 <= a < WEEK_MINUTES:
+            unpaid = person.rules.break_minutes if (b - a) > person.rules.break_after_hours * 60 else 0
+            minutes += (b - a) - (0 if person.rules.breaks_paid else unpaid)
+    return minutes
+
+
 def define_weekly_hours(model: cp_model.CpModel, data: ProblemData, v: RosterVars) -> None:
     """weekly-hours: duty plus patrol shifts (less unpaid breaks) within max_weekly_hours."""
     for person_id, person in data.people.items():
         options = [o for o in data.options if o.person == person_id]
         if not options:
             continue
-        duty_minutes = 0
-        for a, b in _work_spans(data, person_id):
-            length = min(b, WEEK_MINUTES) - max(a, 0)
-            brk = person.rules.break_minutes if (b - a) > person.rules.break_after_hours * 60 else 0
-            duty_minutes += length - (0 if person.rules.breaks_paid else brk)
-        cap = round(person.rules.max_weekly_hours * 60) - duty_minutes
+        cap = round(person.rules.max_weekly_hours * 60) - weekly_duty_minutes(data, person_id)
         # a PCSO's patrol shift lies inside their duty: it adds no hours
         extra = [(v.shift[o.index], 0 if o.role == "pcso" else o.worked_minutes) for o in options]
         label = f"weekly-hours: {person_id} over {person.rules.max_weekly_hours:g} h"
