@@ -169,10 +169,13 @@ def seasonal_weights(scenario: Scenario, *, street_dir: str | Path | None = None
     for path in files:
         try:
             frame = pd.read_csv(path, usecols=["Month", "Crime type"], dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(f"{path}: the file is empty; expected a police.uk CSV: download it again") from exc
         except ValueError as exc:
             raise DataError(f"{path}: needs the police.uk columns 'Month' and 'Crime type' ({exc})") from exc
         except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot be read as a police.uk CSV, plain or gzip ({exc})") from exc
+        incidents.check_month_file(path, frame["Month"])
         month = frame["Month"].str.strip()
         valid = month.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
         bad_months += int((~valid).sum())

@@ -716,12 +716,25 @@ def _whole_rows(path: Path, rows: int) -> np.ndarray:
         width = len(next(reader, []))
         index = 0
         for fields in reader:
-            if not fields:
-                continue
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank or whitespace-only line, which pandas skips too
             if index < rows and len(fields) < width:
                 whole[index] = False
             index += 1
     return whole
+
+
+def check_month_file(path: Path, months: pd.Series) -> None:
+    """A police.uk month file has rows, all of the month its name starts with (``Month`` column values).
+
+    For readers of a file's columns other than :func:`load` (the seasonal weights of ``budget plan``):
+    the same refusals as :func:`load` makes, so a misnamed or empty file is never counted silently.
+    """
+    if len(months) == 0:
+        raise DataError(f"{path}: a header but no rows; a police.uk month is never empty: download it again")
+    codes, values = _factorized(months)
+    good = np.array([bool(_MONTH.match(m)) for m in values], dtype=bool)
+    _check_file_month(path, values, good, codes, np.ones(len(months), dtype=bool))
 
 
 def _check_file_month(

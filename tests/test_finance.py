@@ -627,3 +627,27 @@ def test_actuals_read_as_a_ledger_exports_them(tmp_path: Path) -> None:
         ("2024-04", "sv", "N"): -35.5,
         ("2024-04", "sv", "S"): 0.0,
     }
+
+
+def test_seasonal_weights_refuse_misnamed_empty_and_repeated_month_files(tmp_path: Path) -> None:
+    """The same refusals as the hotspot refresh: a month's rows under another month's name would count
+    that month twice; a file with a header only would leave a month out; both are named."""
+    import shutil
+
+    scenario = load_scenario(TINY).scenario
+    source = sorted((DATA / "street").glob("*-street.csv"))[0]
+    month = source.name[:7]
+    misnamed = tmp_path / "misnamed"
+    misnamed.mkdir()
+    shutil.copy(source, misnamed / source.name)
+    other = "2023-01" if month != "2023-01" else "2023-02"
+    shutil.copy(source, misnamed / source.name.replace(month, other))
+    with pytest.raises(DataError, match=f"the name says {other} but .* are for {month}"):
+        seasonal_weights(scenario, street_dir=misnamed)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(source, empty / source.name)
+    header = source.read_text(encoding="utf-8").splitlines()[0]
+    (empty / source.name.replace(month, other)).write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="a header but no rows"):
+        seasonal_weights(scenario, street_dir=empty)

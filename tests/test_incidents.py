@@ -73,6 +73,16 @@ def test_a_cut_row_is_counted_as_short_with_its_line(tmp_path: Path) -> None:
     assert "1 row(s) with fewer fields than the header" in report.summary()
 
 
+def test_a_blank_line_is_not_a_short_row(tmp_path: Path) -> None:
+    """pandas skips a whitespace-only line; the field count must skip it too, or the next good row would
+    be counted as cut (and the wrong line named)."""
+    lines = JAN.read_text().splitlines()
+    spaced = tmp_path / JAN.name
+    spaced.write_text("\n".join([*lines[:2], "   ", *lines[2:]]) + "\n")
+    frame, report = incidents.load(spaced, lsoa_file=TINY_LSOA)
+    assert report.counts["short_row"] == 0 and report.rows_kept == len(frame) == 4
+
+
 def test_a_file_holding_another_month_is_a_named_error(tmp_path: Path) -> None:
     """February's rows saved as 2024-03-...: the name and the rows disagree, so the file is refused (it
     would otherwise be read as March missing and dilute every harm rate)."""
