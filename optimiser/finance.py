@@ -40,7 +40,7 @@ from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
 from optimiser.network import haversine_m
 from optimiser.outputs import replace_files
-from optimiser.plan import Plan
+from optimiser.plan import PLAN_FILES, Plan
 from optimiser.scenario import LoadedScenario, Scenario, TravelSettings
 
 log = logging.getLogger(__name__)
@@ -1464,6 +1464,12 @@ def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
     returned), as ``patrol plan`` does.
     """
     folder = Path(out_dir)
+    others = [name for name in PLAN_FILES if name != "summary.json" and (folder / name).exists()]
+    if others:
+        raise DataError(
+            f"{folder}: holds a weekly plan ({', '.join(others)}); an annual plan would replace its summary.json: "
+            "give --out another folder"
+        )
     if plan.status not in ("optimal", "feasible") and _holds_an_annual_plan(folder):
         folder = _beside_annual_plan(folder, plan.status)
     return replace_files(

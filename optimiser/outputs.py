@@ -1,7 +1,8 @@
 """Writing a set of output files so that a failure never leaves a half-written set.
 
-Why one helper: plan folders, hotspot refreshes and annual budget plans each write several files that
-are read together; a crash or a full disk half-way must leave the previous set, not a mixture.
+Why: hotspot refreshes and annual budget plans each write several files that are read together, into
+a folder that may hold other files; a crash or a full disk half-way must leave the previous set, not a
+mixture. (A plan folder is replaced whole instead: ``optimiser.plan.write_plan``.)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def replace_files(out_dir: Path, writers: Mapping[str, Callable[[Path], object]]
     parent = out_dir if out_dir.exists() else out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; these folders are shared with planners and finance
     try:
         for name, write in writers.items():
             write(staging / name)

@@ -651,3 +651,23 @@ def test_seasonal_weights_refuse_misnamed_empty_and_repeated_month_files(tmp_pat
     (empty / source.name.replace(month, other)).write_text(header + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="a header but no rows"):
         seasonal_weights(scenario, street_dir=empty)
+
+
+def test_budget_plan_never_writes_into_a_weekly_plan_and_its_folder_is_shared(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out naming a weekly plan's folder is refused (its summary.json would be replaced); a new annual
+    plan folder is readable by others (rwxr-xr-x), as plan folders are."""
+    import shutil
+    import stat
+
+    import cli
+
+    weekly = tmp_path / "weekly"
+    shutil.copytree(Path(__file__).parent / "data" / "validate" / "plan", weekly)
+    before = (weekly / "summary.json").read_bytes()
+    code = cli.main(["budget", "plan", str(TINY), "--flat-seasons", "--out", str(weekly)])
+    assert code == 2 and "holds a weekly plan" in capsys.readouterr().err
+    assert (weekly / "summary.json").read_bytes() == before
+    assert cli.main(["budget", "plan", str(TINY), "--flat-seasons", "--out", str(tmp_path / "annual")]) == 0
+    assert stat.S_IMODE((tmp_path / "annual").stat().st_mode) == 0o755
