@@ -380,6 +380,16 @@ def plan_week(
     previous = read_plan(pin_dir, require_scenario=False) if pin_dir is not None else None
     published = _days_of(previous, pin_days, scenario.tz) if previous is not None and pin_days else previous
     pin = _pinned_options(data, published, pin_dir) if published is not None and pin_dir is not None else None
+    if pin is not None and pin_days:
+        # a day named as worked stays as published even when it had no shift: history is not re-planned
+        named = frozenset((day - week).days for day in pin_days if 0 <= (day - week).days < 7)
+        empty = sorted(named - pin.days)
+        if empty:
+            log.warning(
+                "the pinned plan has no shift on %s: kept without shifts, as worked",
+                ", ".join(DAYS[d] for d in empty),
+            )
+        pin = replace(pin, days=pin.days | named)
     if published is not None and pin_dir is not None:
         _refuse_broken_history(published, loaded, week, pin_dir)
     roster = solve_roster(data, params, pin=pin)

@@ -370,3 +370,20 @@ def test_a_plan_replacing_a_published_week_is_its_next_revision(tmp_path: Path) 
         ("O-02", "2024-12-03"),
         ("O-03", "2024-12-03"),
     ]
+
+
+def test_pin_days_without_published_shifts_stay_without_shifts(tmp_path: Path) -> None:
+    """officers.yaml at £500, a folder holding only Monday's crew, pinned as worked on Monday and Tuesday:
+    Tuesday is history with no patrol, not a day to re-plan (it was re-planned with a new crew before)."""
+    scenario = loaded("officers", "projects.sv.weekly_budget_gbp=500")
+    full = plan_week(scenario)
+    monday = [r for r in full.plan.roster if r.shift_start.date().isoformat() == "2024-12-02"]
+    crews = {r.crew_id for r in monday}
+    folder = write_plan(
+        replace(full.plan, roster=monday, visits=[v for v in full.plan.visits if v.crew_id in crews]),
+        tmp_path / "monday",
+    )
+    start = scenario.scenario.default_week_start
+    replanned = plan_week(scenario, pin_dir=folder, pin_days=[start, start + timedelta(days=1)])
+    assert {r.shift_start.date().isoformat() for r in replanned.plan.roster} == {"2024-12-02"}
+    assert replanned.plan.summary["objective"] == pytest.approx(16.0)
