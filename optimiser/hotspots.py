@@ -1471,6 +1471,11 @@ def refresh(
     window_w = parse_months(window)
     crime_types = detect_options.get("crime_types", DEFAULT_CRIME_TYPES)
     exclude = detect_options.get("exclude_locations", DEFAULT_EXCLUDE_LOCATIONS)
+    if _asks_for_none(detect_options.get("top_k", DEFAULT_TOP_K)):
+        raise DataError(
+            "hotspots_per_district is 0 for every district and project: no hotspot is asked for; "
+            "set projects.<asb|sv>.hotspots_per_district"
+        )
     new = detect(incidents, window=window_w, **detect_options)
     if not len(new):
         reasons = "; ".join(new.notes) or "no incidents of the projects' crime types"
@@ -1559,6 +1564,13 @@ def refresh(
         out_dir,
     )
     return RefreshResult(new, diff, *paths)
+
+
+def _asks_for_none(top_k: Mapping[str, Mapping[str, int] | int] | int) -> bool:
+    """Whether a ``top_k`` asks for no hotspot at all (0 everywhere)."""
+    if isinstance(top_k, int):
+        return top_k == 0
+    return all((k == 0) if isinstance(k, int) else not any(k.values()) for k in top_k.values())
 
 
 def _assign_ids(hotspots: Sequence[Hotspot], reuse: Mapping[int, str], old_ids: set[str]) -> list[Hotspot]:

@@ -1018,11 +1018,13 @@ def _rule_contracted_hours(ctx: _Context) -> Iterator[Violation]:
         over = worked > required + tolerance
         under = worked <= required - weekly / 5 - tolerance if part_week else worked < required - tolerance
         if over or under:
-            needs = (
-                f"more than {max(0.0, required - weekly / 5):.2f} h and at most {required:.2f} h"
-                if part_week
-                else f"{required:.2f} h"
-            )
+            floor = required - weekly / 5
+            if not part_week:
+                needs = f"{required:.2f} h"
+            elif floor > 0:
+                needs = f"more than {floor:.2f} h and at most {required:.2f} h"
+            else:
+                needs = f"at most {required:.2f} h"
             yield Violation(
                 rule,
                 f"{rule}: warden {warden.id} is paid {worked:.2f} h in the week; the contract needs {needs} "

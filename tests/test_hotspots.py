@@ -445,6 +445,13 @@ def test_a_refresh_that_finds_no_hotspot_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_a_refresh_asking_for_no_hotspot_says_so(tmp_path: Path) -> None:
+    """0 hotspots per district everywhere: the reason is the quota, not the data."""
+    with pytest.raises(DataError, match="hotspots_per_district is 0 for every district and project"):
+        hotspots.refresh(three_cells(), window="2024-01", out_dir=tmp_path / "r", top_k=0, min_incidents=1)
+    assert not (tmp_path / "r").exists()
+
+
 def test_the_scenario_sets_the_hotspots_per_district() -> None:
     """cleveland.yaml states the programme's numbers (ASB 5 a council; SV 2/5/1/4), the ones the shipped
     list was made with; a number applies to every district."""

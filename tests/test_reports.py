@@ -695,3 +695,19 @@ def test_a_revised_plan_updates_and_cancels_calendar_events(tmp_path: Path) -> N
     cancelled = text[text.index("STATUS:CANCELLED") - 400 : text.index("STATUS:CANCELLED")]
     assert "UID:W-MB-01.2024-10-26.1@" in cancelled and "DTSTART;TZID=Europe/London:20241026T130000" in cancelled
     assert "UID:W-MB-01.2024-10-21.1@" in text  # the Monday shift kept its event
+
+
+def test_a_hand_edited_withdrawn_shift_that_does_not_read_is_left_out(tmp_path: Path) -> None:
+    """A withdrawn shift with n 'two' or a time without an offset: the views still build, without it."""
+    from optimiser.scenario import load_scenario
+
+    plan = read_plan(PLAN_DIR)
+    good = {"staff_id": "W-MB-01", "day": "2024-10-26", "n": 1,
+            "shift_start": "2024-10-26T13:00+01:00", "shift_end": "2024-10-26T20:44+01:00"}  # fmt: skip
+    plan.summary = {
+        **plan.summary,
+        "withdrawn_shifts": [{**good, "n": "two"}, {**good, "shift_start": "2024-10-26 13:00"}, good],
+    }
+    write_reports(plan, tmp_path, formats=("ics",), scenario=load_scenario(PLAN_DIR / "scenario.resolved.yaml"))
+    text = (tmp_path / "calendars" / "W-MB-01.ics").read_text(encoding="utf-8")
+    assert text.count("STATUS:CANCELLED") == 1

@@ -877,6 +877,15 @@ def test_a_part_week_contract_is_paid_up_to_its_pro_rata_hours() -> None:
         "contracted-hours: warden W-01 is paid 0.00 h in the week; the contract needs more than 2.40 h and at most "
         "8.00 h (28 h x 2/7 contract days - 0 leave day(s) x 28/5)"
     ]
+    # the contract ends on Monday, a day of leave: nothing is due, so the 8 h Monday is over, and 0 h would do
+    plan, data = base()
+    data["staff"]["wardens"][0]["contract_end"] = "2024-08-26"
+    data["staff"]["wardens"][0]["leave"] = ["2024-08-26"]
+    messages = [v.message for v in check(*finish(plan, data)) if v.rule == "contracted-hours"]
+    assert messages == [
+        "contracted-hours: warden W-01 is paid 8.00 h in the week; the contract needs at most 0.00 h "
+        "(28 h x 1/7 contract days - 1 leave day(s) x 28/5)"
+    ]
 
 
 def test_summary_missing_is_reported() -> None:

@@ -2,22 +2,32 @@
 
 One VEVENT per shift, in local time with a TZID and a VTIMEZONE built from the IANA zone, so
 calendar programs show the right times on both sides of a clock change; the visits are listed in the
-description. Output is deterministic: DTSTAMP is the week's start, not the clock, and UIDs come from
-the plan's shift ids, so re-importing an unchanged plan updates the same events.
+description. Output is deterministic: DTSTAMP is the week's start (one minute on per plan revision),
+not the clock; a UID is the person, the day and the shift's order that day, so re-importing a plan
+updates the same events, and a revised plan (``--pin``, or one written over the published week) moves
+them with a higher SEQUENCE and cancels the shifts it withdrew.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from optimiser.plan import shift_day_keys
-from optimiser.reports.view import PROJECT_LABEL, ROLE_LABEL, PlanView, ShiftView, day_label, hhmm, span
+from optimiser.reports.view import (
+    PROJECT_LABEL,
+    ROLE_LABEL,
+    PlanView,
+    ShiftView,
+    WithdrawnShift,
+    day_label,
+    hhmm,
+    span,
+)
 
 PRODID = "-//patrol//hotspot patrol planner//EN"
 _UNSAFE_FILE = re.compile(r"[^A-Za-z0-9._-]")
@@ -174,7 +184,7 @@ def _description(shift: ShiftView, view: PlanView) -> str:
 
 
 def calendar_lines(
-    staff_id: str, shifts: Sequence[ShiftView], view: PlanView, withdrawn: Sequence[Mapping[str, Any]] = ()
+    staff_id: str, shifts: Sequence[ShiftView], view: PlanView, withdrawn: Sequence[WithdrawnShift] = ()
 ) -> list[str]:
     """The unfolded content lines of one person's calendar (VCALENDAR with VTIMEZONE and VEVENTs).
 
@@ -184,11 +194,8 @@ def calendar_lines(
     cancelled events.
     """
     tz = view.tz
-    cancelled = [
-        (datetime.fromisoformat(w["shift_start"]), datetime.fromisoformat(w["shift_end"]), w) for w in withdrawn
-    ]
     years = [s.start.year for s in shifts] + [s.end.year for s in shifts] + [view.week_start.year]
-    years += [start.year for start, _, _ in cancelled]
+    years += [w.start.year for w in withdrawn]
     revision = view.revision
     stamp = week_stamp(view.week_start, tz, revision=revision)
     scenario = _UNSAFE_UID.sub("-", str(view.summary.get("scenario", view.scenario.name)))
@@ -236,13 +243,13 @@ def calendar_lines(
             f"SEQUENCE:{revision}",
             "END:VEVENT",
         ]
-    for start, end, record in cancelled:
+    for dropped in withdrawn:
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{uid(date.fromisoformat(record['day']), int(record['n']))}",
+            f"UID:{uid(dropped.day, dropped.n)}",
             f"DTSTAMP:{stamp}",
-            date_time_property("DTSTART", start.astimezone(tz), tz),
-            date_time_property("DTEND", end.astimezone(tz), tz),
+            date_time_property("DTSTART", dropped.start.astimezone(tz), tz),
+            date_time_property("DTEND", dropped.end.astimezone(tz), tz),
             f"SUMMARY:{escape_text('Cancelled: patrol shift')}",
             f"DESCRIPTION:{escape_text(f'Withdrawn in revision {revision} of the plan.')}",
             "STATUS:CANCELLED",
@@ -276,10 +283,10 @@ def write_calendars(view: PlanView, folder: Path) -> list[Path]:
     by_person: dict[str, list[ShiftView]] = defaultdict(list)
     for shift in view.shifts:
         by_person[shift.staff_id].append(shift)
-    withdrawn: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for record in view.withdrawn:
-        withdrawn[str(record["staff_id"])].append(record)
-        by_person.setdefault(str(record["staff_id"]), [])
+    withdrawn: dict[str, list[WithdrawnShift]] = defaultdict(list)
+    for dropped in view.withdrawn:
+        withdrawn[dropped.staff_id].append(dropped)
+        by_person.setdefault(dropped.staff_id, [])
     written: list[Path] = []
     for staff_id, name in _file_names(by_person).items():
         lines = calendar_lines(staff_id, by_person[staff_id], view, withdrawn[staff_id])

@@ -78,6 +78,17 @@ class VisitView:
 
 
 @dataclass(frozen=True)
+class WithdrawnShift:
+    """A shift of the previous revision that this one dropped: its calendar key and times."""
+
+    staff_id: str
+    day: date
+    n: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class ShiftView:
     """One person's shift: the roster rows sharing a ``shift_id``, merged, in local time.
 
@@ -197,11 +208,30 @@ class PlanView:
         return revision if isinstance(revision, int) and revision >= 0 else 0
 
     @property
-    def withdrawn(self) -> list[dict[str, Any]]:
-        """Shifts of the previous revision this one dropped (``summary.withdrawn_shifts``), for cancellations."""
+    def withdrawn(self) -> list[WithdrawnShift]:
+        """Shifts of the previous revision this one dropped (``summary.withdrawn_shifts``), for cancellations.
+
+        A record that does not read (a hand edit) is left out with a warning: the views still build.
+        """
         records = self.plan.summary.get("withdrawn_shifts") or []
-        keys = {"staff_id", "day", "n", "shift_start", "shift_end"}
-        return [r for r in records if isinstance(r, dict) and keys <= set(r)] if isinstance(records, list) else []
+        out = []
+        for record in records if isinstance(records, list) else [records]:
+            try:
+                shift = WithdrawnShift(
+                    staff_id=str(record["staff_id"]),
+                    day=date.fromisoformat(str(record["day"])),
+                    n=int(record["n"]),
+                    start=datetime.fromisoformat(str(record["shift_start"])),
+                    end=datetime.fromisoformat(str(record["shift_end"])),
+                )
+            except (KeyError, TypeError, ValueError):
+                LOGGER.warning("summary.json: withdrawn shift %r does not read; no cancellation is sent for it", record)
+                continue
+            if shift.start.tzinfo is None or shift.end.tzinfo is None or shift.n < 1:
+                LOGGER.warning("summary.json: withdrawn shift %r needs times with offsets and n >= 1", record)
+                continue
+            out.append(shift)
+        return out
 
     @property
     def violations(self) -> int:
