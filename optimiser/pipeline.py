@@ -462,8 +462,8 @@ def plan_week(
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
     summary["notes"] = budget_notes
-    if previous is not None and pin_days:
-        plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week)
+    if previous is not None and pin_dir is not None and pin_days:
+        plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week, pin_dir, pin)
     if previous is not None:
         summary["revision"] = _revision(previous) + 1
         summary["withdrawn_shifts"] = _withdrawn(previous, plan, scenario.tz)
@@ -550,7 +550,14 @@ def _instant(moment: datetime) -> float:
 
 
 def _keep_published_unless_beaten(
-    data: ProblemData, plan: Plan, summary: dict[str, Any], published: Plan, loaded: LoadedScenario, week: date
+    data: ProblemData,
+    plan: Plan,
+    summary: dict[str, Any],
+    published: Plan,
+    loaded: LoadedScenario,
+    week: date,
+    pin_dir: Path,
+    pin: Pin | None,
 ) -> tuple[Plan, dict[str, Any]]:
     """The published week itself when it still holds every rule and the re-plan does not beat it.
 
@@ -571,6 +578,15 @@ def _keep_published_unless_beaten(
     kept["gap"] = round((bound - figures["objective"]) / bound, 6) if bound > 0 else 0.0
     kept["status"] = "optimal" if kept["gap"] <= 1e-9 else "feasible"
     kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
+    # the notes describe the roster kept (the published one), not the re-plan's
+    shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
+    group_of = {i: g for g, group in enumerate(data.groups) for ix in group.options_by_role.values() for i in ix}
+    members: dict[int, int] = defaultdict(int)
+    for index in shifts:
+        if index in group_of:
+            members[group_of[index]] += 1
+    counts = {g: n // len(data.groups[g].roles) for g, n in members.items()}
+    kept["notes"] = _sv_budget_notes(data, shifts, counts, pin)
     candidate.summary = kept
     broken = check(candidate, scenario, week_start=week)
     if broken:

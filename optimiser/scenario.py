@@ -913,8 +913,8 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
         )
         # the resolved scenario embeds the file's hotspots, so it is self-contained (plans are checked anywhere)
         data = {**data, "hotspots": list(data.get("hotspots") or []) + file_hotspots, "hotspots_file": None}
-        if window and not data.get("hotspots_window"):
-            data["hotspots_window"] = window
+        if window:
+            data["hotspots_window"] = window  # the file's own months: they are what the hotspots came from
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:
@@ -963,6 +963,10 @@ def _read_hotspots_file(path: Path, origins: _Origins, *, offset: int = 0) -> tu
         if len(key) >= 2 and key[0] == "hotspots" and isinstance(key[1], int):
             origins.where[("hotspots", key[1] + offset, *key[2:])] = (str(path), line)
     window = source.data.get("window")
+    if window is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2]):\d{4}-(0[1-9]|1[0-2])", str(window)):
+        raise ScenarioError(
+            [Problem(str(path), source.lines.get(("window",)), "window", "must be YYYY-MM:YYYY-MM (police.uk months)")]
+        )
     return hotspots, str(window) if window else None
 
 

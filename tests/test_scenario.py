@@ -707,3 +707,15 @@ def test_crime_types_are_police_uk_names_each_feeding_one_project() -> None:
 def test_hotspots_per_district_names_known_districts() -> None:
     (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", ("projects.sv.hotspots_per_district={E06000099: 2}",))
     assert "projects.sv.hotspots_per_district.E06000099: unknown district 'E06000099'" in problem
+
+
+def test_a_hotspots_files_window_is_its_own_and_checked_at_its_line(tmp_path: Path) -> None:
+    """The file's months are what its hotspots came from: they win over a hotspots_window in the scenario,
+    and a malformed one is named at the file's line."""
+    shipped = SCENARIO_DIR / "hotspots" / "cleveland-2023-12_2024-11.yaml"
+    loaded = load_scenario(SCENARIO_DIR / "cleveland.yaml", ("hotspots_window=2020-01:2020-12",))
+    assert loaded.scenario.hotspots_window == "2023-12:2024-11"
+    broken = tmp_path / "hotspots.yaml"
+    broken.write_text(shipped.read_text(encoding="utf-8").replace("window: 2023-12:2024-11", "window: last year"))
+    (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", (f"hotspots_file={broken}",))
+    assert problem.startswith(f"{broken}:") and "window: must be YYYY-MM:YYYY-MM" in problem
