@@ -39,7 +39,7 @@ from optimiser import incidents
 from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
 from optimiser.network import haversine_m
-from optimiser.outputs import replace_files
+from optimiser.outputs import beside, replace_files, written_summary
 from optimiser.plan import PLAN_FILES, Plan
 from optimiser.scenario import LoadedScenario, Scenario, TravelSettings
 
@@ -1236,27 +1236,22 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
         "warden_contracts": _contracts_summary(scenario, inputs),
         "notes": [
             *inputs.notes,
-            *_ceiling_notes(scenario, inputs, solution, monthly, projects),
+            *_limit_notes(scenario, inputs, solution, monthly, projects),
             *_contract_notes(scenario, inputs, solution, projects),
             *_unused_settings_notes(scenario),
-            *_capacity_notes(scenario, inputs, solution, monthly, projects),
         ],
     }
 
 
 def _capacity_notes(
-    scenario: Scenario,
-    inputs: AnnualInputs,
-    solution: AnnualSolution,
-    monthly: pd.DataFrame,
-    projects: Mapping[str, Mapping[str, Any]],
+    scenario: Scenario, inputs: AnnualInputs, monthly: pd.DataFrame, projects: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
     """Say so when the officers' working-time capacity, not the money, limits SV overtime.
 
     Why: finance sees SV money unspent and would read it as a plan that did not try; the limit is the
     officers' weekly hours (``max_weekly_hours`` less normal duty), which only more officers lift.
     """
-    if solution.status not in ("optimal", "feasible") or "sv" not in scenario.active_projects:
+    if "sv" not in scenario.active_projects:
         return []
     planned = range(inputs.fixed_months, len(inputs.months))
     capacity = sum(inputs.officer_capacity_hours[m] for m in planned)
@@ -1337,20 +1332,27 @@ def _contract_notes(
     ]
 
 
-def _ceiling_notes(
+def _limit_notes(
     scenario: Scenario,
     inputs: AnnualInputs,
     solution: AnnualSolution,
     monthly: pd.DataFrame,
     projects: Mapping[str, Mapping[str, Any]],
 ) -> list[str]:
+    """Say which limit, not the money, decides a plan: the Home Office ceiling, the officers' capacity."""
+    if solution.status not in ("optimal", "feasible"):
+        return []
+    return [*_ceiling_notes(scenario, inputs, monthly, projects), *_capacity_notes(scenario, inputs, monthly, projects)]
+
+
+def _ceiling_notes(
+    scenario: Scenario, inputs: AnnualInputs, monthly: pd.DataFrame, projects: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
     """Say so when the Home Office ceiling, not the money, decides the plan.
 
     Why: the weekly roster pays every warden contract in the scenario, while this plan may fund fewer
     posts because the year's patrol hours are capped; finance must see that the two differ and why.
     """
-    if solution.status not in ("optimal", "feasible"):
-        return []
     hours = float(monthly["patrol_person_hours"].sum())
     if hours < 0.99 * inputs.ceiling_hours:  # within 1%: posts come whole, so the last hours may not fit
         return []
@@ -1471,7 +1473,7 @@ def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
             "give --out another folder"
         )
     if plan.status not in ("optimal", "feasible") and _holds_an_annual_plan(folder):
-        folder = _beside_annual_plan(folder, plan.status)
+        folder = beside(folder, plan.status, lambda place: not _holds_an_annual_plan(place) and not place.is_file())
     return replace_files(
         folder,
         {
@@ -1483,23 +1485,10 @@ def write_annual_plan(plan: AnnualPlan, out_dir: str | Path) -> Path:
     )
 
 
-def _beside_annual_plan(folder: Path, status: str) -> Path:
-    """``<folder>.<status>``, or the first of ``.2`` ... ``.9`` after it not holding an annual plan."""
-    names = [f"{folder.name}.{status}"] + [f"{folder.name}.{status}.{n}" for n in range(2, 10)]
-    for name in names:
-        candidate = folder.with_name(name)
-        if not _holds_an_annual_plan(candidate) and not candidate.is_file():
-            return candidate
-    raise DataError(f"{folder}: holds an annual plan and {names[0]} ... {names[-1]} are taken; give another --out")
-
-
 def _holds_an_annual_plan(folder: Path) -> bool:
     """Whether ``folder`` holds an annual plan whose summary says it is one (optimal or feasible)."""
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(summary, dict) and "period" in summary and summary.get("status") in ("optimal", "feasible")
+    summary = written_summary(folder)
+    return summary is not None and "period" in summary and summary.get("status") in ("optimal", "feasible")
 
 
 # ---- figures of a weekly plan ------------------------------------------------------------------

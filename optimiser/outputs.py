@@ -7,11 +7,13 @@ mixture. (A plan folder is replaced whole instead: ``optimiser.plan.write_plan``
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from optimiser.errors import DataError
 
@@ -46,3 +48,25 @@ def replace_files(out_dir: Path, writers: Mapping[str, Callable[[Path], object]]
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return out_dir
+
+
+def written_summary(folder: Path) -> dict[str, Any] | None:
+    """The ``summary.json`` a folder holds, as written (None when it has none or it does not read)."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
+def beside(target: Path, outcome: str, usable: Callable[[Path], bool]) -> Path:
+    """``<target>.<outcome>``, or the first of ``.2`` ... ``.9`` after it that is ``usable``.
+
+    Why: a result that is not a valid plan must not replace the valid one in ``target``; it is solved
+    already, so it must land somewhere rather than fail on a name someone else uses.
+    """
+    names = [f"{target.name}.{outcome}"] + [f"{target.name}.{outcome}.{n}" for n in range(2, 10)]
+    for name in names:
+        if usable(target.with_name(name)):
+            return target.with_name(name)
+    raise DataError(f"{target}: holds a valid plan and {names[0]} ... {names[-1]} are all taken; give another --out")

@@ -10,7 +10,6 @@ batch all call it; nothing is written unless the caller asks.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 import statistics
@@ -33,6 +32,7 @@ from optimiser.instance import (
     paid_minutes_by_row,
     row_cost_pence,
 )
+from optimiser.outputs import beside, written_summary
 from optimiser.plan import (
     HotspotRow,
     Plan,
@@ -1535,7 +1535,7 @@ def plan_to_folder(
         _revise(result.plan, target, loaded, week)
     if keep_valid and not valid and _holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"
-        target = _beside(target, outcome)
+        target = beside(target, outcome, _may_take_a_plan)
         log.warning("%s holds a valid plan: this run's %s result is written beside it", target.parent, outcome)
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):
@@ -1569,27 +1569,18 @@ def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> Non
         plan.summary["withdrawn_shifts"] = _withdrawn(previous, plan, loaded.scenario.tz)
 
 
-def _beside(target: Path, outcome: str) -> Path:
-    """``<target>.<outcome>``, or the first of ``.2`` ... ``.9`` after it that may take a plan.
-
-    Why: the result is solved already; it must land somewhere, not fail on a name someone else uses.
-    """
-    names = [f"{target.name}.{outcome}"] + [f"{target.name}.{outcome}.{n}" for n in range(2, 10)]
-    for name in names:
-        try:
-            return prepare_out_dir(target.with_name(name))
-        except DataError:
-            continue
-    raise DataError(f"{target}: holds a valid plan and {names[0]} ... {names[-1]} are all taken; give another --out")
+def _may_take_a_plan(folder: Path) -> bool:
+    try:
+        prepare_out_dir(folder)
+    except DataError:
+        return False
+    return True
 
 
 def _holds_a_valid_plan(folder: Path) -> bool:
     """Whether ``folder`` holds a plan whose summary says it is a valid plan (as written, not re-checked)."""
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(summary, dict) or summary.get("status") not in ("optimal", "feasible"):
+    summary = written_summary(folder)
+    if summary is None or summary.get("status") not in ("optimal", "feasible"):
         return False
     validation = summary.get("validation")
     return isinstance(validation, dict) and validation.get("ok") is True
