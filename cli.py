@@ -177,17 +177,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the planner views from a plan folder."""
-    from optimiser.reports import report_folder
+    from optimiser.reports import check_and_report
 
     formats = tuple(f for f in args.formats.split(",") if f)
     if not formats:
         raise DataError("--formats is empty: name at least one of xlsx, html, map, ics (comma-separated)")
-    from optimiser.validate import check_folder
-
-    violations, _ = check_folder(Path(args.plan_dir))
-    messages = [v.message for v in violations]
     out = Path(args.out) if args.out else None
-    written = report_folder(Path(args.plan_dir), formats=formats, out_dir=out, violations=messages)
+    written, messages = check_and_report(Path(args.plan_dir), formats=formats, out_dir=out)
     for path in written:
         print(path)
     if messages:

@@ -1356,14 +1356,8 @@ def _ceiling_notes(
     hours = float(monthly["patrol_person_hours"].sum())
     if hours < 0.99 * inputs.ceiling_hours:  # within 1%: posts come whole, so the last hours may not fit
         return []
-    start, end = scenario.period.start, scenario.period.end
-    contracted = 0.0
-    posts = 0
-    for warden in scenario.warden_list():
-        first, last = max(start, warden.contract_start), min(end, warden.contract_end)
-        if first <= last:
-            posts += 1
-            contracted += warden.contracted_hours_per_week * ((last - first).days + 1) / 7
+    contracts = _contracts_summary(scenario, inputs)
+    posts, contracted = contracts["count"], contracts["contracted_hours"]
     unspent = projects["asb"]["headroom_gbp"] if "asb" in projects else 0.0
     final_month = inputs.months[-1].key
     funded = int(monthly[(monthly["month"] == final_month) & (monthly["project"] == "asb")]["warden_posts"].sum())

@@ -15,11 +15,11 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from optimiser.errors import DataError, PatrolError
-from optimiser.plan import PLAN_FILES, Plan, read_plan
+from optimiser.plan import PLAN_FILES, Plan
 from optimiser.reports.calendars import write_calendars
 from optimiser.reports.printable import write_printable
 from optimiser.reports.view import PlanView, build_view
@@ -160,9 +160,24 @@ def report_folder(
     *,
     formats: Iterable[str] = FORMATS,
     out_dir: str | Path | None = None,
-    violations: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Build the planner views from a plan folder alone (``patrol report PLAN_DIR``).
+    """Build the planner views from a plan folder alone (``patrol report PLAN_DIR``); the files written.
+
+    As :func:`check_and_report`, for callers that need only the files.
+    """
+    return check_and_report(plan_dir, formats=formats, out_dir=out_dir)[0]
+
+
+def check_and_report(
+    plan_dir: str | Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    out_dir: str | Path | None = None,
+) -> tuple[list[Path], list[str]]:
+    """Check a plan folder again and build its planner views; the files written and the violations.
+
+    The views show the check as just run, not the one in ``summary.json`` (a hand edit since then may
+    break a rule): a plan failing it has views marked CHECK FAILED.
 
     Parameters
     ----------
@@ -173,15 +188,9 @@ def report_folder(
     out_dir : str or Path, optional
         Where to write; default the plan folder. A folder holding another plan's files is refused (its
         views would then describe a plan they sit beside but do not show).
-    violations : sequence of str, optional
-        The plan's check as just run; default run here. The views show the current check, not the one
-        in ``summary.json`` (a hand edit since then may break a rule).
-
-    Returns
-    -------
-    list of Path
-        Every file written.
     """
+    from optimiser.validate import check_folder
+
     folder = Path(plan_dir)
     wanted = _check_formats(formats)
     target = Path(out_dir) if out_dir is not None else folder
@@ -190,12 +199,8 @@ def report_folder(
             f"{target}: holds another plan's files ({', '.join(n for n in PLAN_FILES if (target / n).exists())}); "
             "its views would not show it: write the views into an empty folder or the plan's own"
         )
-    if violations is None:
-        from optimiser.validate import check_folder
-
-        found, _ = check_folder(folder)
-        violations = [v.message for v in found]
-    plan = read_plan(folder)
-    plan.summary = {**plan.summary, "validation": {"ok": not violations, "violations": list(violations)}}
+    found, plan = check_folder(folder)
+    violations = [v.message for v in found]
+    plan.summary = {**plan.summary, "validation": {"ok": not violations, "violations": violations}}
     loaded = load_scenario(folder / "scenario.resolved.yaml")
-    return write_reports(plan, target, formats=wanted, scenario=loaded)
+    return write_reports(plan, target, formats=wanted, scenario=loaded), violations
