@@ -580,13 +580,7 @@ def _keep_published_unless_beaten(
     kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
     # the notes describe the roster kept (the published one), not the re-plan's
     shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
-    group_of = {i: g for g, group in enumerate(data.groups) for ix in group.options_by_role.values() for i in ix}
-    members: dict[int, int] = defaultdict(int)
-    for index in shifts:
-        if index in group_of:
-            members[group_of[index]] += 1
-    counts = {g: n // len(data.groups[g].roles) for g, n in members.items()}
-    kept["notes"] = _sv_budget_notes(data, shifts, counts, pin)
+    kept["notes"] = _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
     candidate.summary = kept
     broken = check(candidate, scenario, week_start=week)
     if broken:
@@ -599,6 +593,16 @@ def _keep_published_unless_beaten(
     )
     candidate.summary = {}
     return candidate, kept
+
+
+def _crew_counts(data: ProblemData, shifts: Sequence[int]) -> dict[int, int]:
+    """Crews of each group that a set of shifts makes (its members' shifts over the crew's size)."""
+    group_of = {i: g for g, group in enumerate(data.groups) for ix in group.options_by_role.values() for i in ix}
+    members: dict[int, int] = defaultdict(int)
+    for index in shifts:
+        if index in group_of:
+            members[group_of[index]] += 1
+    return {g: n // len(data.groups[g].roles) for g, n in members.items()}
 
 
 def _keep_pinned_ids(visits: list[VisitRow], pinned: Sequence[VisitRow]) -> list[VisitRow]:
