@@ -341,6 +341,8 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
         spans = []
         for offset in range(-1, HORIZON_DAYS):
             day = week_start + timedelta(days=offset)
+            if not scenario.period.start <= day <= scenario.period.end:
+                continue  # the programme patrols inside its grant period only
             for window in scenario.projects.get(name).windows:
                 if DAYS[day.weekday()] in window.days:
                     start, end = _span(clock, day, window.start, window.end)
@@ -396,6 +398,8 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
     for person in people.values():
         rules = person.rules
         for day_index, day in enumerate(week_days):
+            if day > scenario.period.end:
+                break  # no patrol shift after the grant period (a week straddling its end)
             weekday = DAYS[day.weekday()]
             for template in scenario.shift_templates:
                 if person.role not in template.roles or weekday not in template.days:

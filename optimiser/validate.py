@@ -627,10 +627,18 @@ def _rule_roster(ctx: _Context) -> Iterator[Violation]:
         if first.base_id not in ctx.bases:
             yield Violation(rule, f"{rule}: shift {sid} names base {first.base_id!r}, not in the scenario", (sid,))
         day = ctx.day_of(shift.start)
+        period = ctx.scenario.period
         if not ctx.in_week(day):
             yield Violation(
                 rule,
                 f"{rule}: shift {sid} starts on {day}, outside the week {ctx.week_start}..{ctx.week_days[-1]}",
+                (sid,),
+            )
+        elif not period.start <= day <= period.end:
+            yield Violation(
+                rule,
+                f"{rule}: shift {sid} starts on {day}, outside the grant period {period.start}..{period.end} "
+                "(the programme patrols inside it)",
                 (sid,),
             )
 

@@ -61,3 +61,14 @@ def test_rest_is_measured_from_the_end_of_a_merged_period() -> None:
     duty = [(18 * 60, 22 * 60), (31 * 60, 37 * 60)]
     assert not _fits_around_duty(14 * 60, 18 * 60, duty, rules)
     assert _fits_around_duty(14 * 60, 18 * 60, [(18 * 60, 22 * 60), (33 * 60, 37 * 60)], rules)  # 11 h: fits
+
+
+def test_a_week_straddling_the_period_end_has_shifts_and_windows_inside_it_only() -> None:
+    """The default scenario's last week starts on 31 March 2025, the grant's last day: shifts start on
+    that Monday only, and no patrol window opens after it (its value, and the bound, stop with the grant)."""
+    from optimiser.instance import build
+    from optimiser.scenario import load_scenario
+
+    data = build(load_scenario(None).scenario, date(2025, 3, 31))
+    assert data.options and {o.day for o in data.options} == {0}
+    assert all(w.start < 1440 for spans in data.windows.values() for w in spans)

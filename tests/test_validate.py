@@ -1153,3 +1153,16 @@ def test_check_update_summary_refreshes_the_figures_of_a_legal_edit(
     scenario.write_text(scenario.read_text(encoding="utf-8").replace("max_weekly_hours: 48", "max_weekly_hours: 47"))
     assert cli.main(["check", str(folder), "--update-summary"]) == 1
     assert "is not the scenario this plan was made with" in capsys.readouterr().out
+
+
+def test_no_shift_after_the_grant_period(tmp_path: Path) -> None:
+    """The grant period ending on Monday 26 August: the fixture's Tuesday shifts fall after it (the
+    programme patrols inside its period), and each is named; Monday's stand."""
+    plan, data = base()
+    data["period"] = {"start": "2024-04-01", "end": "2024-08-26"}
+    broken = sorted(v.message for v in check(*finish(plan, data)) if v.rule == "roster")
+    assert broken == [
+        f"roster: shift {sid} starts on 2024-08-27, outside the grant period 2024-04-01..2024-08-26 "
+        "(the programme patrols inside it)"
+        for sid in ("S-O3-TUE", "S-O4-TUE", "S-W02-TUE")
+    ]
