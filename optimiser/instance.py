@@ -238,6 +238,15 @@ class ProblemData:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def patrol_days(self) -> int:
+        """Days of the week inside the grant period (7 but in a week straddling its end): days 0..n-1.
+
+        Why: no patrol happens after the grant ends, so those days want no visits (no shortfall).
+        """
+        last = self.scenario.period.end
+        return sum(1 for i in range(7) if self.week_start + timedelta(days=i) <= last)
+
+    @property
     def week_start(self) -> date:
         """The Monday the week starts on."""
         return self.clock.week_start

@@ -1153,6 +1153,7 @@ class _HotspotDayValue:
 
     def __init__(self, data: ProblemData, project_of: Mapping[str, str]) -> None:
         self.factor = {crew_id: data.policy(project).repeat_visit_factor for crew_id, project in project_of.items()}
+        self.days = data.patrol_days
         weight = data.scenario.soft_weights.visit_shortfall
         self.shortfall: dict[int, tuple[int, float]] = {}
         for hotspot in data.hotspots:
@@ -1164,7 +1165,7 @@ class _HotspotDayValue:
     def __call__(self, key: tuple[int, int], members: list[tuple[int, str, float]]) -> float:
         """``members``: the day's visits as (arrival, crew, worth before rank)."""
         total = sum(w * self.factor[crew_id] ** rank for rank, (_t, crew_id, w) in enumerate(sorted(members)))
-        if key[1] < 7 and key[0] in self.shortfall:
+        if key[1] < self.days and key[0] in self.shortfall:
             wanted, penalty = self.shortfall[key[0]]
             total -= penalty * max(0, wanted - len(members))
         return total

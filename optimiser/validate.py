@@ -1624,7 +1624,8 @@ def recompute_summary(
             continue
         wanted = max(wishes)
         for day in ctx.week_days:
-            shortfall += spot.harm_weight * max(0, wanted - per_day.get((spot.id, day), 0))
+            if day <= scenario.period.end:  # no visit is wanted after the grant period
+                shortfall += spot.harm_weight * max(0, wanted - per_day.get((spot.id, day), 0))
     # fairness spreads over each role's rostered people
     paid: dict[str, float] = defaultdict(float)
     nights: dict[str, int] = defaultdict(int)

@@ -1166,3 +1166,7 @@ def test_no_shift_after_the_grant_period(tmp_path: Path) -> None:
         "(the programme patrols inside it)"
         for sid in ("S-O3-TUE", "S-O4-TUE", "S-W02-TUE")
     ]
+    # and no visit is wanted after it: the shortfall counts Monday only
+    whole = recompute_summary(*base()[:1], scenario_of(base()[1]), WEEK)["soft_terms"]["visit_shortfall"]
+    monday = recompute_summary(plan, scenario_of(data), WEEK)["soft_terms"]["visit_shortfall"]
+    assert monday < whole  # Monday is covered; the days after the period no longer count

@@ -626,7 +626,7 @@ def ceiling_bound(data: ProblemData) -> float:
     for hotspot in data.hotspots:
         projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
         wanted = max([data.policy(p).visits_wanted_per_day for p in projects] or [0])
-        for day in range(7):
+        for day in range(data.patrol_days):
             if (hotspot.index, day) not in spans:
                 unavoidable += weight * hotspot.harm_weight * wanted
     return worth - unavoidable
@@ -691,7 +691,7 @@ def define_visit_shortfall(
         wanted = max(data.policy(p).visits_wanted_per_day for p in projects)
         if wanted == 0:
             continue
-        for day in range(7):
+        for day in range(data.patrol_days):
             visits = v.day_visits.get((h, day), 0)
             short = model.new_int_var(0, wanted, f"shortfall[{hotspot.id},{day}]")
             model.add(short >= wanted - visits)
