@@ -10,13 +10,15 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimiser.errors import DataError
 
@@ -46,12 +48,27 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def parse_time(text: str) -> datetime:
-    """Parse a contract time; it must carry its UTC offset so overnight shifts are unambiguous."""
+def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
+    """Parse a contract time; it carries its UTC offset so overnight shifts are unambiguous.
+
+    A time typed by hand without one (``2024-12-02 17:55``) is read in ``zone``, the plan's time zone,
+    unless that wall time happens twice or never there (the hour the clocks change): then the offset is
+    needed, and the message says so.
+    """
     moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
+    if moment.tzinfo is not None:
+        return moment
+    if zone is None:
         raise ValueError(f"{text!r} has no UTC offset (write e.g. 2024-12-02T14:00+00:00)")
-    return moment
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        raise ValueError(f"{text!r} does not exist in {zone} (the clocks go forward): write a time with its offset")
+    if first.utcoffset() != second.utcoffset():
+        raise ValueError(
+            f"{text!r} has no UTC offset and happens twice in {zone} (the clocks go back): write its offset, "
+            f"{first.isoformat(timespec='minutes')} or {second.isoformat(timespec='minutes')}"
+        )
+    return datetime.fromisoformat(first.isoformat())
 
 
 @dataclass(frozen=True)
@@ -284,6 +301,29 @@ def _convert(path: Path, line: int, column: str, text: str, kind: Callable[[str]
     return value
 
 
+def _zone_of(scenario_yaml: str) -> tzinfo | None:
+    """The plan's time zone from its scenario (``timezone:``), for times typed without an offset."""
+    match = re.search(r"^timezone:\s*['\"]?([A-Za-z0-9_+/-]+)", scenario_yaml, flags=re.MULTILINE)
+    try:
+        return ZoneInfo(match.group(1)) if match else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _time_types(zone: tzinfo | None) -> tuple[dict[str, Callable[[str], Any]], dict[str, Callable[[str], Any]]]:
+    """The roster and visit column types, reading times without an offset in ``zone``."""
+
+    def moment(text: str) -> datetime:
+        return parse_time(text, zone)
+
+    def optional(text: str) -> datetime | None:
+        return moment(text) if text.strip() else None
+
+    roster = {**_ROSTER_TYPES, "shift_start": moment, "shift_end": moment, "break_start": optional}
+    visits = {**_VISIT_TYPES, "arrive": moment, "depart": moment}
+    return roster, visits
+
+
 def _opt_time(text: str) -> datetime | None:
     return parse_time(text) if text.strip() else None
 
@@ -359,10 +399,12 @@ def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
         )
     summary_file = folder / "summary.json"
     summary = _read_summary(summary_file) if summary_file.exists() else {}
+    scenario_yaml = _read_text(scenario_file) if scenario_file.exists() else ""
+    roster_types, visit_types = _time_types(_zone_of(scenario_yaml))
     return Plan(
-        scenario_yaml=_read_text(scenario_file) if scenario_file.exists() else "",
+        scenario_yaml=scenario_yaml,
         hotspots=_rows(folder / "hotspots.csv", HOTSPOT_COLUMNS, HotspotRow, _HOTSPOT_TYPES),
-        roster=_rows(folder / "roster.csv", ROSTER_COLUMNS, RosterRow, _ROSTER_TYPES),
-        visits=_rows(folder / "visits.csv", VISIT_COLUMNS, VisitRow, _VISIT_TYPES),
+        roster=_rows(folder / "roster.csv", ROSTER_COLUMNS, RosterRow, roster_types),
+        visits=_rows(folder / "visits.csv", VISIT_COLUMNS, VisitRow, visit_types),
         summary=summary,
     )

@@ -1170,3 +1170,29 @@ def test_no_shift_after_the_grant_period(tmp_path: Path) -> None:
     whole = recompute_summary(*base()[:1], scenario_of(base()[1]), WEEK)["soft_terms"]["visit_shortfall"]
     monday = recompute_summary(plan, scenario_of(data), WEEK)["soft_terms"]["visit_shortfall"]
     assert monday < whole  # Monday is covered; the days after the period no longer count
+
+
+def test_times_typed_without_an_offset_are_read_in_the_plans_zone(tmp_path: Path) -> None:
+    """A planner's hand edit in a spreadsheet drops the offsets: `2024-08-26 14:00` is read as London time
+    (BST, the same instant as 14:00+01:00) and the plan checks as before. In the hour the clocks go back a
+    time without its offset happens twice: it is refused, with both readings to choose from."""
+    from zoneinfo import ZoneInfo
+
+    from optimiser.plan import parse_time
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    visits = folder / "visits.csv"
+    text = visits.read_text(encoding="utf-8")
+    typed = text.replace("2024-08-26T14:00+01:00,2024-08-26T14:15+01:00", "2024-08-26 14:00,2024-08-26 14:15")
+    visits.write_text(typed)
+    assert "2024-08-26 14:00," in visits.read_text(encoding="utf-8")
+    violations, plan = check_folder(folder)
+    assert violations == []
+    assert plan.visits[0].arrive.isoformat() == "2024-08-26T14:00:00+01:00"
+    london = ZoneInfo("Europe/London")
+    twice = r"happens twice in Europe/London .* 2024-10-27T01:30\+01:00 or 2024-10-27T01:30\+00:00"
+    with pytest.raises(ValueError, match=twice):
+        parse_time("2024-10-27 01:30", london)
+    with pytest.raises(ValueError, match="does not exist in Europe/London"):
+        parse_time("2025-03-30 01:30", london)
