@@ -346,10 +346,16 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Plan two scenarios (or read two plan folders) and print key figures side by side with deltas."""
-    from optimiser.finance import compare
+    """Plan two scenarios (or read two plan folders, weekly or annual) and print key figures side by side."""
+    from optimiser.finance import compare_table, format_comparison
+    from optimiser.outputs import replace_files
 
-    print(compare(args.a, args.b, week=args.week, overrides=_solver_overrides(args)))
+    table = compare_table(args.a, args.b, week=args.week, overrides=_solver_overrides(args))
+    print(format_comparison(table))
+    if args.csv:
+        target = Path(args.csv)
+        replace_files(target.parent, {target.name: lambda path: table.to_csv(path, index=False)})
+        print(f"written {target}")
     return 0
 
 
@@ -532,6 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("compare", help="two scenarios or plans side by side", description=cmd_compare.__doc__)
     sub.add_argument("a", help="scenario YAML or plan folder")
     sub.add_argument("b", help="scenario YAML or plan folder")
+    sub.add_argument("--csv", metavar="FILE", help="also write the table (figure, a, b, delta) to this CSV file")
     _add_plan_options(sub)
     sub.set_defaults(handler=cmd_compare)
 

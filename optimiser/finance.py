@@ -1853,31 +1853,77 @@ def _plan_of(source: str | Path, *, week_start: date | None, overrides: Sequence
     return str(path), plan_week(loaded, week_start=week_start).plan
 
 
+def annual_figures(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Key figures of an annual plan (its ``summary.json``), for comparing two budget scenarios."""
+    figures: dict[str, Any] = {
+        "status": summary.get("status"),
+        "patrol_person_hours": summary.get("patrol_person_hours"),
+        "harm_weighted_patrol_hours": summary.get("harm_weighted_patrol_hours"),
+        "target_shortfall_hours": summary.get("target_shortfall_hours"),
+        "officer_overtime_hours": summary.get("officer_overtime_hours"),
+        "warden_posts_at_end": sum((summary.get("warden_posts_at_end") or {}).values()),
+        "pcso_patrol_hours": summary.get("pcso_patrol_hours"),
+    }
+    for project, figures_of in (summary.get("projects") or {}).items():
+        for name in ("allocation_gbp", "spend_gbp", "headroom_gbp"):
+            figures[f"{project}_{name}"] = figures_of.get(name)
+    return figures
+
+
+def _annual_summary(source: str | Path) -> dict[str, Any] | None:
+    """The summary of an annual plan folder (``patrol budget plan --out``), else None."""
+    folder = Path(source)
+    summary = written_summary(folder) if folder.is_dir() else None
+    return summary if summary is not None and "period" in summary and (folder / "monthly_plan.csv").exists() else None
+
+
 def compare_table(
     a: str | Path, b: str | Path, *, week: date | None = None, overrides: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Key figures of two plans side by side: ``figure, a, b, delta`` (delta = b - a where numeric).
 
     ``a`` and ``b`` are scenario YAML files (planned here for ``week``, default each scenario's own) or
-    plan folders (read as written).
+    plan folders (read as written): two weekly plans, or two annual plans (``patrol budget plan``).
     """
+    annual_a, annual_b = _annual_summary(a), _annual_summary(b)
+    if (annual_a is None) != (annual_b is None):
+        raise DataError(
+            f"{a if annual_a is not None else b} is an annual plan and the other side is not: compare two weekly "
+            "plans (or scenarios) or two annual plans"
+        )
+    if annual_a is not None and annual_b is not None:
+        fig_a, fig_b = annual_figures(annual_a), annual_figures(annual_b)
+        return _side_by_side(a, b, fig_a, fig_b, annual_a, annual_b, tuple(fig_a))
     _name_a, plan_a = _plan_of(a, week_start=week, overrides=overrides)
     _name_b, plan_b = _plan_of(b, week_start=week, overrides=overrides)
-    fig_a, fig_b = plan_figures(plan_a), plan_figures(plan_b)
-    extra = sorted((set(fig_a) | set(fig_b)) - set(COMPARE_FIGURES) - {"validation_ok"})
+    return _side_by_side(
+        a, b, plan_figures(plan_a), plan_figures(plan_b), plan_a.summary, plan_b.summary, COMPARE_FIGURES
+    )
+
+
+def _side_by_side(
+    a: str | Path,
+    b: str | Path,
+    fig_a: Mapping[str, Any],
+    fig_b: Mapping[str, Any],
+    summary_a: Mapping[str, Any],
+    summary_b: Mapping[str, Any],
+    first: Sequence[str],
+) -> pd.DataFrame:
+    extra = sorted((set(fig_a) | set(fig_b)) - set(first) - {"validation_ok"})
     records = []
-    for name in (*COMPARE_FIGURES, *extra):
+    for name in (*first, *extra):
         va, vb = fig_a.get(name, 0.0 if name in extra else None), fig_b.get(name, 0.0 if name in extra else None)
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb))
-        delta = (vb - va) if numeric else ("same" if va == vb else "differs")  # type: ignore[operator]
+        delta = round(vb - va, 6) if numeric else ("same" if va == vb else "differs")  # type: ignore[operator]
         records.append({"figure": name, "a": va, "b": vb, "delta": delta})
     frame = pd.DataFrame.from_records(records, columns=["figure", "a", "b", "delta"])
     frame.attrs["a"], frame.attrs["b"] = str(a), str(b)
-    frame.attrs["week"] = (plan_a.summary.get("week_start"), plan_b.summary.get("week_start"))
+    frame.attrs["week"] = tuple(s.get("week_start") or s.get("period") for s in (summary_a, summary_b))
     frame.attrs["unplanned"] = {
-        side: f"{plan.summary.get('status')}: {plan.summary.get('explanation') or 'no reason given'}"
-        for side, plan in (("A", plan_a), ("B", plan_b))
-        if plan.summary.get("status") not in ("optimal", "feasible")
+        side: f"{summary.get('status')}: {summary.get('explanation') or 'no reason given'}"
+        for side, summary in (("A", summary_a), ("B", summary_b))
+        if summary.get("status") not in ("optimal", "feasible")
     }
     return frame
 
@@ -1894,7 +1940,11 @@ def _fmt(value: Any, *, signed: bool = False) -> str:
 
 def compare(a: str | Path, b: str | Path, *, week: date | None = None, overrides: Sequence[str] = ()) -> str:
     """Plan (or read) two weeks and return their key figures side by side with deltas, as text."""
-    frame = compare_table(a, b, week=week, overrides=overrides)
+    return format_comparison(compare_table(a, b, week=week, overrides=overrides))
+
+
+def format_comparison(frame: pd.DataFrame) -> str:
+    """A :func:`compare_table` as text: the two sides, then one figure a line with B - A."""
     weeks = frame.attrs["week"]
     header = ("figure", f"A ({weeks[0]})", f"B ({weeks[1]})", "B - A")
     lines = [(str(r.figure), _fmt(r.a), _fmt(r.b), _fmt(r.delta, signed=True)) for r in frame.itertuples()]

@@ -671,3 +671,27 @@ def test_budget_plan_never_writes_into_a_weekly_plan_and_its_folder_is_shared(
     assert (weekly / "summary.json").read_bytes() == before
     assert cli.main(["budget", "plan", str(TINY), "--flat-seasons", "--out", str(tmp_path / "annual")]) == 0
     assert stat.S_IMODE((tmp_path / "annual").stat().st_mode) == 0o755
+
+
+def test_two_annual_plans_compare_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two budget plans of tiny (the SV allocation halved): spend, headroom and hours per side with B - A,
+    also as CSV; an annual plan against a weekly one is a named error."""
+    import cli
+
+    annual_plan(load_scenario(TINY), seasonality="flat", target_hours=0, out_dir=tmp_path / "a")
+    half = load_scenario(TINY, ["projects.sv.allocation_gbp=1000"])
+    annual_plan(half, seasonality="flat", target_hours=0, out_dir=tmp_path / "b")
+    code = cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--csv", str(tmp_path / "cmp.csv")])
+    out = capsys.readouterr().out
+    assert code == 0 and "sv_allocation_gbp" in out and "warden_posts_at_end" in out
+    table = pd.read_csv(tmp_path / "cmp.csv").set_index("figure")
+    assert float(table.loc["sv_allocation_gbp", "b"]) == 1000.0
+    assert float(table.loc["sv_spend_gbp", "delta"]) == pytest.approx(
+        float(table.loc["sv_spend_gbp", "b"]) - float(table.loc["sv_spend_gbp", "a"]), abs=1e-6
+    )
+    weekly = tmp_path / "weekly"
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "data" / "validate" / "plan", weekly)
+    assert cli.main(["compare", str(tmp_path / "a"), str(weekly)]) == 2
+    assert "is an annual plan and the other side is not" in capsys.readouterr().err
