@@ -340,8 +340,14 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError("--factors needs at least one factor, none negative")
     with _console().status("Sweeping budgets...", spinner="dots"):
         table = budget_sweep(loaded, factors=factors, out_dir=Path(args.out), solver=args.solver, week_start=args.week)
-    print(table.to_string(index=False))
-    print(f"written {Path(args.out) / 'sweep.csv'} and {Path(args.out) / 'sweep.png'}")
+    # the headline columns on the terminal (sweep.csv keeps all of them, costs by district too)
+    from optimiser.finance import SWEEP_COLUMNS
+
+    print(table[[c for c in SWEEP_COLUMNS if c in table.columns]].to_string(index=False))
+    for record in table.to_dict("records"):
+        if isinstance(record.get("explanation"), str) and record["explanation"]:
+            print(f"x{record['factor']:g}: {record['explanation']}")
+    print(f"written {Path(args.out) / 'sweep.csv'} (every column) and {Path(args.out) / 'sweep.png'}")
     return 0
 
 

@@ -550,11 +550,15 @@ def test_budget_sweep_passes_the_week_on(
 
     def sweep(loaded: object, **options: object) -> pd.DataFrame:
         asked.update(options)
-        return pd.DataFrame({"factor": [1.0]})
+        return pd.DataFrame(
+            {"factor": [1.0], "status": ["infeasible"], "explanation": ["budget: too little"], "cost_asb_X_gbp": [1]}
+        )
 
     monkeypatch.setattr(finance, "budget_sweep", sweep)
-    code, _, _ = run(capsys, "budget", "sweep", LEEDS, "--factors", "1", "--week", "2024-06-03", "--out", tmp_path)
+    code, out, _ = run(capsys, "budget", "sweep", LEEDS, "--factors", "1", "--week", "2024-06-03", "--out", tmp_path)
     assert code == 0 and asked["week_start"] == date(2024, 6, 3)
+    # the terminal shows the headline columns and each level's explanation; sweep.csv keeps the rest
+    assert "cost_asb_X_gbp" not in out and "x1: budget: too little" in out
 
 
 def test_pin_days_are_checked_as_flags(capsys: pytest.CaptureFixture[str]) -> None:
