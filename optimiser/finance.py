@@ -1239,6 +1239,14 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
             *_limit_notes(scenario, inputs, solution, monthly, projects),
             *_contract_notes(scenario, inputs, solution, projects),
             *_unused_settings_notes(scenario),
+            *(
+                [
+                    f"the target of {inputs.target_hours:,.0f} patrol hours is above the ceiling of "
+                    f"{inputs.ceiling_hours:,.0f}: the plan cannot meet it; check --target-hours and --ceiling-hours"
+                ]
+                if inputs.target_hours > inputs.ceiling_hours
+                else []
+            ),
         ],
     }
 

@@ -695,3 +695,10 @@ def test_two_annual_plans_compare_side_by_side(tmp_path: Path, capsys: pytest.Ca
     shutil.copytree(Path(__file__).parent / "data" / "validate" / "plan", weekly)
     assert cli.main(["compare", str(tmp_path / "a"), str(weekly)]) == 2
     assert "is an annual plan and the other side is not" in capsys.readouterr().err
+
+
+def test_a_target_above_the_ceiling_is_named() -> None:
+    plan = annual_plan(load_scenario(TINY), seasonality="flat", target_hours=500, ceiling_hours=100)
+    assert any(
+        n.startswith("the target of 500 patrol hours is above the ceiling of 100") for n in plan.summary["notes"]
+    )
