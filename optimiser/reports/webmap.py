@@ -544,7 +544,7 @@ def write_map(view: PlanView, path: Path) -> Path:
         f"<style>\n/* Leaflet 1.9.4, BSD-2-Clause (c) Volodymyr Agafonkin, CloudMade */\n{css}</style>"
         f"<style>{PAGE_CSS}</style></head><body>"
         f"<div id='title'>{escape(title)}<small>status {escape(view.status)}; "
-        f"{len(view.hotspots)} hotspots, {len(view.crews)} crews</small></div>"
+        f"{len(view.hotspots)} hotspots, {len(view.crews)} crew shifts in the week</small></div>"
         "<div id='script-errors'></div>"
         "<div id='map'></div>"
         "<div id='map-status' hidden data-ready='0'></div>"
