@@ -339,7 +339,14 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
     if not factors or any(f < 0 for f in factors):
         raise ScenarioError("--factors needs at least one factor, none negative")
     with _console().status("Sweeping budgets...", spinner="dots"):
-        table = budget_sweep(loaded, factors=factors, out_dir=Path(args.out), solver=args.solver, week_start=args.week)
+        table = budget_sweep(
+            loaded,
+            factors=factors,
+            out_dir=Path(args.out),
+            solver=args.solver,
+            week_start=args.week,
+            seasonality="flat" if args.flat_seasons else "incidents",
+        )
     # the headline columns on the terminal (sweep.csv keeps all of them, costs by district too)
     from optimiser.finance import SWEEP_COLUMNS
 
@@ -356,13 +363,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from optimiser.finance import compare_table, format_comparison
     from optimiser.outputs import replace_files
 
+    target = Path(args.csv) if args.csv else None
+    if target is not None:
+        _refuse_csv_target(target, [Path(args.a), Path(args.b)])
     table = compare_table(args.a, args.b, week=args.week, overrides=_solver_overrides(args))
     print(format_comparison(table))
-    if args.csv:
-        target = Path(args.csv)
+    if target is not None:
         replace_files(target.parent, {target.name: lambda path: table.to_csv(path, index=False)})
         print(f"written {target}")
     return 0
+
+
+def _refuse_csv_target(target: Path, sources: Sequence[Path]) -> None:
+    """A --csv file is not a folder, not inside a plan being compared, and replaces only a CSV file."""
+    if target.is_dir():
+        raise DataError(f"--csv {target}: is a folder; give a file name, e.g. {target / 'comparison.csv'}")
+    for source in sources:
+        if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
+            raise DataError(f"--csv {target}: is inside {source}, a plan being compared; write it elsewhere")
+    if target.exists() and target.suffix.lower() != ".csv":
+        raise DataError(f"--csv {target}: exists and is not a .csv file; give another name")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -536,6 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = budget_commands.add_parser("sweep", help="budget levels against dosage", description=cmd_budget_sweep.__doc__)
     _add_scenario_argument(sub)
     sub.add_argument("--factors", default="0.5,0.75,1,1.25", help="allocation factors (default 0.5,0.75,1,1.25)")
+    sub.add_argument("--flat-seasons", action="store_true", help="no seasonal weights from incident data")
     sub.add_argument("--solver", choices=("cbc", "highs"), default="cbc", help="LP solver (default cbc)")
     sub.add_argument("--out", required=True, help="output folder")
     _add_plan_options(sub)

@@ -1241,7 +1241,7 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
             *_unused_settings_notes(scenario),
             *(
                 [
-                    f"the target of {inputs.target_hours:,.0f} patrol hours is above the ceiling of "
+                    f"the target of {inputs.target_hours:,.0f} patrol person-hours is above the ceiling of "
                     f"{inputs.ceiling_hours:,.0f}: the plan cannot meet it; check --target-hours and --ceiling-hours"
                 ]
                 if inputs.target_hours > inputs.ceiling_hours
@@ -1522,8 +1522,10 @@ def _warden_contracts(plan: Plan) -> list[tuple[str, float]] | None:
         return []
     days = [first + timedelta(days=i) for i in range(7)]
     contracts = []
+    period = scenario.period
     for warden in scenario.warden_list():
-        in_force = sum(1 for d in days if warden.contract_start <= d <= warden.contract_end)
+        first, last = max(warden.contract_start, period.start), min(warden.contract_end, period.end)
+        in_force = sum(1 for d in days if first <= d <= last)
         if in_force:
             contracts.append((warden.district, warden.annual_cost_gbp * in_force / 365))
     return contracts
@@ -1893,6 +1895,9 @@ def compare_table(
     ``a`` and ``b`` are scenario YAML files (planned here for ``week``, default each scenario's own) or
     plan folders (read as written): two weekly plans, or two annual plans (``patrol budget plan``).
     """
+    for side in (a, b):
+        if not Path(side).exists():
+            raise DataError(f"{side}: not found; give a scenario file or a plan folder")
     annual_a, annual_b = _annual_summary(a), _annual_summary(b)
     if (annual_a is None) != (annual_b is None):
         raise DataError(

@@ -365,7 +365,8 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
     week_days = [week_start + timedelta(days=i) for i in range(7)]
 
     def in_week_days(first: date, last: date) -> list[date]:
-        return [d for d in week_days if first <= d <= last]
+        # a contract's days that count here are the grant period's: after it, the grant neither pays nor patrols
+        return [d for d in week_days if max(first, scenario.period.start) <= d <= min(last, scenario.period.end)]
 
     if "asb" in active:
         for warden in scenario.warden_list():

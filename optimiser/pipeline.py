@@ -513,6 +513,12 @@ def _pinned_options(data: ProblemData, pinned: Plan, pin_dir: Path) -> Pin:
         start = data.clock.minutes(min(r.shift_start for r in rows))
         end = data.clock.minutes(max(r.shift_end for r in rows))
         index = by_key.get((rows[0].staff_id, start, end))
+        begins = min((r.shift_start for r in rows), key=_instant).astimezone(data.scenario.tz).date()
+        if index is None and begins > data.scenario.period.end:
+            raise DataError(
+                f"{pin_dir}/roster.csv: shift {shift_id} of {rows[0].staff_id} starts on {begins}, after the grant "
+                f"period ends ({data.scenario.period.end}); the programme patrols inside it: pin fewer days"
+            )
         if index is None:
             raise DataError(
                 f"{pin_dir}/roster.csv: shift {shift_id} of {rows[0].staff_id} is not possible in this scenario "

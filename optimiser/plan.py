@@ -55,7 +55,11 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     unless that wall time happens twice or never there (the hour the clocks change): then the offset is
     needed, and the message says so.
     """
+    if len(text.strip()) <= 10:
+        raise ValueError(f"{text!r} is a date without a time of day (write e.g. 2024-12-02T14:00+00:00)")
     moment = datetime.fromisoformat(text)
+    if moment.second or moment.microsecond:
+        raise ValueError(f"{text!r} has seconds; plan times are to the minute (write e.g. 2024-12-02T14:00+00:00)")
     if moment.tzinfo is not None:
         return moment
     if zone is None:
@@ -382,11 +386,12 @@ def _read_summary(path: Path) -> dict[str, Any]:
     return summary
 
 
-def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
+def read_plan(plan_dir: str | Path, *, require_scenario: bool = True, zone: tzinfo | None = None) -> Plan:
     """Read a plan folder; raise :class:`DataError` naming the file, line and column when it is malformed.
 
     ``require_scenario=False`` accepts a folder without ``scenario.resolved.yaml`` (the caller has the
-    scenario from elsewhere, e.g. ``patrol check --scenario FILE``).
+    scenario from elsewhere, e.g. ``patrol check --scenario FILE``). Times written without an offset are
+    read in ``zone``, by default the folder scenario's ``timezone``.
     """
     folder = Path(plan_dir)
     if not folder.is_dir():
@@ -400,7 +405,7 @@ def read_plan(plan_dir: str | Path, *, require_scenario: bool = True) -> Plan:
     summary_file = folder / "summary.json"
     summary = _read_summary(summary_file) if summary_file.exists() else {}
     scenario_yaml = _read_text(scenario_file) if scenario_file.exists() else ""
-    roster_types, visit_types = _time_types(_zone_of(scenario_yaml))
+    roster_types, visit_types = _time_types(zone if zone is not None else _zone_of(scenario_yaml))
     return Plan(
         scenario_yaml=scenario_yaml,
         hotspots=_rows(folder / "hotspots.csv", HOTSPOT_COLUMNS, HotspotRow, _HOTSPOT_TYPES),

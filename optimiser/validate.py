@@ -36,6 +36,7 @@ from optimiser.scenario import (
     ExpandedPcso,
     ExpandedWarden,
     Hotspot,
+    LoadedScenario,
     Scenario,
     WorkingTime,
     load_scenario,
@@ -390,10 +391,16 @@ class _Context:
         return any(d.day == DAYS[day.weekday()] for d in pattern)
 
     def window_weight(self, project: str, arrive: datetime) -> float:
-        """Weight of the project's patrol window containing ``arrive`` (the largest if several; 0 if none)."""
+        """Weight of the project's patrol window containing ``arrive`` (the largest if several; 0 if none).
+
+        Only windows opening on a day of the grant period count: the programme patrols inside it.
+        """
         weight = 0.0
         arrive_day = self.day_of(arrive)
+        period = self.scenario.period
         for day in (arrive_day - timedelta(days=1), arrive_day):
+            if not period.start <= day <= period.end:
+                continue
             name = DAYS[day.weekday()]
             for window in self.scenario.projects.get(project).windows:
                 if name not in window.days:
@@ -537,6 +544,12 @@ class _Context:
             day += timedelta(days=1)
         return changes
 
+    def contract_days(self, warden: ExpandedWarden) -> list[date]:
+        """The warden's contract days in the week that fall inside the grant period (the ones it pays)."""
+        first = max(warden.contract_start, self.scenario.period.start)
+        last = min(warden.contract_end, self.scenario.period.end)
+        return [d for d in self.week_days if first <= d <= last]
+
     def committed_warden_cost(self) -> float:
         """Each warden's annual cost x contract days in the week / 365, summed (GBP).
 
@@ -547,7 +560,7 @@ class _Context:
             return 0.0
         total = 0.0
         for warden in self.scenario.warden_list():
-            days = sum(1 for d in self.week_days if warden.contract_start <= d <= warden.contract_end)
+            days = len(self.contract_days(warden))
             total += warden.annual_cost_gbp * days / 365
         return total
 
@@ -1014,7 +1027,7 @@ def _rule_contracted_hours(ctx: _Context) -> Iterator[Violation]:
     if "asb" not in ctx.scenario.active_projects:
         return  # wardens are outside a plan that does not cover the ASB project
     for warden in ctx.scenario.warden_list():
-        contract_days = [d for d in ctx.week_days if warden.contract_start <= d <= warden.contract_end]
+        contract_days = ctx.contract_days(warden)
         leave_days = {d for d in warden.leave if d in contract_days}
         weekly = warden.contracted_hours_per_week
         required = max(0.0, weekly * len(contract_days) / 7 - len(leave_days) * weekly / 5)
@@ -1450,6 +1463,13 @@ def check(plan: Plan, scenario: Scenario, *, week_start: date | None = None) -> 
     return violations
 
 
+def _scenario_to_check(source: Path) -> LoadedScenario:
+    try:
+        return load_scenario(source)
+    except ScenarioError as exc:
+        raise DataError(f"{source}: the scenario to check the plan against is invalid:\n{exc}") from exc
+
+
 def check_folder(plan_dir: Path, *, scenario_path: Path | None = None) -> tuple[list[Violation], Plan]:
     """Read a plan folder and check it (``patrol check PLAN_DIR [--scenario FILE]``).
 
@@ -1471,13 +1491,14 @@ def check_folder(plan_dir: Path, *, scenario_path: Path | None = None) -> tuple[
         The folder, a CSV, ``summary.json`` or the scenario cannot be read or is invalid.
     """
     folder = Path(plan_dir)
-    plan = read_plan(folder, require_scenario=scenario_path is None)
     source = Path(scenario_path) if scenario_path is not None else folder / "scenario.resolved.yaml"
-    try:
-        loaded = load_scenario(source)
-    except ScenarioError as exc:
-        raise DataError(f"{source}: the scenario to check the plan against is invalid:\n{exc}") from exc
+    if scenario_path is None:
+        plan = read_plan(folder)
+    loaded = _scenario_to_check(source)
     scenario = loaded.scenario
+    if scenario_path is not None:
+        # times typed without an offset are read in the zone of the scenario the plan is judged by
+        plan = read_plan(folder, require_scenario=False, zone=scenario.tz)
     text = plan.summary.get("week_start") if plan.summary else None
     week: date | None = None
     if isinstance(text, str):

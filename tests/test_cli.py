@@ -555,8 +555,10 @@ def test_budget_sweep_passes_the_week_on(
         )
 
     monkeypatch.setattr(finance, "budget_sweep", sweep)
-    code, out, _ = run(capsys, "budget", "sweep", LEEDS, "--factors", "1", "--week", "2024-06-03", "--out", tmp_path)
-    assert code == 0 and asked["week_start"] == date(2024, 6, 3)
+    code, out, _ = run(
+        capsys, "budget", "sweep", LEEDS, "--factors", "1", "--week", "2024-06-03", "--flat-seasons", "--out", tmp_path
+    )
+    assert code == 0 and asked["week_start"] == date(2024, 6, 3) and asked["seasonality"] == "flat"
     # the terminal shows the headline columns and each level's explanation; sweep.csv keeps the rest
     assert "cost_asb_X_gbp" not in out and "x1: budget: too little" in out
 

@@ -695,10 +695,19 @@ def test_two_annual_plans_compare_side_by_side(tmp_path: Path, capsys: pytest.Ca
     shutil.copytree(Path(__file__).parent / "data" / "validate" / "plan", weekly)
     assert cli.main(["compare", str(tmp_path / "a"), str(weekly)]) == 2
     assert "is an annual plan and the other side is not" in capsys.readouterr().err
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "typo")]) == 2
+    assert "typo: not found" in capsys.readouterr().err
+    # the table never lands on a compared plan's files, a folder, or a file that is not a CSV
+    inside = tmp_path / "a" / "summary.json"
+    before = inside.read_bytes()
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--csv", str(inside)]) == 2
+    assert "a plan being compared" in capsys.readouterr().err and inside.read_bytes() == before
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--csv", str(tmp_path)]) == 2
+    assert f"--csv {tmp_path}: is a folder" in capsys.readouterr().err
 
 
 def test_a_target_above_the_ceiling_is_named() -> None:
     plan = annual_plan(load_scenario(TINY), seasonality="flat", target_hours=500, ceiling_hours=100)
     assert any(
-        n.startswith("the target of 500 patrol hours is above the ceiling of 100") for n in plan.summary["notes"]
+        n.startswith("the target of 500 patrol person-hours is above the ceiling of 100") for n in plan.summary["notes"]
     )

@@ -387,3 +387,31 @@ def test_pin_days_without_published_shifts_stay_without_shifts(tmp_path: Path) -
     replanned = plan_week(scenario, pin_dir=folder, pin_days=[start, start + timedelta(days=1)])
     assert {r.shift_start.date().isoformat() for r in replanned.plan.roster} == {"2024-12-02"}
     assert replanned.plan.summary["objective"] == pytest.approx(16.0)
+
+
+@pytest.mark.parametrize("period_end", ["2024-12-02", "2024-12-03"])
+def test_a_week_straddling_the_period_end_is_valued_alike_everywhere(period_end: str) -> None:
+    """mixed.yaml with its grant period ending on Monday or Tuesday (the warden's contract runs on): the
+    plan works only inside the period, the warden owes hours pro rata to the contract days inside it, and
+    the route search's objective, the validator's and both bounds agree (no shortfall after the grant)."""
+    from optimiser.instance import build
+    from optimiser.roster.model import ceiling_bound
+
+    scenario = loaded("mixed", f"period.end={period_end}")
+    result = plan_week(scenario)
+    summary = result.plan.summary
+    assert summary["status"] in ("optimal", "feasible") and summary["validation"]["ok"], summary["explanation"]
+    last = date.fromisoformat(period_end)
+    assert all(r.shift_start.date() <= last for r in result.plan.roster)
+    data = build(scenario.scenario, scenario.scenario.default_week_start)
+    assert summary["bounds"]["roster_relaxation"] >= summary["objective"] - 1e-6
+    assert ceiling_bound(data) >= summary["objective"] - 1e-6
+
+
+def test_a_pinned_shift_after_the_grant_period_is_named(tmp_path: Path, mixed_plan: PlanResult) -> None:
+    """A plan published for a whole week, pinned after the grant period was set to end on its Monday."""
+    days = {r.shift_start.date() for r in mixed_plan.plan.roster}
+    assert max(days) > date(2024, 12, 2)
+    folder = write_plan(mixed_plan.plan, tmp_path / "published")
+    with pytest.raises(DataError, match=r"after the grant period ends \(2024-12-02\)"):
+        plan_week(loaded("mixed", "period.end=2024-12-02"), pin_dir=folder)

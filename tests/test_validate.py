@@ -1196,3 +1196,12 @@ def test_times_typed_without_an_offset_are_read_in_the_plans_zone(tmp_path: Path
         parse_time("2024-10-27 01:30", london)
     with pytest.raises(ValueError, match="does not exist in Europe/London"):
         parse_time("2025-03-30 01:30", london)
+    with pytest.raises(ValueError, match="a date without a time of day"):
+        parse_time("2024-08-26", london)
+    with pytest.raises(ValueError, match="has seconds; plan times are to the minute"):
+        parse_time("2024-08-26T14:00:30+01:00")
+    # checked against a scenario given apart (no scenario in the folder): its zone reads the typed times
+    scenario = tmp_path / "scenario.yaml"
+    shutil.move(folder / "scenario.resolved.yaml", scenario)
+    violations, _plan = check_folder(folder, scenario_path=scenario)
+    assert [v for v in violations if v.rule != "summary"] == []
