@@ -328,21 +328,16 @@ def _time_types(zone: tzinfo | None) -> tuple[dict[str, Callable[[str], Any]], d
     return roster, visits
 
 
-def _opt_time(text: str) -> datetime | None:
-    return parse_time(text) if text.strip() else None
-
-
 def _opt_float(text: str) -> float | None:
     return float(text) if text.strip() else None
 
 
+# the time columns are added by _time_types, reading times typed without an offset in the plan's zone
 _ROSTER_TYPES: dict[str, Callable[[str], Any]] = {
-    "shift_start": parse_time, "shift_end": parse_time, "break_start": _opt_time, "break_minutes": int,
-    "paid_hours": float, "pay_multiplier": float, "cost_gbp": float,
+    "break_minutes": int, "paid_hours": float, "pay_multiplier": float, "cost_gbp": float,
 }  # fmt: skip
 _VISIT_TYPES: dict[str, Callable[[str], Any]] = {
-    "arrive": parse_time, "depart": parse_time, "dwell_minutes": int, "travel_minutes_from_prev": int,
-    "value": _opt_float,
+    "dwell_minutes": int, "travel_minutes_from_prev": int, "value": _opt_float,
 }  # fmt: skip
 _HOTSPOT_TYPES: dict[str, Callable[[str], Any]] = {"lat": float, "lon": float, "harm_weight": float}
 
