@@ -486,8 +486,21 @@ def _infeasible(plan: Plan, summary: dict[str, Any], conflicts: list[str], start
 
 
 def _hotspot_rows(data: ProblemData) -> list[HotspotRow]:
+    """The plan's hotspot rows, with numbers as ``hotspots.csv`` writes them (6 decimals).
+
+    Why rounded here: the views written with the plan and those rebuilt from its folder by ``patrol
+    report`` must show the same figures.
+    """
     return [
-        HotspotRow(h.id, h.spec.name, h.district, h.project, h.spec.lat, h.spec.lon, h.harm_weight)
+        HotspotRow(
+            h.id,
+            h.spec.name,
+            h.district,
+            h.project,
+            round(h.spec.lat, 6),
+            round(h.spec.lon, 6),
+            round(h.harm_weight, 6),
+        )
         for h in data.hotspots
     ]
 

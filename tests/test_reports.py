@@ -711,3 +711,21 @@ def test_a_hand_edited_withdrawn_shift_that_does_not_read_is_left_out(tmp_path: 
     write_reports(plan, tmp_path, formats=("ics",), scenario=load_scenario(PLAN_DIR / "scenario.resolved.yaml"))
     text = (tmp_path / "calendars" / "W-MB-01.ics").read_text(encoding="utf-8")
     assert text.count("STATUS:CANCELLED") == 1
+
+
+def test_views_rebuilt_by_report_show_the_plans_own_figures(tmp_path: Path) -> None:
+    """The workbook written with a plan and the one `patrol report` rebuilds from its folder hold the same
+    cell values (harm weights were shown to 7 digits in one and 6 in the other)."""
+    from optimiser.pipeline import plan_to_folder
+    from optimiser.scenario import load_scenario
+
+    mixed = Path(__file__).parent / "data" / "roster" / "mixed.yaml"
+    precise = load_scenario(mixed, ["hotspots.0.harm_weight=10.12345678"])  # more digits than the CSV keeps
+    plan_to_folder(precise, out_dir=tmp_path / "plan", formats=("xlsx",))
+    report_folder(tmp_path / "plan", formats=("xlsx",), out_dir=tmp_path / "again")
+
+    def cells(path: Path) -> list[list[Any]]:
+        book = openpyxl.load_workbook(path)
+        return [[c.value for row in sheet.iter_rows() for c in row] for sheet in book.worksheets]
+
+    assert cells(tmp_path / "plan" / "roster.xlsx") == cells(tmp_path / "again" / "roster.xlsx")
