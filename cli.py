@@ -170,7 +170,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             return 1
         print(f"summary.json and the visits' values recomputed; run `patrol report {args.plan_dir}` for the views")
         return 0
-    violations, _plan = check_folder(Path(args.plan_dir), scenario_path=Path(args.scenario) if args.scenario else None)
+    violations, plan = check_folder(Path(args.plan_dir), scenario_path=Path(args.scenario) if args.scenario else None)
+    status = plan.summary.get("status")
+    if not violations and status in ("infeasible", "no-plan"):
+        # nothing to judge but the summary itself: say so rather than call it a valid plan
+        print(f"no plan to check: the folder's status is {status} ({plan.summary.get('explanation') or 'no reason'})")
+        return 0
     print(format_report(violations))
     return 1 if violations else 0
 
@@ -377,7 +382,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _refuse_csv_target(target: Path, sources: Sequence[Path]) -> None:
     """A --csv file is not a folder, not inside a plan being compared, and replaces only a CSV file."""
     if target.is_dir():
-        raise DataError(f"--csv {target}: is a folder; give a file name, e.g. {target / 'comparison.csv'}")
+        raise DataError(
+            f"--csv {target}: is a folder; give a file name outside the plans compared, e.g. comparison.csv"
+        )
     for source in sources:
         if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
             raise DataError(f"--csv {target}: is inside {source}, a plan being compared; write it elsewhere")
@@ -584,7 +591,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, help="random seed")
     sub.set_defaults(handler=cmd_batch)
 
+    _everywhere(parser)
     return parser
+
+
+def _everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``-v`` and ``--debug`` after the command too (``patrol plan -v``), as people type them."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                sub.add_argument(
+                    "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+                )
+                _everywhere(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

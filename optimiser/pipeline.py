@@ -378,6 +378,11 @@ def plan_week(
         deterministic_time=stage * ROSTER_SHARE * DETERMINISTIC_PER_SECOND,
     )
     previous = read_plan(pin_dir, require_scenario=False) if pin_dir is not None else None
+    if previous is not None and previous.summary.get("status") in ("infeasible", "no-plan"):
+        raise DataError(
+            f"{pin_dir}: holds no plan to pin (status {previous.summary.get('status')!r}); pin a published plan, "
+            "or the days already worked"
+        )
     published = _days_of(previous, pin_days, scenario.tz) if previous is not None and pin_days else previous
     pin = _pinned_options(data, published, pin_dir) if published is not None and pin_dir is not None else None
     if pin is not None and pin_days:
@@ -1559,8 +1564,8 @@ def plan_to_folder(
         _revise(result.plan, target, loaded, week)
     if keep_valid and not valid and _holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"
-        target = beside(target, outcome, _may_take_a_plan)
-        log.warning("%s holds a valid plan: this run's %s result is written beside it", target.parent, outcome)
+        published, target = target, beside(target, outcome, _may_take_a_plan)
+        log.warning("%s holds a valid plan: this run's %s result is written beside it", published, outcome)
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):
         from optimiser.reports import write_reports

@@ -581,3 +581,18 @@ def test_hotspots_refresh_takes_a_method(capsys: pytest.CaptureFixture[str], tmp
     assert "method: grid:cell_m=100," in text and "--method grid:cell_m=100" in text
     code, _, err = run(capsys, "hotspots", "refresh", "--method", "segment", "--out", tmp_path / "b")
     assert code == 2 and "--method segment needs a street network" in err and not (tmp_path / "b").exists()
+
+
+def test_verbose_and_debug_go_before_or_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", LEEDS, "-v")
+    assert code == 0 and "ok" in out
+    code, _, _ = run(capsys, "validate", LEEDS, "--debug")
+    assert code == 0
+
+
+def test_check_of_a_folder_with_no_plan_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An infeasible week's folder has nothing to judge but its summary: not 'plan is valid'."""
+    out = tmp_path / "cut"
+    assert run(capsys, "plan", LEEDS, "--set", "projects.asb.weekly_budget_gbp=1", "--out", out)[0] == 3
+    code, text, _ = run(capsys, "check", out)
+    assert code == 0 and text.startswith("no plan to check: the folder's status is infeasible (budget:")

@@ -415,3 +415,14 @@ def test_a_pinned_shift_after_the_grant_period_is_named(tmp_path: Path, mixed_pl
     folder = write_plan(mixed_plan.plan, tmp_path / "published")
     with pytest.raises(DataError, match=r"after the grant period ends \(2024-12-02\)"):
         plan_week(loaded("mixed", "period.end=2024-12-02"), pin_dir=folder)
+
+
+def test_a_folder_with_no_plan_cannot_be_pinned(tmp_path: Path) -> None:
+    """An infeasible result's folder pinned as 'the published week': it has no shifts, so the days named
+    as worked would be emptied; it is refused, naming its status."""
+    result = plan_week(loaded("base", "projects.asb.weekly_budget_gbp=1"))
+    assert result.plan.summary["status"] == "infeasible"
+    folder = write_plan(result.plan, tmp_path / "infeasible")
+    monday = loaded("base").scenario.default_week_start
+    with pytest.raises(DataError, match="holds no plan to pin \\(status 'infeasible'\\)"):
+        plan_week(loaded("base"), pin_dir=folder, pin_days=[monday])
