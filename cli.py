@@ -330,7 +330,7 @@ def cmd_budget_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_budget_sweep(args: argparse.Namespace) -> int:
-    """Scale both allocations by each factor, plan staffing for the year and roster the default week."""
+    """Scale both allocations by each factor, plan staffing for the year and roster a week (--week)."""
     from optimiser.finance import budget_sweep
     from optimiser.scenario import load_scenario
 
@@ -430,9 +430,13 @@ def _add_set_option(parser: argparse.ArgumentParser) -> None:
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--week", type=_week, help="Monday that starts the week (default: the scenario's)")
     _add_set_option(parser)
-    parser.add_argument("--time-limit", type=_seconds, metavar="S", help="solver time limit, seconds")
-    parser.add_argument("--seed", type=int, help="random seed (results are deterministic for a seed)")
-    parser.add_argument("--workers", type=_count, help="solver worker threads")
+    parser.add_argument(
+        "--time-limit", type=_seconds, metavar="S", help="solver time limit, seconds (default: the scenario's, 60)"
+    )
+    parser.add_argument(
+        "--seed", type=int, help="random seed; results are deterministic for a seed (default: the scenario's, 0)"
+    )
+    parser.add_argument("--workers", type=_count, help="solver worker threads (default: the scenario's, 2)")
 
 
 def build_parser() -> argparse.ArgumentParser:
