@@ -1514,6 +1514,8 @@ def _warden_contracts(plan: Plan) -> list[tuple[str, float]] | None:
     week is still a post and a cost. Empty when the plan leaves ASB out (no committed cost then); None
     without a readable scenario.
     """
+    if plan.summary.get("status") in ("infeasible", "no-plan"):
+        return []  # no plan, no figures: its zeros must not sit beside contract costs
     known = _plan_scenario(plan)
     if known is None:
         return None

@@ -711,3 +711,17 @@ def test_a_target_above_the_ceiling_is_named() -> None:
     assert any(
         n.startswith("the target of 500 patrol person-hours is above the ceiling of 100") for n in plan.summary["notes"]
     )
+
+
+def test_a_week_with_no_plan_has_no_contract_figures() -> None:
+    """An infeasible week's figures are zeros throughout: no posts or district costs beside an ASB total of 0."""
+    from dataclasses import replace as replaced
+
+    from optimiser.finance import plan_figures
+    from optimiser.plan import read_plan
+
+    plan = read_plan(Path(__file__).parent / "data" / "validate" / "plan")
+    infeasible = replaced(plan, roster=[], visits=[], summary={**plan.summary, "status": "infeasible"})
+    figures = plan_figures(infeasible)
+    assert figures["warden_posts"] == 0
+    assert not [k for k in figures if k.startswith("cost_asb_") and k != "cost_asb_gbp"]
