@@ -41,6 +41,7 @@ from optimiser.plan import (
     prepare_out_dir,
     read_plan,
     shift_day_keys,
+    shift_spans,
     write_plan,
 )
 from optimiser.roster.model import (
@@ -531,7 +532,7 @@ def _pinned_options(data: ProblemData, pinned: Plan, pin_dir: Path) -> Pin:
         start = data.clock.minutes(min(r.shift_start for r in rows))
         end = data.clock.minutes(max(r.shift_end for r in rows))
         index = by_key.get((rows[0].staff_id, start, end))
-        begins = min((r.shift_start for r in rows), key=_instant).astimezone(data.scenario.tz).date()
+        begins = min((r.shift_start for r in rows), key=datetime.timestamp).astimezone(data.scenario.tz).date()
         if index is None and begins > data.scenario.period.end:
             raise DataError(
                 f"{pin_dir}/roster.csv: shift {shift_id} of {rows[0].staff_id} starts on {begins}, after the grant "
@@ -560,17 +561,12 @@ shift's edge is moved into a published gap where there is one, so it is judged a
 def _days_of(plan: Plan, days: Sequence[date], tz: Any) -> Plan:
     """The part of ``plan`` on ``days``: the shifts starting on them (local dates) and their crews' visits."""
     wanted = set(days)
-    starts: dict[str, datetime] = {}
-    for row in plan.roster:
-        starts[row.shift_id] = min(starts.get(row.shift_id, row.shift_start), row.shift_start, key=_instant)
-    kept = {shift_id for shift_id, start in starts.items() if start.astimezone(tz).date() in wanted}
+    kept = {
+        sid for sid, (_staff, start, _end) in shift_spans(plan.roster).items() if start.astimezone(tz).date() in wanted
+    }
     roster = [r for r in plan.roster if r.shift_id in kept]
     crews = {r.crew_id for r in roster}
     return replace(plan, roster=roster, visits=[v for v in plan.visits if v.crew_id in crews])
-
-
-def _instant(moment: datetime) -> float:
-    return moment.timestamp()
 
 
 def _keep_published_unless_beaten(
@@ -659,14 +655,11 @@ def _withdrawn(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
     stay in people's calendars. A shift moved within its day keeps its event (updated, not withdrawn).
     """
     now = set(shift_day_keys(plan.roster, tz).values())
-    spans: dict[str, tuple[datetime, datetime]] = {}
-    for row in previous.roster:
-        start, end = spans.get(row.shift_id, (row.shift_start, row.shift_end))
-        spans[row.shift_id] = (min(start, row.shift_start, key=_instant), max(end, row.shift_end, key=_instant))
+    spans = shift_spans(previous.roster)
     withdrawn = []
     for shift_id, (staff_id, day, n) in sorted(shift_day_keys(previous.roster, tz).items(), key=lambda kv: kv[1]):
         if (staff_id, day, n) not in now:
-            start, end = spans[shift_id]
+            _staff, start, end = spans[shift_id]
             withdrawn.append(
                 {
                     "staff_id": staff_id,

@@ -159,20 +159,26 @@ def _write_csv(path: Path, rows: Sequence[Any], columns: Sequence[str], row_type
             writer.writerow([_cell(record[name]) for name in ordered])
 
 
+def shift_spans(roster: Sequence[RosterRow]) -> dict[str, tuple[str, datetime, datetime]]:
+    """Each shift's ``shift_id -> (staff_id, start, end)``: its rows' earliest start and latest end (instants)."""
+    spans: dict[str, tuple[str, datetime, datetime]] = {}
+    for row in roster:
+        staff_id, start, end = spans.get(row.shift_id, (row.staff_id, row.shift_start, row.shift_end))
+        start = min(start, row.shift_start, key=datetime.timestamp)
+        spans[row.shift_id] = (staff_id, start, max(end, row.shift_end, key=datetime.timestamp))
+    return spans
+
+
 def shift_day_keys(roster: Sequence[RosterRow], tz: tzinfo) -> dict[str, tuple[str, date, int]]:
     """Each shift's calendar key: ``shift_id -> (staff_id, local start date, n)``, n its order that day.
 
     Why a key apart from ``shift_id``: the id names the template, so a shift moved to another template on
     the same day would look like a new event beside the old one in staff calendars; the key stays.
     """
-    spans: dict[str, tuple[str, datetime]] = {}
-    for row in roster:
-        known = spans.get(row.shift_id)
-        if known is None or row.shift_start.timestamp() < known[1].timestamp():
-            spans[row.shift_id] = (row.staff_id, row.shift_start)
     keys: dict[str, tuple[str, date, int]] = {}
     seen: dict[tuple[str, date], int] = {}
-    for shift_id, (staff_id, start) in sorted(spans.items(), key=lambda item: (item[1][0], item[1][1].timestamp())):
+    ordered = sorted(shift_spans(roster).items(), key=lambda item: (item[1][0], item[1][1].timestamp()))
+    for shift_id, (staff_id, start, _end) in ordered:
         day = start.astimezone(tz).date()
         seen[(staff_id, day)] = seen.get((staff_id, day), 0) + 1
         keys[shift_id] = (staff_id, day, seen[(staff_id, day)])
