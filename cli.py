@@ -360,7 +360,10 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
         if isinstance(record.get("explanation"), str) and record["explanation"]:
             print(f"x{record['factor']:g}: {record['explanation']}")
     print(f"written {Path(args.out) / 'sweep.csv'} (every column) and {Path(args.out) / 'sweep.png'}")
-    return 0
+    failed = int((table["status"] == "check-failed").sum())
+    if failed:
+        log.error("%d level(s) planned a week that failed its independent check (status check-failed)", failed)
+    return 1 if failed else 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

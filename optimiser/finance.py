@@ -16,7 +16,6 @@ coarse one, costed with the weekly model's own pay functions (:func:`optimiser.i
 from __future__ import annotations
 
 import calendar
-import inspect
 import json
 import logging
 import math
@@ -861,7 +860,9 @@ def solve_annual(
         return AnnualSolution("infeasible", None, empty_posts, empty_officer, 0.0, 0.0, solver, explanation=reason)
     months = inputs.months
     planned = list(range(inputs.fixed_months, len(months)))
-    prob = pulp.LpProblem("annual_plan", pulp.LpMaximize)
+    # minimised, negated: CBC scores a MIP start with the wrong sign on a maximisation, so a start worth
+    # less than the optimum, with the objective below zero, was taken as proven optimal
+    prob = pulp.LpProblem("annual_plan", pulp.LpMinimize)
     posts: dict[tuple[str, int], pulp.LpVariable] = {}
     officer: dict[tuple[str, int], pulp.LpVariable] = {}
     hours_of: dict[tuple[str, str, int], Any] = {}
@@ -931,7 +932,7 @@ def solve_annual(
     if weight is None:
         weight = max(positive_values, default=1.0)
     epsilon = 1e-3 * min(positive_values, default=1.0) / max(hourly_costs)
-    prob += pulp.lpSum(value_terms) - weight * shortfall - epsilon * pulp.lpSum(spend["asb"] + spend["sv"])
+    prob += -(pulp.lpSum(value_terms) - weight * shortfall - epsilon * pulp.lpSum(spend["asb"] + spend["sv"]))
     warm = False
     if warm_start is not None and warm_start.status in ("optimal", "feasible"):
         warm = _set_start(inputs, warm_start, posts, officer, tier_vars, shortfall)
@@ -981,9 +982,9 @@ def _highs_bound(
         return None
     if not math.isfinite(bound):
         return objective
-    # HiGHS minimises the negated objective; its bound includes the tie-break of the incumbent's spend.
+    # the model minimises the negated objective; HiGHS's bound includes the tie-break of the incumbent's spend
     tie = epsilon * float(pulp.value(pulp.lpSum(spend["asb"] + spend["sv"])) or 0.0)
-    return max(objective, -bound + tie) if bound < 0 else objective
+    return max(objective, -bound + tie)
 
 
 def _set_start(
@@ -1619,15 +1620,15 @@ def staffing_overrides(scenario: Scenario, annual: AnnualPlan, week_start: date)
       the period end, cost and hours as the annual plan priced them: the mean of the district's
       wardens, whose base the pool uses); posts starting after the week are left out. Individual leave
       days of the scenario's wardens do not carry over (the posts are new people).
-    - ``projects.asb.weekly_budget_gbp``: the posts' committed cost that week (the plan rules' formula),
-      which the annual plan has already fitted into the allocation.
+    - ``projects.asb.weekly_budget_gbp``: the posts' committed cost that week (the plan rules' formula,
+      rounded up to the penny), which the annual plan has already fitted into the allocation.
     - ``projects.sv.weekly_budget_gbp``: the annual plan's overtime spend of each day of the week (its
       month's spend spread evenly over the month's days).
     """
     week_end = week_start + timedelta(days=6)
     months = annual.inputs.months
     entries: list[dict[str, Any]] = []
-    committed_pence = 0
+    committed_gbp = 0.0
     wardens = scenario.warden_list()
     for district, hires in sorted(annual.hires().items()):
         here = [w for w in scenario.staff.wardens if w.district == district]
@@ -1663,7 +1664,7 @@ def staffing_overrides(scenario: Scenario, annual: AnnualPlan, week_start: date)
                 }
             )
             days = sum(1 for i in range(7) if start <= week_start + timedelta(days=i) <= end)
-            committed_pence += count * round(round(annual_cost, 2) * days / 365 * 100)
+            committed_gbp += count * round(annual_cost, 2) * days / 365
     sv_budget = 0.0
     for i in range(7):
         day = week_start + timedelta(days=i)
@@ -1673,7 +1674,8 @@ def staffing_overrides(scenario: Scenario, annual: AnnualPlan, week_start: date)
                 break
     return [
         f"staff.wardens={_yaml_value(entries)}",
-        f"projects.asb.weekly_budget_gbp={committed_pence / 100:.2f}",
+        # the posts' cost summed, then rounded up to the penny: the week's check allows no less
+        f"projects.asb.weekly_budget_gbp={math.ceil(round(committed_gbp * 100, 6)) / 100:.2f}",
         f"projects.sv.weekly_budget_gbp={math.floor(sv_budget * 100) / 100:.2f}",
     ]
 
@@ -1693,11 +1695,10 @@ def budget_sweep(
     """Scale both allocations by each factor, plan the year, then roster the week with that staffing.
 
     Levels are solved in increasing order of factor; each level's annual model starts from the previous
-    level's plan (a MIP start: a smaller budget's plan is feasible at a larger one). The weekly roster
-    starts from the previous level's roster when the pipeline takes a solver hint (``hint_dir``: a plan
-    folder whose shifts seed CP-SAT); ``pin_dir`` is not used, as it freezes a published roster rather
-    than start from it, and a level with more posts has people the last roster lacks. Results are not
-    smoothed: a level that is infeasible keeps its row with its status and explanation. Warden posts
+    level's plan (a MIP start: a smaller budget's plan is feasible at a larger one; the optimum found is
+    the same as without it). Each level's week is rostered on its own (the people differ between levels,
+    so no roster carries over). Results are not smoothed: a level that is infeasible, or whose week fails
+    its check (``check-failed``), keeps its row with its status and explanation. Warden posts
     are planned afresh at every level (what each budget buys as a programme), not from the scenario's
     contracts, which would leave nothing to choose below their cost.
 
@@ -1731,8 +1732,6 @@ def budget_sweep(
     asb, sv = scenario.projects.asb.allocation_gbp, scenario.projects.sv.allocation_gbp
     rows: list[dict[str, Any]] = []
     previous: AnnualPlan | None = None
-    previous_week: Path | None = None
-    takes_hint = "hint_dir" in inspect.signature(plan_to_folder).parameters
     for factor in levels:
         level_dir = folder / f"factor-{factor:g}"
         scaled_overrides = [
@@ -1766,19 +1765,20 @@ def budget_sweep(
         previous = annual
         try:
             staffed = load_scenario(loaded.path, scaled_overrides + staffing_overrides(scaled.scenario, annual, week))
-            hint: dict[str, Any] = {"hint_dir": previous_week} if previous_week is not None and takes_hint else {}
-            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week", keep_valid=False, **hint)
+            result = plan_to_folder(staffed, week_start=week, out_dir=level_dir / "week", keep_valid=False)
         except PatrolError as exc:
             row.update(status="error", explanation=str(exc))
             rows.append(row)
             continue
         figures = plan_figures(result.plan)
         row.update(figures)
-        row["week_hinted"] = bool(hint)
-        if figures["status"] in ("optimal", "feasible"):
-            previous_week = level_dir / "week"
         row["explanation"] = result.plan.summary.get("explanation", "")
-        if figures["status"] in ("optimal", "feasible"):
+        if figures["status"] in ("optimal", "feasible") and figures["validation_ok"] is False:
+            # a week that fails its own check is not a point on the frontier: say so, as `patrol plan` does
+            violations = result.plan.summary["validation"]["violations"]
+            row["status"] = "check-failed"
+            row["explanation"] = f"the week's plan failed its check: {'; '.join(violations[:3])}"
+        if row["status"] in ("optimal", "feasible"):
             row["cost_gbp"] = round((figures["cost_grant_asb_gbp"] or 0.0) + (figures["cost_grant_sv_gbp"] or 0.0), 2)
         rows.append(row)
         log.info("sweep factor %g: %s", factor, result.headline())

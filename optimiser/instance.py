@@ -234,7 +234,7 @@ class ProblemData:
     groups: list[CrewGroup]
     windows: dict[str, list[Window]]
     budgets_pence: dict[str, int]
-    committed_asb_pence: int
+    committed_asb_gbp: float  # unrounded, as the validator sums it: the budget rule compares it to the half penny
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -476,17 +476,14 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
 
     groups = _crew_groups(scenario, people, options, hotspots, loc_index, matrices)
     budgets = {p: round(scenario.weekly_budget_gbp(p, week_start) * 100) for p in ("asb", "sv")}
-    # summed before rounding, as the validator and the summary do
+    # summed, not rounded: the validator and the summary do the same
     committed = (
-        round(
-            sum(
-                w.annual_cost_gbp * len(in_week_days(w.contract_start, w.contract_end)) / 365
-                for w in scenario.warden_list()
-            )
-            * 100
+        sum(
+            w.annual_cost_gbp * len(in_week_days(w.contract_start, w.contract_end)) / 365
+            for w in scenario.warden_list()
         )
         if "asb" in active
-        else 0
+        else 0.0
     )
     return ProblemData(
         scenario=scenario,
@@ -500,7 +497,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
         groups=groups,
         windows=windows,
         budgets_pence=budgets,
-        committed_asb_pence=committed,
+        committed_asb_gbp=committed,
     )
 
 

@@ -261,11 +261,12 @@ def _look_ahead(hotspots_window: str | None, week: date) -> str:
 def presolve_checks(data: ProblemData) -> list[str]:
     """Conflicts visible before solving, in planner terms (money first: it is the usual cause)."""
     conflicts = []
-    asb_budget = data.budgets_pence["asb"]
-    if "asb" in data.scenario.active_projects and data.committed_asb_pence > asb_budget + 1:
+    asb_budget = data.scenario.weekly_budget_gbp("asb", data.week_start)
+    # the plan rules' test, to the half penny: a plan that passes this passes the independent check
+    if "asb" in data.scenario.active_projects and data.committed_asb_gbp > asb_budget + 0.005:
         conflicts.append(
-            f"budget: ASB weekly budget £{asb_budget / 100:,.2f} < committed warden contracts "
-            f"£{data.committed_asb_pence / 100:,.2f}: cut posts in the annual plan (patrol budget plan)"
+            f"budget: ASB weekly budget £{asb_budget:,.2f} < committed warden contracts "
+            f"£{data.committed_asb_gbp:,.2f}: cut posts in the annual plan (patrol budget plan)"
         )
     unreachable: dict[tuple[int, int, tuple[int, ...], tuple[int, int | None]], list[str]] = defaultdict(list)
     # a shift is worked in a crew, and a crew exists only where its members may patrol some hotspot

@@ -218,6 +218,25 @@ def test_warm_start_gives_the_same_optimum() -> None:
         assert high.objective == pytest.approx(39.0)
 
 
+def test_warm_start_below_zero_is_not_taken_as_optimal(tmp_path: Path) -> None:
+    """A start whose objective is below zero (hours short of the target) is improved on, as a cold solve is.
+
+    The Leeds demo at half its allocations, then at its own: CBC once scored the half level's plan, as a
+    start, with the wrong sign on a maximisation and returned it as proven optimal (1 post, not 3).
+    """
+    path = SCENARIO_DIR / "leeds-demo.yaml"
+    half = load_scenario(path, ["projects.asb.allocation_gbp=30000", "projects.sv.allocation_gbp=20000"])
+    whole = load_scenario(path, ["projects.asb.allocation_gbp=60000", "projects.sv.allocation_gbp=40000"])
+    flat = Seasonality.flat()
+    for solver in ("cbc", "highs"):
+        low = annual_plan(half, out_dir=tmp_path / f"{solver}-low", solver=solver, seasonality=flat)
+        assert low.solution.objective is not None and low.solution.objective < 0
+        cold = annual_plan(whole, out_dir=tmp_path / f"{solver}-cold", solver=solver, seasonality=flat)
+        warm = annual_plan(whole, out_dir=tmp_path / f"{solver}-warm", solver=solver, seasonality=flat, warm_start=low)
+        assert warm.solution.warm_start
+        assert warm.solution.objective == pytest.approx(cold.solution.objective, abs=1e-3), solver
+
+
 # ---- inputs from a scenario --------------------------------------------------------------------------
 
 
@@ -397,15 +416,16 @@ def test_sweep_keeps_an_infeasible_level(tmp_path: Path) -> None:
 
 
 def test_staffing_overrides_price_the_week(tmp_path: Path) -> None:
-    """x1 plan of the tiny scenario: posts N and S from April; the week of 13 May costs 2 x round(26,000 x 7 /
-    365, 2) = £997.26 of ASB, and the SV budget is the May overtime spend x 7 / 31."""
+    """x1 plan of the tiny scenario: posts N and S from April; the week of 13 May costs 2 x 26,000 x 7 / 365 =
+    £997.2603 of ASB, rounded up to £997.27 (the week's check allows no less), and the SV budget is the May
+    overtime spend x 7 / 31."""
     loaded = load_scenario(TINY)
     plan = annual_plan(loaded, seasonality="flat", target_hours=0)
     week = date(2024, 5, 13)
     overrides = staffing_overrides(loaded.scenario, plan, week)
     wardens = json.loads(overrides[0].split("=", 1)[1])
     assert sum(w["count"] for w in wardens) == sum(plan.posts_in("2024-05").values())
-    assert overrides[1] == "projects.asb.weekly_budget_gbp=997.26"
+    assert overrides[1] == "projects.asb.weekly_budget_gbp=997.27"
     sv = float(overrides[2].split("=", 1)[1])
     assert sv == pytest.approx(plan.spend_in("2024-05", "sv") * 7 / 31, abs=0.01)
 

@@ -101,6 +101,19 @@ def test_budget_below_committed_contracts_is_infeasible() -> None:
         require_feasible(result)
 
 
+def test_budget_short_of_contracts_by_a_penny_is_infeasible_not_a_failed_check() -> None:
+    """Contract 36501.30 x 2/365 = £200.0071 against a budget of £200.00: the check's half-penny rule fails
+    it, so the week is infeasible before solving (once it solved, then failed its own check)."""
+    over = loaded("mixed", "staff.wardens.0.annual_cost_gbp=36501.3", "projects.asb.weekly_budget_gbp=200")
+    summary = plan_week(over).plan.summary
+    assert summary["status"] == "infeasible"
+    assert summary["explanation"].startswith("budget: ASB weekly budget £200.00 < committed warden contracts £200.01")
+    exact = loaded("mixed", "staff.wardens.0.annual_cost_gbp=36501.3", "projects.asb.weekly_budget_gbp=200.01")
+    result = plan_week(exact)
+    assert result.plan.summary["status"] in ("optimal", "feasible")
+    assert result.plan.summary["validation"]["ok"]
+
+
 def test_contracted_hours_no_shifts_add_up_to_are_named_before_solving() -> None:
     """base.yaml with a whole-week contract of 8 hours and 7.5-hour shifts: infeasible, W-1's hours and shifts
     named. Its one-day contract is a part week, where 7.5 of 8 hours due (short by less than a day) is legal."""
