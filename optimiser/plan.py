@@ -186,6 +186,8 @@ def shift_day_keys(roster: Sequence[RosterRow], tz: tzinfo) -> dict[str, tuple[s
 
 
 PLAN_FILES: tuple[str, ...] = ("roster.csv", "visits.csv", "hotspots.csv", "summary.json", "scenario.resolved.yaml")
+#: The planner views written into a plan folder, by ``--formats`` key.
+VIEW_FILES: dict[str, str] = {"xlsx": "roster.xlsx", "html": "roster.html", "map": "map.html", "ics": "calendars"}
 """The plan contract's files: a folder holding any of them holds a plan."""
 
 
@@ -213,16 +215,29 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
     Why: writing replaces the folder whole, so a file, or a folder of other things, given as ``--out`` by
     mistake would be lost; and an unwritable place should fail now, not after minutes of solving. An
-    earlier plan folder (it holds ``summary.json``) or an empty folder may be replaced.
+    empty folder, or an earlier weekly plan's folder (a weekly plan's ``summary.json`` and nothing but
+    the plan's files and views), may be replaced.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise DataError(f"{out_dir}: is a file, not a plan folder; give --out a new or empty folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "summary.json").is_file():
-        raise DataError(
-            f"{out_dir}: holds files that are not a plan (no summary.json) and writing would replace them; "
-            "give --out a new or empty folder, or an earlier plan's folder"
-        )
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        from optimiser.outputs import written_summary
+
+        summary = written_summary(out_dir)
+        if summary is None or "week_start" not in summary or "status" not in summary:
+            raise DataError(
+                f"{out_dir}: holds files that are not a weekly plan (no weekly plan's summary.json) and writing "
+                "would replace them; give --out a new or empty folder, or an earlier plan's folder"
+            )
+        known = {*PLAN_FILES, *VIEW_FILES.values()}
+        others = sorted(entry.name for entry in out_dir.iterdir() if entry.name not in known)
+        if others:
+            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            raise DataError(
+                f"{out_dir}: holds a plan and other files ({shown}) that writing would delete; move them out, "
+                "or give --out a new or empty folder"
+            )
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent)

@@ -101,7 +101,7 @@ def test_a_folder_that_is_not_a_plan_fails_its_scenario_only(tmp_path: Path) -> 
     (out / "tiny" / "notes.txt").write_text("keep", encoding="utf-8")
     frame = batch([str(folder / "tiny.yaml"), str(folder / "tiny-b.yaml")], out_dir=out, workers=1)
     assert frame["status"].tolist() == ["error", "optimal"]
-    assert "holds files that are not a plan" in frame["error"].tolist()[0]
+    assert "holds files that are not a weekly plan" in frame["error"].tolist()[0]
     assert (out / "tiny" / "notes.txt").read_text(encoding="utf-8") == "keep"
     assert (out / "tiny-b" / "summary.json").exists() and (out / "summary.csv").exists()
 

@@ -392,8 +392,28 @@ def test_a_folder_of_hidden_files_is_not_replaced(capsys: pytest.CaptureFixture[
     (out / ".git").mkdir(parents=True)
     (out / ".env").write_text("secret", encoding="utf-8")
     code, _, err = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", out)
-    assert code == 2 and "holds files that are not a plan" in err
+    assert code == 2 and "holds files that are not a weekly plan" in err
     assert (out / ".env").read_text(encoding="utf-8") == "secret" and (out / ".git").is_dir()
+
+
+def test_an_annual_plan_or_a_plan_with_other_files_is_not_replaced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A summary.json alone does not make a weekly plan folder: an annual plan, or a plan folder holding
+    someone's own file, is refused before solving and kept whole."""
+    annual = tmp_path / "annual"
+    annual.mkdir()
+    (annual / "summary.json").write_text('{"kind": "annual"}', encoding="utf-8")
+    (annual / "monthly_plan.csv").write_text("month\n", encoding="utf-8")
+    code, _, err = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", annual)
+    assert code == 2 and "holds files that are not a weekly plan" in err
+    assert (annual / "monthly_plan.csv").is_file()
+    published = tmp_path / "published"
+    assert run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", published)[0] == 0
+    (published / "thesis.docx").write_text("mine", encoding="utf-8")
+    code, _, err = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", published)
+    assert code == 2 and "other files (thesis.docx)" in err
+    assert (published / "thesis.docx").read_text(encoding="utf-8") == "mine"
 
 
 def test_report_into_a_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

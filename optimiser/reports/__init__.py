@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from optimiser.errors import DataError, PatrolError
-from optimiser.plan import PLAN_FILES, Plan
+from optimiser.plan import PLAN_FILES, VIEW_FILES, Plan
 from optimiser.reports.calendars import write_calendars
 from optimiser.reports.printable import write_printable
 from optimiser.reports.view import PlanView, build_view
@@ -32,7 +32,7 @@ __all__ = ["FORMATS", "OUTPUT_NAMES", "ReportFormatError", "build_view", "report
 LOGGER = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "html", "map", "ics")
-OUTPUT_NAMES = {"xlsx": "roster.xlsx", "html": "roster.html", "map": "map.html", "ics": "calendars"}
+OUTPUT_NAMES = VIEW_FILES
 
 
 class ReportFormatError(PatrolError):
