@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
+from optimiser import cpsat
 from optimiser.instance import CrewGroup, ProblemData
 
 log = logging.getLogger(__name__)
@@ -885,7 +886,7 @@ def _minimise_core(
         model.clear_assumptions()
         model.add_assumptions([by_index[i] for i in trial])
         solver = make_solver(SolverParams(time_limit_seconds=5.0, seed=params.seed, workers=1, deterministic_time=2.0))
-        if solver.solve(model) == cp_model.INFEASIBLE:
+        if cpsat.solve(solver, model) == cp_model.INFEASIBLE:
             kept = trial
     return kept
 
@@ -928,7 +929,7 @@ def solve(
         for index, var in v.shift.items():
             model.add_hint(var, 1 if index in chosen else 0)
     solver = make_solver(params)
-    status = solver.solve(model)
+    status = cpsat.solve(solver, model)
     remaining = params.time_limit_seconds - (clock_time.perf_counter() - started)
     first_search = status == cp_model.UNKNOWN and params.deterministic_time is not None and remaining > 0.1
     budget = params.deterministic_time
@@ -940,7 +941,7 @@ def solve(
         budget *= FIRST_SEARCH_FACTOR
         solver = make_solver(replace(params, deterministic_time=budget, time_limit_seconds=remaining))
         solver.parameters.stop_after_first_solution = True
-        status = solver.solve(model)
+        status = cpsat.solve(solver, model)
     seconds = clock_time.perf_counter() - started
     stopped_early = (
         budget is not None
@@ -990,7 +991,7 @@ def explain_infeasible(data: ProblemData, params: SolverParams, *, pin: Pin | No
             deterministic_time=10.0,
         )
     )
-    status = solver.solve(model)
+    status = cpsat.solve(solver, model)
     if status != cp_model.INFEASIBLE:
         return ["the visit rules (revisit gap, presence cap, travel) conflict with the staffing rules"]
     labels = {literal.index: label for label, literal in v.assumptions.items()}

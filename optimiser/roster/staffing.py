@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping
 
 from ortools.sat.python import cp_model
 
+from optimiser import cpsat
 from optimiser.instance import ProblemData
 from optimiser.roster.model import Pin, build_model
 
@@ -70,7 +71,7 @@ class StaffingOracle:
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = self._seed
         solver.parameters.max_deterministic_time = QUESTION_DETERMINISTIC_TIME
-        status = solver.solve(model)
+        status = cpsat.solve(solver, model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         return sorted(i for i, shift_var in self._vars.shift.items() if solver.value(shift_var))

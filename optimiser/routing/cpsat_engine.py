@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from ortools.sat.python import cp_model
 
+from optimiser import cpsat
 from optimiser.routing.engine import EngineOutput, candidate_visits
 from optimiser.routing.model import Instance, RoutingParams
 from optimiser.routing.schedule import time_route
@@ -143,7 +144,7 @@ def solve_cpsat(
         solver.parameters.max_time_in_seconds = params.time_limit_seconds * params.wall_cap_factor
     else:
         solver.parameters.max_time_in_seconds = params.time_limit_seconds
-    status = solver.solve(m)
+    status = cpsat.solve(solver, m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         logger.debug("CP-SAT found no routes (%s)", solver.status_name(status))
         return EngineOutput([[] for _ in range(inst.num_crews)], "cpsat")

@@ -21,6 +21,7 @@ from itertools import pairwise
 import numpy as np
 from ortools.sat.python import cp_model
 
+from optimiser import cpsat
 from optimiser.routing.model import CandidateVisit, RoutingCrew, RoutingResult, Stop
 from optimiser.routing.schedule import check_routes
 
@@ -252,7 +253,7 @@ def route_team_day(
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = deterministic_time
         solver.parameters.interleave_search = workers > 1
-    status = solver.solve(model)
+    status = cpsat.solve(solver, model)
     if (
         deterministic_time is not None
         and status != cp_model.OPTIMAL
