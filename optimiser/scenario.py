@@ -651,8 +651,42 @@ def _expand_pool(entries: Sequence[Officer | Pcso], role: str) -> list[dict[str,
 # ------------------------------------------------------------------------------------------------
 
 
+class _ValueProblem(yaml.constructor.ConstructorError):
+    """A value YAML reads but the scenario cannot take (a date that does not exist, a key given twice)."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 sexagesimal integers, so 14:00 stays the string '14:00'."""
+    """SafeLoader without YAML 1.1 sexagesimal integers, so 14:00 stays the string '14:00'.
+
+    It also refuses a key given twice in one mapping (YAML keeps the last silently, so a pasted line
+    changed an allocation unseen) and names an impossible date (2024-02-30) at its line.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = key_node.value
+                if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                    raise _ValueProblem(
+                        None,
+                        None,
+                        f"{key}: given twice (also at line {seen[key]}); keep one",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise _ValueProblem(
+                None, None, f"{node.value!r} is not a date ({exc}); write a real date as YYYY-MM-DD", node.start_mark
+            ) from exc
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -717,6 +751,8 @@ def _read_yaml(path: Path) -> _Source:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, _ValueProblem):
+            raise ScenarioError([Problem(shown, line, "", problem)]) from exc
         raise ScenarioError([Problem(shown, line, "", f"broken YAML: {problem}; fix the syntax at that line")]) from exc
     if data is None:
         data = {}
@@ -830,6 +866,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ScenarioError(f"--set {text!r}: the key path is empty")
     try:
         value = yaml.load(raw, Loader=_Loader) if raw.strip() else ""
+    except _ValueProblem as exc:
+        raise ScenarioError(f"--set {text!r}: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ScenarioError(f"--set {text!r}: the value is not valid YAML ({exc})") from exc
     return parts, value

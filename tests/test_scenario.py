@@ -719,3 +719,22 @@ def test_a_hotspots_files_window_is_its_own_and_checked_at_its_line(tmp_path: Pa
     broken.write_text(shipped.read_text(encoding="utf-8").replace("window: 2023-12:2024-11", "window: last year"))
     (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", (f"hotspots_file={broken}",))
     assert problem.startswith(f"{broken}:") and "window: must be YYYY-MM:YYYY-MM" in problem
+
+
+def test_an_impossible_date_and_a_key_given_twice_are_named_at_their_lines(tmp_path: Path) -> None:
+    """YAML builds dates while reading (2024-11-31 was a traceback) and keeps the last of two equal keys
+    (a pasted line changed an allocation unseen): both are scenario errors at their line."""
+    leeds = SCENARIO_DIR / "leeds-demo.yaml"
+    path = tmp_path / "dates.yaml"
+    path.write_text(f"extends: {leeds}\nname: x\ndefault_week_start: 2024-11-31\n", encoding="utf-8")
+    (problem,) = _problems(path)
+    assert f"{path}:3: '2024-11-31' is not a date" in problem and "YYYY-MM-DD" in problem
+    (override,) = _problems(leeds, ("period.end=2025-13-01",))
+    assert "'2025-13-01' is not a date" in override
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(
+        f"extends: {leeds}\nname: x\nprojects:\n  asb:\n    allocation_gbp: 60000\n    allocation_gbp: 6000\n",
+        encoding="utf-8",
+    )
+    (repeated,) = _problems(twice)
+    assert f"{twice}:6: allocation_gbp: given twice (also at line 5); keep one" in repeated
