@@ -126,13 +126,23 @@ def _pin_dates(args: argparse.Namespace, default_week: date) -> list[date] | Non
     return [week + timedelta(days=d) for d in args.pin_days]
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    """--formats: known views, at least one (--no-reports is how to write none)."""
+    from optimiser.reports import check_formats
+
+    formats = tuple(check_formats(text.split(",")))
+    if not formats:
+        raise DataError("--formats is empty: name at least one of xlsx, html, map, ics (comma-separated)")
+    return formats
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan one week and write the plan folder (the plan contract plus the planner views)."""
     from optimiser.pipeline import plan_to_folder
     from optimiser.scenario import load_scenario
 
+    formats = () if args.no_reports else _formats(args.formats)  # a typo fails now, not after the solve
     loaded = load_scenario(args.scenario, _solver_overrides(args))
-    formats = () if args.no_reports else tuple(f for f in args.formats.split(",") if f)
     with _console().status("Planning the week...", spinner="dots"):
         result = plan_to_folder(
             loaded,
@@ -184,9 +194,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Build the planner views from a plan folder."""
     from optimiser.reports import check_and_report
 
-    formats = tuple(f for f in args.formats.split(",") if f)
-    if not formats:
-        raise DataError("--formats is empty: name at least one of xlsx, html, map, ics (comma-separated)")
+    formats = _formats(args.formats)
     out = Path(args.out) if args.out else None
     written, messages = check_and_report(Path(args.plan_dir), formats=formats, out_dir=out)
     for path in written:
@@ -341,8 +349,8 @@ def cmd_budget_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError(
             f"--factors {args.factors!r}: give numbers separated by commas, e.g. 0.5,0.75,1,1.25"
         ) from exc
-    if not factors or any(f < 0 for f in factors):
-        raise ScenarioError("--factors needs at least one factor, none negative")
+    if not factors or not all(0 <= f <= 100 for f in factors):  # also refuses nan and inf
+        raise ScenarioError("--factors needs at least one factor, each from 0 to 100 (e.g. 0.5,0.75,1,1.25)")
     with _console().status("Sweeping budgets...", spinner="dots"):
         table = budget_sweep(
             loaded,

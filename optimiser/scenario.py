@@ -154,10 +154,11 @@ class DosagePolicy(_Model):
 class Project(_Model):
     """One funded project (ASB or SV): its money, who patrols it, when, and its dosage policy."""
 
-    allocation_gbp: float = Field(ge=0, description="grant allocation for the whole period, GBP")
+    allocation_gbp: float = Field(ge=0, le=1e9, description="grant allocation for the whole period, GBP")
     weekly_budget_gbp: float | None = Field(
         default=None,
         ge=0,
+        le=1e8,
         description="override; default allocation x days of the week in the period / days in the period",
     )
     roles: list[Role] = Field(min_length=1)
@@ -267,7 +268,7 @@ class Warden(_Model):
     contract_start: date
     contract_end: date
     contracted_hours_per_week: float = Field(gt=0, le=60)
-    annual_cost_gbp: float = Field(ge=0, description="fully loaded, including employer on-costs")
+    annual_cost_gbp: float = Field(ge=0, le=1_000_000, description="fully loaded, including employer on-costs")
     leave: list[date] = Field(default_factory=list, description="days of leave; each reduces the week's hours by 1/5")
 
     @model_validator(mode="after")
@@ -417,7 +418,7 @@ class TravelSettings(_Model):
     snap_max_m: float = Field(default=300, gt=0, le=5000)
     profiles: dict[Role, Profile] = Field(default_factory=lambda: dict(DEFAULT_PROFILES))
     speeds_kmh: dict[Profile, float] = Field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
-    beat_minutes: dict[Role, int] = Field(
+    beat_minutes: dict[Role, Annotated[int, Field(gt=0, le=24 * 60)]] = Field(
         default_factory=dict,
         description="largest travel time (minutes, crew profile) from a crew's base to a hotspot it patrols, by role; "
         "a crew takes the smallest of its members' limits; no entry means no limit",

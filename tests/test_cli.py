@@ -616,3 +616,27 @@ def test_check_of_a_folder_with_no_plan_says_so(capsys: pytest.CaptureFixture[st
     assert run(capsys, "plan", LEEDS, "--set", "projects.asb.weekly_budget_gbp=1", "--out", out)[0] == 3
     code, text, _ = run(capsys, "check", out)
     assert code == 0 and text.startswith("no plan to check: the folder's status is infeasible (budget:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("plan", "--formats", "xlsx,pdf"), "--formats: unknown view 'pdf'"),
+        (("plan", "--formats", ","), "--formats is empty"),
+        (("budget", "sweep", "--factors", "inf"), "each from 0 to 100"),
+        (("validate", str(LEEDS), "--set", "projects.sv.allocation_gbp=inf"), "less than or equal to 1000000000"),
+        (
+            ("validate", str(LEEDS), "--set", "travel.beat_minutes.pcso=-5"),
+            "beat_minutes.pcso: Input should be greater",
+        ),
+    ],
+)
+def test_bad_options_and_values_fail_before_any_solving(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: tuple[str, ...], message: str
+) -> None:
+    """A view typo once failed after the whole solve; inf money passed validation then crashed the solver;
+    a negative beat silently removed every PCSO patrol."""
+    extra = ("--out", str(tmp_path / "out")) if argv[0] in ("plan", "budget") else ()
+    code, _, err = run(capsys, *argv, *extra)
+    assert code == 2 and message in err, err
+    assert not (tmp_path / "out").exists()

@@ -27,7 +27,15 @@ from optimiser.reports.webmap import write_map
 from optimiser.reports.workbook import write_workbook
 from optimiser.scenario import LoadedScenario, Scenario, load_scenario
 
-__all__ = ["FORMATS", "OUTPUT_NAMES", "ReportFormatError", "build_view", "report_folder", "write_reports"]
+__all__ = [
+    "FORMATS",
+    "OUTPUT_NAMES",
+    "ReportFormatError",
+    "build_view",
+    "check_formats",
+    "report_folder",
+    "write_reports",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +49,8 @@ class ReportFormatError(PatrolError):
     exit_code = 2
 
 
-def _check_formats(formats: Iterable[str]) -> list[str]:
+def check_formats(formats: Iterable[str]) -> list[str]:
+    """The views named, known and each once; an unknown name is a usage error (checked before any solving)."""
     wanted: list[str] = []
     for name in formats:
         key = name.strip().lower()
@@ -118,7 +127,7 @@ def write_reports(
     failure never leaves a half-written file, and a re-run replaces ``calendars/`` whole (no stale
     calendar of someone no longer rostered).
     """
-    wanted = _check_formats(formats)
+    wanted = check_formats(formats)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if not wanted:
@@ -192,7 +201,7 @@ def check_and_report(
     from optimiser.validate import check_folder
 
     folder = Path(plan_dir)
-    wanted = _check_formats(formats)
+    wanted = check_formats(formats)
     target = Path(out_dir) if out_dir is not None else folder
     if target.resolve() != folder.resolve() and any((target / name).exists() for name in PLAN_FILES):
         raise DataError(
