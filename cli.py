@@ -260,8 +260,11 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
 def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
     """Compare hotspot methods and K values by hit rate and PAI on a later window, with the baseline."""
     from optimiser import hotspots, incidents
+    from optimiser.outputs import replace_files
     from optimiser.scenario import load_scenario
 
+    out = Path(args.out)
+    _refuse_csv_target(out, [], option="--out")
     scenario = load_scenario(args.scenario, args.set or []).scenario
     train, test = incidents.parse_months(args.train), incidents.parse_months(args.test)
     hotspots.check_windows(train, test)
@@ -280,9 +283,7 @@ def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
         lsoa_boundaries=scenario.force_area.lsoa_boundaries if scenario.force_area else None,
     )
     print(hotspots.format_evaluation(table))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    replace_files(out.parent, {out.name: lambda path: table.to_csv(path, index=False)})
     print(f"written {out}")
     return 0
 
@@ -390,17 +391,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_csv_target(target: Path, sources: Sequence[Path]) -> None:
-    """A --csv file is not a folder, not inside a plan being compared, and replaces only a CSV file."""
+def _refuse_csv_target(target: Path, sources: Sequence[Path], *, option: str = "--csv") -> None:
+    """Refuse a place a table's CSV must not go.
+
+    Not a folder, not inside a plan's folder (weekly or annual: it would break or muddle the plan), not
+    inside a plan being compared, and over a CSV file only.
+    """
     if target.is_dir():
-        raise DataError(
-            f"--csv {target}: is a folder; give a file name outside the plans compared, e.g. comparison.csv"
-        )
+        raise DataError(f"{option} {target}: is a folder; give a file name outside any plan folder, e.g. table.csv")
     for source in sources:
         if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
-            raise DataError(f"--csv {target}: is inside {source}, a plan being compared; write it elsewhere")
+            raise DataError(f"{option} {target}: is inside {source}, a plan being compared; write it elsewhere")
+    if (target.parent / "summary.json").is_file():
+        raise DataError(f"{option} {target}: is inside {target.parent}, a plan's folder; write it elsewhere")
     if target.exists() and target.suffix.lower() != ".csv":
-        raise DataError(f"--csv {target}: exists and is not a .csv file; give another name")
+        raise DataError(f"{option} {target}: exists and is not a .csv file; give another name")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

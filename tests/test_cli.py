@@ -640,3 +640,15 @@ def test_bad_options_and_values_fail_before_any_solving(
     code, _, err = run(capsys, *argv, *extra)
     assert code == 2 and message in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_never_writes_into_a_plan_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`hotspots evaluate --out plan/roster.csv` once replaced the plan's roster (and the plan failed its check)."""
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "summary.json").write_text("{}", encoding="utf-8")
+    (plan / "roster.csv").write_text("shift_id\n", encoding="utf-8")
+    argv = ("hotspots", "evaluate", "--train", "2024-01:2024-02", "--test", "2024-03:2024-03", "--out")
+    code, _, err = run(capsys, *argv, plan / "roster.csv")
+    assert code == 2 and "a plan's folder; write it elsewhere" in err, err
+    assert (plan / "roster.csv").read_text(encoding="utf-8") == "shift_id\n"
