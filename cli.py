@@ -187,6 +187,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"no plan to check: the folder's status is {status} ({plan.summary.get('explanation') or 'no reason'})")
         return 0
     print(format_report(violations))
+    if violations and all(v.rule == "summary" and "scenario_sha256" not in v.message for v in violations):
+        print(
+            f"only summary.json disagrees: if the rows were edited by hand and keep every rule, "
+            f"`patrol check {args.plan_dir} --update-summary` recomputes its figures",
+            file=sys.stderr,
+        )
     return 1 if violations else 0
 
 

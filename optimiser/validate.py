@@ -1507,17 +1507,28 @@ def check_folder(plan_dir: Path, *, scenario_path: Path | None = None) -> tuple[
         except ValueError as exc:
             raise DataError(f"{folder / 'summary.json'}: week_start {text!r} is not a date (write YYYY-MM-DD)") from exc
     violations = check(plan, scenario, week_start=week)
-    recorded = plan.summary.get("scenario_sha256") if plan.summary else None
-    if scenario_path is None and isinstance(recorded, str) and recorded and recorded != loaded.sha256:
-        # the folder's own scenario was edited after planning (a raised budget would pass any plan)
-        violations.append(
-            Violation(
-                "summary",
-                f"summary: {source.name} is not the scenario this plan was made with (its scenario_sha256 "
-                f"differs): it was edited after planning; check against the intended scenario with --scenario FILE",
-            )
-        )
+    if scenario_path is None:
+        violations += _scenario_is_the_plans(plan, loaded.sha256, source)
     return violations, plan
+
+
+def _scenario_is_the_plans(plan: Plan, sha256: str, source: Path) -> list[Violation]:
+    """The folder's own scenario is the one the plan was made with: its recorded ``scenario_sha256``.
+
+    Why: judged by an edited scenario (a raised budget or weekly-hours limit) any plan could pass, so a
+    plan whose sha is missing, blank or different is not judged valid by its own folder's scenario.
+    """
+    recorded = plan.summary.get("scenario_sha256") if plan.summary else None
+    if isinstance(recorded, str) and recorded == sha256:
+        return []
+    if isinstance(recorded, str) and recorded:
+        problem = (
+            f"{source.name} is not the scenario this plan was made with (its scenario_sha256 differs): it was "
+            "edited after planning"
+        )
+    else:
+        problem = f"scenario_sha256 is missing, so {source.name} cannot be shown to be the scenario of the plan"
+    return [Violation("summary", f"summary: {problem}; check against the intended scenario with --scenario FILE")]
 
 
 def update_summary(plan_dir: Path) -> list[Violation]:
@@ -1529,7 +1540,7 @@ def update_summary(plan_dir: Path) -> list[Violation]:
     """
     violations, plan = check_folder(plan_dir)
     # an edited scenario is not a figure to refresh: judged by it, any plan could be made to pass
-    broken = [v for v in violations if v.rule != "summary" or "is not the scenario this plan was made" in v.message]
+    broken = [v for v in violations if v.rule != "summary" or "scenario_sha256" in v.message]
     if broken:
         return broken
     loaded = load_scenario(plan_dir / "scenario.resolved.yaml")
@@ -1546,8 +1557,12 @@ def update_summary(plan_dir: Path) -> list[Violation]:
     summary["validation"] = {"ok": True, "violations": []}
     summary["edited"] = True
     plan.summary = summary
-    rewrite_summary(plan, plan_dir)
-    left, _ = check_folder(plan_dir)
+    # judged before writing: what a recompute does not mend (a status, a week) keeps the file as it was
+    left = check(plan, loaded.scenario, week_start=week) + _scenario_is_the_plans(
+        plan, loaded.sha256, plan_dir / "scenario.resolved.yaml"
+    )
+    if not left:
+        rewrite_summary(plan, plan_dir)
     return left
 
 

@@ -764,10 +764,19 @@ def test_mutation_breaks_exactly_its_rule(mutation: Mutation) -> None:
         assert violation.message.startswith(f"{violation.rule}: ")
 
 
+def write_as_planned(plan: Plan, folder: Path) -> Path:
+    """Write ``plan`` with the sha of the scenario it carries in its summary, as ``patrol plan`` records it."""
+    written = write_plan(plan, folder)
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    summary["scenario_sha256"] = load_scenario(written / "scenario.resolved.yaml").sha256
+    (written / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return written
+
+
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.rule}:{m.name}")
 def test_mutated_folder_fails_check_folder(mutation: Mutation, tmp_path: Path) -> None:
     plan, _ = mutation.build(mutation.example)
-    folder = write_plan(plan, tmp_path / "plan")
+    folder = write_as_planned(plan, tmp_path / "plan")
     violations, _ = check_folder(folder)
     assert rules_of(violations) == {mutation.rule}, format_report(violations)
 
@@ -1130,7 +1139,8 @@ def test_check_update_summary_refreshes_the_figures_of_a_legal_edit(
         encoding="utf-8",
     )
     assert cli.main(["check", str(folder)]) == 1
-    assert "summary:" in capsys.readouterr().out
+    shown = capsys.readouterr()
+    assert "summary:" in shown.out and "--update-summary` recomputes its figures" in shown.err
     assert cli.main(["check", str(folder), "--update-summary"]) == 0
     capsys.readouterr()
     assert cli.main(["check", str(folder)]) == 0
@@ -1153,6 +1163,35 @@ def test_check_update_summary_refreshes_the_figures_of_a_legal_edit(
     scenario.write_text(scenario.read_text(encoding="utf-8").replace("max_weekly_hours: 48", "max_weekly_hours: 47"))
     assert cli.main(["check", str(folder), "--update-summary"]) == 1
     assert "is not the scenario this plan was made with" in capsys.readouterr().out
+
+
+def test_a_missing_scenario_sha_or_a_bad_status_is_not_mended_by_update_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without its sha, the folder's scenario could be relaxed (weekly hours 48 -> 50) and any plan pass:
+    a missing sha is a violation, and --update-summary writes nothing. A status a recompute does not mend
+    once left a summary marked valid while the command said "not updated"."""
+    import cli
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    unsigned = {k: v for k, v in summary.items() if k != "scenario_sha256"}
+    (folder / "summary.json").write_text(json.dumps(unsigned), encoding="utf-8")
+    violations, _ = check_folder(folder)
+    assert [v.message for v in violations] == [
+        "summary: scenario_sha256 is missing, so scenario.resolved.yaml cannot be shown to be the scenario of the "
+        "plan; check against the intended scenario with --scenario FILE"
+    ]
+    before = (folder / "summary.json").read_bytes()
+    assert cli.main(["check", str(folder), "--update-summary"]) == 1
+    assert (folder / "summary.json").read_bytes() == before
+
+    (folder / "summary.json").write_text(json.dumps({**summary, "status": "great"}), encoding="utf-8")
+    before = (folder / "summary.json").read_bytes()
+    assert cli.main(["check", str(folder), "--update-summary"]) == 1
+    assert "status 'great'" in capsys.readouterr().out
+    assert (folder / "summary.json").read_bytes() == before
 
 
 def test_no_shift_after_the_grant_period(tmp_path: Path) -> None:
