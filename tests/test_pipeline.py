@@ -439,3 +439,16 @@ def test_a_folder_with_no_plan_cannot_be_pinned(tmp_path: Path) -> None:
     monday = loaded("base").scenario.default_week_start
     with pytest.raises(DataError, match="holds no plan to pin \\(status 'infeasible'\\)"):
         plan_week(loaded("base"), pin_dir=folder, pin_days=[monday])
+
+
+def test_the_check_works_out_crowfly_legs_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engine legs made 40% too short (a bug in the shared travel code) once passed the check, as the
+    validator called the same function; it now times crow-fly legs itself and names the broken legs."""
+    import optimiser.network as network
+
+    honest = network.crowfly_seconds
+    monkeypatch.setattr(network, "crowfly_seconds", lambda *a, **k: (honest(*a, **k) * 0.6).astype("int64"))
+    result = plan_week(loaded("mixed"))
+    assert result.plan.visits
+    rules = {v.rule for v in result.violations}
+    assert rules & {"travel", "base-legs"}, rules
