@@ -600,14 +600,15 @@ def _keep_published_unless_beaten(
     kept["gap"] = round((bound - figures["objective"]) / bound, 6) if bound > 0 else 0.0
     kept["status"] = "optimal" if kept["gap"] <= 1e-9 else "feasible"
     kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
-    # the notes describe the roster kept (the published one), not the re-plan's
-    shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
-    kept["notes"] = _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
     candidate.summary = kept
     broken = check(candidate, scenario, week_start=week)
     if broken:
+        # e.g. leave added on a day not yet worked: that day's published shift cannot stand
         log.info("the published week no longer holds every rule (%s): the re-plan is kept", broken[0].message)
         return plan, summary
+    # the notes describe the roster kept (the published one), not the re-plan's
+    shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
+    kept["notes"] = _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
     log.info(
         "the published week (objective %.2f) is kept: the re-plan of the days left reached %.2f",
         figures["objective"],
@@ -1555,7 +1556,9 @@ def plan_to_folder(
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir, pin_days=pin_days)
     status = result.plan.summary["status"]
     valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
-    if valid and pin_dir is None:
+    if valid and (pin_dir is None or target.resolve() != Path(pin_dir).resolve()):
+        # the plan replaced is what staff calendars hold: revise against it (a pinned folder of the days
+        # worked only knows those days)
         _revise(result.plan, target, loaded, week)
     if keep_valid and not valid and _holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"

@@ -23,7 +23,7 @@ import pytest
 
 import cli
 from optimiser.errors import DataError, InfeasibleError
-from optimiser.pipeline import PlanResult, plan_to_folder, plan_week, require_feasible
+from optimiser.pipeline import PlanResult, _days_of, plan_to_folder, plan_week, require_feasible
 from optimiser.plan import Plan, read_plan, write_plan
 from optimiser.scenario import LoadedScenario, load_scenario
 from optimiser.validate import check, check_folder
@@ -452,3 +452,30 @@ def test_the_check_works_out_crowfly_legs_itself(monkeypatch: pytest.MonkeyPatch
     assert result.plan.visits
     rules = {v.rule for v in result.violations}
     assert rules & {"travel", "base-legs"}, rules
+
+
+def test_a_day_not_worked_that_no_longer_holds_is_replanned_and_its_shifts_withdrawn(tmp_path: Path) -> None:
+    """officers.yaml at £500, published Monday and Tuesday crews; after Monday the overtime template is
+    cut to Mondays (as leave on a day not yet worked would): --pin-days mon re-plans Tuesday instead of
+    refusing the published week. Written over the published folder from a folder of Monday only, the
+    re-plan is its next revision and withdraws Tuesday's shifts (what the staff calendars hold)."""
+    published = loaded("officers", "projects.sv.weekly_budget_gbp=500")
+    full = plan_week(published)
+    folder = write_plan(full.plan, tmp_path / "published")
+    monday = [published.scenario.default_week_start]
+    mondays_only = loaded(
+        "officers",
+        "projects.sv.weekly_budget_gbp=500",
+        'shift_templates=[{"id": "W-DAY", "roles": ["warden"], "start": "13:50", "end": "22:10"}, '
+        '{"id": "OT-EVE", "roles": ["officer"], "start": "18:00", "end": "22:00", "days": ["mon"]}]',
+    )
+    again = plan_week(mondays_only, pin_dir=folder, pin_days=monday)
+    assert again.plan.summary["validation"]["ok"]
+    assert visits_of(again.plan, "2024-12-03") == [] and again.plan.summary["objective"] == pytest.approx(16.0)
+    worked = write_plan(_days_of(full.plan, monday, published.scenario.tz), tmp_path / "worked")
+    result = plan_to_folder(mondays_only, pin_dir=worked, out_dir=folder, formats=())
+    assert result.plan.summary["revision"] == 1
+    assert [(w["staff_id"], w["day"]) for w in result.plan.summary["withdrawn_shifts"]] == [
+        ("O-02", "2024-12-03"),
+        ("O-03", "2024-12-03"),
+    ]
