@@ -227,6 +227,11 @@ def _sv_budget_notes(data: ProblemData, shifts: Sequence[int], counts: Mapping[i
         ),
         default=None,
     )
+    if cheapest is not None and left < cheapest and not _sv_spend(data, shifts) and left > 0:
+        return [
+            f"£{left / 100:,.2f} of the SV budget is left: the cheapest officer crew costs £{cheapest / 100:,.2f}, "
+            "so no overtime was bought"
+        ]
     if cheapest is None or left < cheapest:
         return []
     oracle = StaffingOracle(data, pin=pin, seed=data.scenario.solver.seed)
@@ -237,6 +242,22 @@ def _sv_budget_notes(data: ProblemData, shifts: Sequence[int], counts: Mapping[i
         f"£{left / 100:,.2f} of the SV budget is left: no further officer crew fits around this roster within the "
         "working-time rules (weekly hours, daily and weekly rest, normal duty) and the crewing rule; more "
         "officers in the overtime pool would use it"
+    ]
+
+
+def _reach_notes(data: ProblemData) -> list[str]:
+    """Hotspots no crew of the week can patrol (district, roles, beat limits, travel): they get no visits.
+
+    Why: such a hotspot is silently left out of every route (a point with lat and lon swapped was),
+    while the plan still passes its check; the planner should hear about it.
+    """
+    reachable = {h for group in data.groups for h in group.hotspots}
+    missed = [hotspot.id for hotspot in data.hotspots if hotspot.index not in reachable]
+    if not missed:
+        return []
+    return [
+        f"{len(missed)} hotspot(s) no crew this week can patrol, so they get no visits: {', '.join(missed)} "
+        "(check their district and lat/lon, the projects' roles and travel.beat_minutes)"
     ]
 
 
@@ -469,7 +490,7 @@ def plan_week(
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
-    summary["notes"] = budget_notes
+    summary["notes"] = _reach_notes(data) + budget_notes
     if previous is not None and pin_dir is not None and pin_days:
         plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week, pin_dir, pin)
     if previous is not None:
@@ -608,7 +629,7 @@ def _keep_published_unless_beaten(
         return plan, summary
     # the notes describe the roster kept (the published one), not the re-plan's
     shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
-    kept["notes"] = _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
+    kept["notes"] = _reach_notes(data) + _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
     log.info(
         "the published week (objective %.2f) is kept: the re-plan of the days left reached %.2f",
         figures["objective"],

@@ -1021,6 +1021,49 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: Mean Earth radius (IUGG), metres.
+MEAN_EARTH_RADIUS_M = 6_371_008.8
+#: A hotspot farther than this from every base is taken for a misplaced point (a force area is far smaller).
+FARTHEST_HOTSPOT_KM = 100.0
+
+
+def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres between two points in degrees, on the mean Earth radius."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * MEAN_EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, half)))
+
+
+def _misplaced(hotspot: Hotspot, bases: Sequence[Base]) -> str:
+    """Why a hotspot's point is not where it should be (empty when it is plausible).
+
+    Why: a point with lat and lon swapped validated and planned, and the hotspot silently got no visits
+    (no crew could reach it). Its own polygon, and the bases, say where it should be.
+    """
+    where = f"({hotspot.lat:g}, {hotspot.lon:g})"
+    if hotspot.polygon:
+        lons = [p[0] for p in hotspot.polygon]
+        lats = [p[1] for p in hotspot.polygon]
+        margin = 0.01  # degrees, about a kilometre: a point beside its area is still plausible
+        inside = min(lats) - margin <= hotspot.lat <= max(lats) + margin
+        if not (inside and min(lons) - margin <= hotspot.lon <= max(lons) + margin):
+            return (
+                f"the point {where} lies outside the hotspot's own polygon (lat {min(lats):g}..{max(lats):g}, "
+                f"lon {min(lons):g}..{max(lons):g}): lat and lon swapped?"
+            )
+    if bases:
+        km, nearest = min((great_circle_m(hotspot.lat, hotspot.lon, b.lat, b.lon) / 1000, b.id) for b in bases)
+        if km > FARTHEST_HOTSPOT_KM:
+            return (
+                f"the point {where} is {km:,.0f} km from the nearest base ({nearest}): lat and lon swapped, or a "
+                "point outside the force area?"
+            )
+    return ""
+
+
 def cross_check(scenario: Scenario, origins: _Origins | None = None, default_file: str = "") -> list[Problem]:
     """Layer 2: cross-references between sections (a warden's district exists, ids are unique, ...)."""
     origins = origins or _Origins()
@@ -1054,6 +1097,8 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
             add(("hotspots", i, "district"), f"unknown district {hotspot.district!r}; known: {sorted(districts)}")
         if hotspot.radius_m is None and hotspot.polygon is None:
             add(("hotspots", i), "give radius_m or polygon for the hotspot's area")
+        if problem := _misplaced(hotspot, scenario.bases):
+            add(("hotspots", i, "lat"), problem)
 
     staff_ids: list[str] = [w.id for w in scenario.warden_list()]
     for i, warden in enumerate(scenario.staff.wardens):

@@ -41,6 +41,7 @@ from optimiser.scenario import (
     LoadedScenario,
     Scenario,
     WorkingTime,
+    great_circle_m,
     load_scenario,
     parse_hhmm,
 )
@@ -75,8 +76,6 @@ FIGURE_TOLERANCE = 1e-6
 """Relative tolerance (of max(1, |x|)) of the summary's dosage, soft terms, objective and gap."""
 
 _EPS = 1e-9
-#: Mean Earth radius (IUGG), metres: crow-fly legs (plan-rules.md, travel).
-_MEAN_EARTH_RADIUS_M = 6_371_008.8
 _ASB, _SV = "asb", "sv"
 _FUNDING_OF_ROLE = {"warden": "grant-asb", "officer": "grant-sv", "pcso": "force"}
 _SOFT_TERMS = ("visit_shortfall", "hours_spread", "nights_spread", "weekends_spread")
@@ -376,16 +375,11 @@ class _Context:
     def _crowfly_minutes(self, profile: str, origin: str, destination: str) -> int:
         """A crow-fly leg worked out here, not by the engine's travel code (a bug there shows up here).
 
-        Great-circle distance on the mean Earth radius x circuity / speed, in minutes rounded up; float
-        noise below a microsecond is forgiven in the plan's favour (plan-rules.md, travel).
+        Great-circle distance on the mean Earth radius (:func:`optimiser.scenario.great_circle_m`, not the
+        engine's vectorised one) x circuity / speed, in minutes rounded up; float noise below a microsecond
+        is forgiven in the plan's favour (plan-rules.md, travel).
         """
-        (lat1, lon1), (lat2, lon2) = self._point(origin), self._point(destination)
-        phi1, phi2 = math.radians(lat1), math.radians(lat2)
-        half = (
-            math.sin((phi2 - phi1) / 2) ** 2
-            + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-        )
-        metres = 2 * _MEAN_EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, half)))
+        metres = great_circle_m(*self._point(origin), *self._point(destination))
         travel = self.scenario.travel
         seconds = metres * travel.circuity / (travel.speeds_kmh[profile] / 3.6)  # type: ignore[index]
         return math.ceil(max(seconds - 2e-6, 0.0) / 60)

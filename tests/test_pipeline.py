@@ -479,3 +479,21 @@ def test_a_day_not_worked_that_no_longer_holds_is_replanned_and_its_shifts_withd
         ("O-02", "2024-12-03"),
         ("O-03", "2024-12-03"),
     ]
+
+
+def test_notes_name_hotspots_no_crew_can_reach_and_an_sv_budget_below_one_crew() -> None:
+    """Leeds demo: SV £300 is below the cheapest double officer crew (2 x £157.89), so nothing is bought and
+    the note says why; with officers and PCSOs held to a one-minute beat, the SV hotspots no crew can
+    reach (SV-LDS-01; the other is joint, for wardens too) are named: they get no visits, and the plan
+    still passes its check."""
+    from optimiser.scenario import SCENARIO_DIR
+
+    leeds = SCENARIO_DIR / "leeds-demo.yaml"
+    poor = plan_week(load_scenario(leeds, ["projects.sv.weekly_budget_gbp=300"])).plan.summary
+    assert poor["notes"] == [
+        "£300.00 of the SV budget is left: the cheapest officer crew costs £315.78, so no overtime was bought"
+    ]
+    held = plan_week(load_scenario(leeds, ["travel.beat_minutes={officer: 1, pcso: 1}"])).plan.summary
+    assert held["validation"]["ok"]
+    (note,) = [n for n in held["notes"] if "no crew this week can patrol" in n]
+    assert note.startswith("1 hotspot(s) no crew this week can patrol, so they get no visits: SV-LDS-01")

@@ -738,3 +738,19 @@ def test_an_impossible_date_and_a_key_given_twice_are_named_at_their_lines(tmp_p
     )
     (repeated,) = _problems(twice)
     assert f"{twice}:6: allocation_gbp: given twice (also at line 5); keep one" in repeated
+
+
+def test_a_hotspot_point_with_lat_and_lon_swapped_is_named(tmp_path: Path) -> None:
+    """Swapped, the point lay in the Indian Ocean, validated, and the hotspot got no visits unseen: its own
+    polygon names it; a point 300 km from every base (no polygon) is named too."""
+    shipped = (SCENARIO_DIR / "hotspots" / "cleveland-2023-12_2024-11.yaml").read_text(encoding="utf-8")
+    swapped = shipped.replace("  lat: 54.569879\n  lon: -1.248347\n", "  lat: -1.248347\n  lon: 54.569879\n")
+    assert swapped != shipped
+    path = tmp_path / "hotspots.yaml"
+    path.write_text(swapped, encoding="utf-8")
+    (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", (f"hotspots_file={path}",))
+    assert f"{path}:276: hotspots[" in problem and "outside the hotspot's own polygon" in problem
+    assert "lat and lon swapped?" in problem
+    far = "hotspots.0.lat=51.5"
+    (distant,) = _problems(SCENARIO_DIR / "leeds-demo.yaml", (far,))
+    assert "km from the nearest base" in distant
