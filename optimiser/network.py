@@ -518,6 +518,7 @@ def _read_osmnx_graph(path: Path) -> Any:
                     f"{path}: GraphML graph is projected ({crs}); save the unprojected graph "
                     "(crs epsg:4326, as osmnx downloads it) or pass the .osm/.osm.pbf extract instead."
                 )
+            _require_attributes(graph, path)
             return graph
         with tempfile.TemporaryDirectory(prefix="patrol-osm-") as tmp:
             highways = Path(tmp) / "highways.osm"
@@ -530,6 +531,23 @@ def _read_osmnx_graph(path: Path) -> Any:
                 return ox.graph_from_xml(highways, bidirectional=False, simplify=True, retain_all=True)
             except Exception as exc:  # InsufficientResponseError, ParseError, ...
                 raise DataError(f"{path}: no street network could be built from this extract ({exc}).") from exc
+
+
+def _require_attributes(graph: Any, path: Path) -> None:
+    """Every node has ``x`` and ``y`` and every edge a ``length``, as osmnx writes them (else a KeyError later)."""
+    nodes = [node for node, data in graph.nodes(data=True) if "x" not in data or "y" not in data]
+    if nodes:
+        raise DataError(
+            f"{path}: {len(nodes)} of {graph.number_of_nodes()} nodes have no x/y coordinates (first: node "
+            f"{nodes[0]}); save the graph with osmnx (ox.save_graphml) or pass the .osm/.osm.pbf extract"
+        )
+    edges = [(u, v) for u, v, data in graph.edges(data=True) if "length" not in data]
+    if edges:
+        raise DataError(
+            f"{path}: {len(edges)} of {graph.number_of_edges()} street edges have no 'length' (first: "
+            f"{edges[0][0]} -> {edges[0][1]}); save the graph with osmnx (ox.save_graphml) or pass the "
+            ".osm/.osm.pbf extract"
+        )
 
 
 def _write_highways_xml(path: Path, out: Path) -> int:
@@ -655,8 +673,14 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
         src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
         length = np.concatenate([length, length])
     weight = length if profile == "walk" else seconds
-    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
-        raise DataError(f"{path}: some street edges have no valid length or travel time; re-export the file.")
+    invalid = ~np.isfinite(weight) | (weight < 0)
+    if invalid.any():
+        first = int(np.flatnonzero(invalid)[0])
+        what = "length" if profile == "walk" else "travel time"
+        raise DataError(
+            f"{path}: {int(invalid.sum())} street edge(s) have no valid {what} "
+            f"(first: {node_ids[src[first]]} -> {node_ids[dst[first]]}, {float(weight[first]):g}); re-export the file"
+        )
     keep = _dedup_edges(src, dst, weight)
     src, dst, length = src[keep], dst[keep], length[keep]
     seconds = seconds[keep] if profile == "drive" else None  # type: ignore[assignment]  # walk graphs have no times

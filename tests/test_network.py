@@ -8,6 +8,7 @@ runs in well under a second once osmnx is imported.
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import time
 from pathlib import Path
@@ -452,3 +453,24 @@ def test_fetch_rejects_bad_arguments_before_going_online(tmp_path: Path) -> None
         nw.fetch("Middlesbrough, UK", tmp_path / "mbro.osm.pbf")
     with pytest.raises(DataError, match="unknown fetch profile"):
         nw.fetch("Middlesbrough, UK", tmp_path / "mbro.graphml", profile="bike")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "message"),
+    [
+        (r'<data key="d14">[^<]*</data>', "", r"585 of 585 street edges have no 'length' \(first: "),
+        (r'<data key="d[45]">[^<]*</data>', "", r"229 of 229 nodes have no x/y coordinates \(first: node "),
+        (r'(<data key="d14">)[^<]*(</data>)', r"\g<1>-5\g<2>", r"street edge\(s\) have no valid length \(first: "),
+    ],
+    ids=["no-length", "no-xy", "negative-length"],
+)
+def test_a_graphml_without_lengths_or_coordinates_is_named(
+    tmp_path: Path, pattern: str, replacement: str, message: str
+) -> None:
+    """Such files were KeyError tracebacks: now the count, the first edge or node, and what to do."""
+    text = Path(f"{LEEDS}.graphml").read_text(encoding="utf-8")
+    assert '<key id="d14" for="edge" attr.name="length"' in text  # the keys the patterns remove
+    broken = tmp_path / "broken.graphml"
+    broken.write_text(re.sub(pattern, replacement, text), encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        nw.load_graph(broken, profile="walk", cache_dir=tmp_path / "cache")
