@@ -39,7 +39,7 @@ from optimiser.errors import DataError, PatrolError
 from optimiser.instance import build, crew_make_ups, crew_profile
 from optimiser.network import haversine_m
 from optimiser.outputs import beside, replace_files, written_summary
-from optimiser.plan import PLAN_FILES, Plan
+from optimiser.plan import PLAN_FILES, Plan, summary_mapping
 from optimiser.scenario import LoadedScenario, Scenario, TravelSettings
 
 log = logging.getLogger(__name__)
@@ -1573,9 +1573,9 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
     for district, cost_gbp in contracts or []:
         key = f"cost_asb_{district}_gbp"
         by_district[key] = by_district.get(key, 0.0) + cost_gbp
-    cost = summary.get("cost_gbp") or {}
-    budget = summary.get("budget_gbp") or {}
-    visits = summary.get("visits_by_hotspot") or {}
+    cost = summary_mapping(summary, "cost_gbp")
+    budget = summary_mapping(summary, "budget_gbp")
+    visits = summary_mapping(summary, "visits_by_hotspot")
     return {
         "status": summary.get("status"),
         "objective": summary.get("objective"),
@@ -1594,7 +1594,7 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
         "cost_force_gbp": cost.get("force"),
         "budget_asb_gbp": budget.get("asb"),
         "budget_sv_gbp": budget.get("sv"),
-        "validation_ok": (summary.get("validation") or {}).get("ok"),
+        "validation_ok": summary_mapping(summary, "validation").get("ok"),
         "solve_seconds": summary.get("solve_seconds"),
         **{k: round(v, 2) for k, v in sorted(by_district.items())},
     }
@@ -1853,11 +1853,16 @@ COMPARE_FIGURES: tuple[str, ...] = (
 
 
 def _plan_of(source: str | Path, *, week_start: date | None, overrides: Sequence[str]) -> tuple[str, Plan]:
-    from optimiser.plan import read_plan
 
     path = Path(source)
     if path.is_dir():
-        return str(path), read_plan(path)
+        from optimiser.validate import check_folder
+
+        # checked again, as `patrol report` does: a folder edited since it was written may break a rule
+        violations, plan = check_folder(path)
+        messages = [v.message for v in violations]
+        plan.summary = {**plan.summary, "validation": {"ok": not messages, "violations": messages}}
+        return str(path), plan
     from optimiser.pipeline import plan_week
     from optimiser.scenario import load_scenario
 
@@ -1873,10 +1878,10 @@ def annual_figures(summary: Mapping[str, Any]) -> dict[str, Any]:
         "harm_weighted_patrol_hours": summary.get("harm_weighted_patrol_hours"),
         "target_shortfall_hours": summary.get("target_shortfall_hours"),
         "officer_overtime_hours": summary.get("officer_overtime_hours"),
-        "warden_posts_at_end": sum((summary.get("warden_posts_at_end") or {}).values()),
+        "warden_posts_at_end": sum(summary_mapping(summary, "warden_posts_at_end").values()),
         "pcso_patrol_hours": summary.get("pcso_patrol_hours"),
     }
-    for project, figures_of in (summary.get("projects") or {}).items():
+    for project, figures_of in summary_mapping(summary, "projects").items():
         for name in ("allocation_gbp", "spend_gbp", "headroom_gbp"):
             figures[f"{project}_{name}"] = figures_of.get(name)
     return figures
@@ -1940,6 +1945,12 @@ def _side_by_side(
         for side, summary in (("A", summary_a), ("B", summary_b))
         if summary.get("status") not in ("optimal", "feasible")
     }
+    frame.attrs["failed"] = {
+        side: list(summary_mapping(summary, "validation").get("violations") or [])
+        for side, summary in (("A", summary_a), ("B", summary_b))
+        if summary.get("status") in ("optimal", "feasible")
+        and summary_mapping(summary, "validation").get("ok") is False
+    }
     return frame
 
 
@@ -1962,7 +1973,12 @@ def format_comparison(frame: pd.DataFrame) -> str:
     """A :func:`compare_table` as text: the two sides, then one figure a line with B - A."""
     weeks = frame.attrs["week"]
     header = ("figure", f"A ({weeks[0]})", f"B ({weeks[1]})", "B - A")
-    lines = [(str(r.figure), _fmt(r.a), _fmt(r.b), _fmt(r.delta, signed=True)) for r in frame.itertuples()]
+    lines = [
+        (str(r.figure), *(_fmt_gap(v, signed=i == 2) for i, v in enumerate((r.a, r.b, r.delta))))
+        if r.figure == "gap"
+        else (str(r.figure), _fmt(r.a), _fmt(r.b), _fmt(r.delta, signed=True))
+        for r in frame.itertuples()
+    ]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     out = [f"A: {frame.attrs['a']}", f"B: {frame.attrs['b']}", ""]
     out.append("  ".join(h.ljust(widths[0]) if i == 0 else h.rjust(widths[i]) for i, h in enumerate(header)))
@@ -1972,4 +1988,17 @@ def format_comparison(frame: pd.DataFrame) -> str:
     # a side with no plan has zero figures: say so, or its zeros read as a plan that does nothing
     for side, reason in frame.attrs["unplanned"].items():
         out.append(f"note: {side} has no plan ({reason}); its figures are zeros, not a plan's")
+    for side, violations in frame.attrs.get("failed", {}).items():
+        first = f", first: {violations[0]}" if violations else ""
+        out.append(
+            f"note: {side} fails its check ({len(violations)} violation(s){first}); its figures are not a valid "
+            f"plan's: run `patrol check {frame.attrs[side.lower()]}`"
+        )
     return "\n".join(out)
+
+
+def _fmt_gap(value: Any, *, signed: bool = False) -> str:
+    """An optimality gap (a fraction) as the plan headline shows it: a percentage."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return f"{value * 100:+.2f}%" if signed else f"{value * 100:.2f}%"
+    return _fmt(value, signed=signed)

@@ -186,6 +186,18 @@ def shift_day_keys(roster: Sequence[RosterRow], tz: tzinfo) -> dict[str, tuple[s
 
 
 PLAN_FILES: tuple[str, ...] = ("roster.csv", "visits.csv", "hotspots.csv", "summary.json", "scenario.resolved.yaml")
+
+
+def summary_mapping(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A summary entry that should be a mapping, or ``{}`` when it is missing or not one.
+
+    Why: ``summary.json`` may be edited by hand; views and comparisons must still show the plan (its
+    check names the broken entry) rather than stop on a traceback.
+    """
+    value = summary.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 #: The planner views written into a plan folder, by ``--formats`` key.
 VIEW_FILES: dict[str, str] = {"xlsx": "roster.xlsx", "html": "roster.html", "map": "map.html", "ics": "calendars"}
 """The plan contract's files: a folder holding any of them holds a plan."""

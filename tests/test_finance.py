@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -462,6 +463,30 @@ def test_compare_names_a_side_without_a_plan(tmp_path: Path) -> None:
     text = compare(TINY, tmp_path / "cut")
     assert text.splitlines()[-1].startswith("note: B has no plan (infeasible: budget: ASB weekly budget £10.00 <")
     assert text.count("note:") == 1
+
+
+def test_compare_names_a_side_that_fails_its_check_and_shows_gaps_as_percentages(tmp_path: Path) -> None:
+    """A folder edited since it was written (a negative dwell, a summary figure made text) is checked again:
+    compare still shows it, notes that it fails its check, and shows the gap as the plan headline does."""
+    import json
+
+    from optimiser.pipeline import plan_to_folder
+
+    plan_to_folder(load_scenario(TINY), out_dir=tmp_path / "a", formats=())
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    visits = tmp_path / "b" / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(",")
+    fields[5] = "-" + fields[5]
+    visits.write_text("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n", encoding="utf-8")
+    summary_path = tmp_path / "b" / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary_path.write_text(json.dumps({**summary, "cost_gbp": "lots"}), encoding="utf-8")
+    text = compare(tmp_path / "a", tmp_path / "b")
+    assert "note: B fails its check (" in text and "dwell" in text and "note: A" not in text
+    assert f"run `patrol check {tmp_path / 'b'}`" in text
+    (gap,) = [line for line in text.splitlines() if line.startswith("gap ")]
+    assert gap.split()[1].endswith("%") and gap.split()[-1].startswith(("+", "-"))
 
 
 def test_plan_figures_count_a_night_over_the_clock_change_in_real_hours() -> None:

@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from optimiser.plan import FUNDINGS
+from optimiser.plan import FUNDINGS, summary_mapping
 from optimiser.reports.view import (
     FUNDING_LABEL,
     FUNDING_PROJECT,
@@ -90,8 +90,8 @@ def _route(crew: CrewView, view: PlanView) -> str:
 
 def _cover(view: PlanView, sections: dict[tuple[str, date], list[CrewView]]) -> str:
     summary = view.summary
-    costs = summary.get("cost_gbp") or {}
-    budgets = summary.get("budget_gbp") or {}
+    costs = summary_mapping(summary, "cost_gbp")
+    budgets = summary_mapping(summary, "budget_gbp")
     rows = []
     for funding in list(FUNDINGS) + [f for f in costs if f not in FUNDINGS]:
         project = FUNDING_PROJECT.get(funding, "")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from optimiser.errors import PatrolError
+from optimiser.plan import summary_mapping
 from optimiser.reports.view import (
     PROJECT_LABEL,
     ROLE_LABEL,
@@ -330,7 +331,7 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 
 def _hotspot_popup(spot: HotspotView, view: PlanView) -> str:
-    predictability = (view.summary.get("predictability_by_hotspot") or {}).get(spot.hotspot_id)
+    predictability = summary_mapping(view.summary, "predictability_by_hotspot").get(spot.hotspot_id)
     rows = [
         ("Hotspot", escape(spot.hotspot_id)),
         ("District", escape(view.district_name(spot.district))),

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from optimiser.plan import FUNDINGS
+from optimiser.plan import FUNDINGS, summary_mapping
 from optimiser.reports.view import (
     FUNDING_LABEL,
     FUNDING_PROJECT,
@@ -165,8 +165,8 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
     ws.cell(row=row, column=1, value="Cost and budget this week").font = TITLE
     row += 1
     _header(ws, row, ["Funding", "Project", "Cost (£)", "Weekly budget (£)", "Remaining (£)", "Budget used"])
-    costs = summary.get("cost_gbp") or {}
-    budgets = summary.get("budget_gbp") or {}
+    costs = summary_mapping(summary, "cost_gbp")
+    budgets = summary_mapping(summary, "budget_gbp")
     fundings = list(FUNDINGS) + [f for f in costs if f not in FUNDINGS]
     grant_rows: list[int] = []
     for funding in fundings:
@@ -209,9 +209,9 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
     row += 1
     _header(ws, row, ["Hotspot", "Name", "District", "Project", "Harm weight", "Visits", "Minutes", "Predictability"])
     first = row + 1
-    visits = summary.get("visits_by_hotspot") or {}
-    minutes = summary.get("dosage_minutes_by_hotspot") or {}
-    predictability = summary.get("predictability_by_hotspot") or {}
+    visits = summary_mapping(summary, "visits_by_hotspot")
+    minutes = summary_mapping(summary, "dosage_minutes_by_hotspot")
+    predictability = summary_mapping(summary, "predictability_by_hotspot")
     for spot in view.hotspots:
         row += 1
         values: list[Any] = [
