@@ -1351,7 +1351,46 @@ def _limit_notes(
     """Say which limit, not the money, decides a plan: the Home Office ceiling, the officers' capacity."""
     if solution.status not in ("optimal", "feasible"):
         return []
-    return [*_ceiling_notes(scenario, inputs, monthly, projects), *_capacity_notes(scenario, inputs, monthly, projects)]
+    return [
+        *_ceiling_notes(scenario, inputs, monthly, projects),
+        *_capacity_notes(scenario, inputs, monthly, projects),
+        *_saturation_notes(scenario, inputs, solution, monthly, projects),
+    ]
+
+
+def _saturation_notes(
+    scenario: Scenario,
+    inputs: AnnualInputs,
+    solution: AnnualSolution,
+    monthly: pd.DataFrame,
+    projects: Mapping[str, Mapping[str, Any]],
+) -> list[str]:
+    """Say so when the hotspots' useful hours, not the money, stop a project's spend (the target met).
+
+    Why: with the patrol-hour target met, an hour past a zone's tiers (the visits a day the hotspots can
+    use) is worth nothing, so the plan leaves the money as headroom; finance read that as --target-hours
+    capping the spend. Not said when the ceiling or the officers' capacity decides (their own notes).
+    """
+    hours = float(monthly["patrol_person_hours"].sum())
+    if solution.shortfall_hours > 1e-6 or hours >= 0.99 * inputs.ceiling_hours:
+        return []  # short of the target (every affordable hour is bought), or the ceiling decides
+    notes = []
+    for project in PROJECTS:
+        if project not in scenario.active_projects or project not in projects:
+            continue
+        left = float(projects[project]["headroom_gbp"])
+        if left < 0.01 * float(projects[project]["allocation_gbp"]):
+            continue
+        if project == "sv" and _capacity_notes(scenario, inputs, monthly, projects):
+            continue
+        zones = [z for z in inputs.zones if z.project == project]
+        useful = ", ".join(f"{z.district} {z.tiers * z.tier_hours_per_day:.1f} h a day" for z in zones)
+        notes.append(
+            f"£{left:,.2f} of the {project.upper()} allocation is left: the patrol-hour target "
+            f"({inputs.target_hours:,.0f}) is met and more {project.upper()} hours would go past the hotspots' "
+            f"useful hours ({useful}), which add no harm-weighted value; raise --target-hours to buy hours anyway"
+        )
+    return notes
 
 
 def _ceiling_notes(

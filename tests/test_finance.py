@@ -770,3 +770,16 @@ def test_a_week_with_no_plan_has_no_contract_figures() -> None:
     figures = plan_figures(infeasible)
     assert figures["warden_posts"] == 0
     assert not [k for k in figures if k.startswith("cost_asb_") and k != "cost_asb_gbp"]
+
+
+def test_money_left_because_the_hotspots_are_saturated_is_explained(tmp_path: Path) -> None:
+    """Leeds demo with a 3,000-hour target: two posts meet it and a third would patrol past the hotspots'
+    useful hours (worth nothing), so £12,000 of ASB is left; the note says why, not a silent cap."""
+    loaded = load_scenario(SCENARIO_DIR / "leeds-demo.yaml")
+    plan = annual_plan(loaded, seasonality="flat", target_hours=3000)
+    assert plan.summary["projects"]["asb"]["headroom_gbp"] == pytest.approx(12000.0)
+    (note,) = [n for n in plan.summary["notes"] if "useful hours" in n]
+    assert note.startswith("£12,000.00 of the ASB allocation is left: the patrol-hour target (3,000) is met")
+    assert "raise --target-hours" in note
+    short = annual_plan(loaded, seasonality="flat", target_hours=13000)
+    assert not [n for n in short.summary["notes"] if "useful hours" in n]
