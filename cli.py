@@ -29,34 +29,47 @@ def _week(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
-def _positive(unit: str, example: str) -> Callable[[str], float]:
-    """An argparse type for a positive number of ``unit`` (said as the flag's error, not an override's)."""
+def _positive(unit: str, example: str, most: float = float("inf")) -> Callable[[str], float]:
+    """An argparse type for a positive number of ``unit`` up to ``most``.
+
+    Checked as the flag, so its error names the flag: the flags become scenario overrides, which the user
+    did not type.
+    """
 
     def parse(text: str) -> float:
         try:
             value = float(text.replace(",", ""))
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from exc
-        if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError(f"{text!r}: give a number of {unit} above 0, e.g. {example}")
+        if not 0 < value <= most or value == float("inf"):
+            limit = f" up to {most:,g}" if most < float("inf") else ""
+            raise argparse.ArgumentTypeError(f"{text!r}: give a number of {unit} above 0{limit}, e.g. {example}")
         return value
 
     return parse
 
 
-_seconds = _positive("seconds", "60")
+_seconds = _positive("seconds", "60", most=86_400)  # the scenario's solver.time_limit_seconds bound
 _hours = _positive("hours", "13000")
 
 
-def _count(text: str) -> int:
-    """A worker count: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give at least 1 worker")
-    return value
+def _whole(what: str, least: int, most: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from ``least`` to ``most`` (the scenario's bounds for the field)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a {what} from {least} to {most:,}")
+        return value
+
+    return parse
+
+
+_count = _whole("number of workers", 1, 64)
+_seed = _whole("seed", 0, 2**31 - 1)
 
 
 def _console():  # type: ignore[no-untyped-def]
@@ -456,7 +469,7 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--time-limit", type=_seconds, metavar="S", help="solver time limit, seconds (default: the scenario's, 60)"
     )
     parser.add_argument(
-        "--seed", type=int, help="random seed; results are deterministic for a seed (default: the scenario's, 0)"
+        "--seed", type=_seed, help="random seed; results are deterministic for a seed (default: the scenario's, 0)"
     )
     parser.add_argument("--workers", type=_count, help="solver worker threads (default: the scenario's, 2)")
 
@@ -614,7 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--week", type=_week, help="Monday that starts the week (default: each scenario's)")
     sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of every scenario")
     sub.add_argument("--time-limit", type=_seconds, metavar="S", help="solver time limit per scenario, seconds")
-    sub.add_argument("--seed", type=int, help="random seed")
+    sub.add_argument("--seed", type=_seed, help="random seed")
     sub.set_defaults(handler=cmd_batch)
 
     _everywhere(parser)

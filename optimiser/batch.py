@@ -174,6 +174,8 @@ def batch(
     if workers < 1:
         raise DataError(f"--workers must be at least 1 (got {workers})")
     folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder}: is a file, not a folder; give --out a folder for the batch's plans")
     folder.mkdir(parents=True, exist_ok=True)
     extra = [f"solver.workers={solver_workers}"] if solver_workers is not None else []
     names = _names(files)

@@ -652,3 +652,30 @@ def test_evaluate_never_writes_into_a_plan_folder(capsys: pytest.CaptureFixture[
     code, _, err = run(capsys, *argv, plan / "roster.csv")
     assert code == 2 and "a plan's folder; write it elsewhere" in err, err
     assert (plan / "roster.csv").read_text(encoding="utf-8") == "shift_id\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("plan", "--time-limit", "1e9"),
+            "argument --time-limit: '1e9': give a number of seconds above 0 up to 86,400",
+        ),
+        (("plan", "--seed", "-1"), "argument --seed: '-1': give a seed from 0 to 2,147,483,647"),
+        (("plan", "--workers", "100"), "argument --workers: '100': give a number of workers from 1 to 64"),
+    ],
+)
+def test_flag_errors_name_the_flag_not_an_override(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    """They once read as a `--set solver...` the user never typed."""
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err and "--set solver" not in err, err
+
+
+def test_report_and_batch_into_a_file_say_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "a-file.csv"
+    target.write_text("x\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", LEEDS, "--out", target)
+    assert code == 2 and "is a file, not a folder" in err
+    assert target.read_text(encoding="utf-8") == "x\n"

@@ -203,6 +203,8 @@ def check_and_report(
     folder = Path(plan_dir)
     wanted = check_formats(formats)
     target = Path(out_dir) if out_dir is not None else folder
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{target}: is a file, not a folder; give --out a folder for the views")
     if target.resolve() != folder.resolve() and any((target / name).exists() for name in PLAN_FILES):
         raise DataError(
             f"{target}: holds another plan's files ({', '.join(n for n in PLAN_FILES if (target / n).exists())}); "
