@@ -90,16 +90,21 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
 
 REASONS: tuple[str, ...] = (
     "short_row",
+    "long_row",
+    "repeated_crime_id",
     "bad_month",
     "outside_months",
     "no_coordinates",
     "outside_force_area",
     "unknown_crime_type",
 )
-"""Why a row was not kept, in the order the checks are applied (``short_row``: fewer fields than the header)."""
+"""Why a row was not kept, in the order the checks are applied (``short_row`` / ``long_row``: fewer / more
+fields than the header; ``repeated_crime_id``: a Crime ID already seen in the file)."""
 
 PROBLEM_REASONS: tuple[str, ...] = (
     "short_row",
+    "long_row",
+    "repeated_crime_id",
     "bad_month",
     "no_coordinates",
     "outside_force_area",
@@ -349,6 +354,9 @@ class LoadReport:
         ``file -> reason -> line`` of the first such row (line 1 is the header), so it can be found.
     unknown_crime_types : dict
         The crime type names with no harm weight, and how many rows had each.
+    swapped_coordinates : int
+        Of the rows with no usable coordinates, those that would lie in Great Britain with Longitude and
+        Latitude swapped (a hint for the reader; the rows are not kept).
     """
 
     files: list[str] = field(default_factory=list)
@@ -356,6 +364,7 @@ class LoadReport:
     rows_kept: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
     by_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    swapped_coordinates: int = 0
     first_line: dict[str, dict[str, int]] = field(default_factory=dict)
     unknown_crime_types: dict[str, int] = field(default_factory=dict)
 
@@ -394,6 +403,8 @@ class LoadReport:
         lines = [f"read {self.rows_read} rows from {len(self.files)} file(s); kept {self.rows_kept}"]
         labels = {
             "short_row": "with fewer fields than the header (a cut or damaged line)",
+            "long_row": "with more fields than the header (an unquoted comma in a field?)",
+            "repeated_crime_id": "repeating an earlier row's Crime ID (the file holds rows twice?)",
             "bad_month": "with a Month that is not YYYY-MM",
             "outside_months": "outside the months asked for",
             "no_coordinates": "with no usable coordinates",
@@ -415,6 +426,11 @@ class LoadReport:
             extra = ""
             if reason == "unknown_crime_type":
                 extra = " (" + ", ".join(f"{k!r}: {v}" for k, v in sorted(self.unknown_crime_types.items())) + ")"
+            if reason == "no_coordinates" and self.swapped_coordinates:
+                extra = (
+                    f" ({self.swapped_coordinates} of them would be in Great Britain with Longitude and Latitude "
+                    "swapped: check the columns)"
+                )
             lines.append(f"  {count} row(s) {labels[reason]}{extra} in {shown}")
         return "\n".join(lines)
 
@@ -580,10 +596,14 @@ def load(
     for path in files:
         _check_columns(path, _read_header(path), STREET_COLUMNS)
         try:
-            raw = pd.read_csv(path, dtype=object, keep_default_na=False, usecols=usecols, encoding="utf-8-sig")
+            # index_col=False: rows longer than the header must not turn the first column into the index
+            raw = pd.read_csv(
+                path, dtype=object, keep_default_na=False, usecols=usecols, encoding="utf-8-sig", index_col=False
+            )
         except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot be read as a police.uk CSV ({exc})") from exc
-        frames.append(_check_rows(raw, path, force, weights, window, report, whole=_whole_rows(path, len(raw))))
+        short, long = _row_widths(path, len(raw))
+        frames.append(_check_rows(raw, path, force, weights, window, report, whole=short, not_long=long))
     incidents = pd.concat(frames, ignore_index=True) if frames else _empty()
     report.rows_kept = len(incidents)
     incidents.attrs["crime_types"] = sorted(weights)
@@ -631,6 +651,7 @@ def _check_rows(
     report: LoadReport,
     *,
     whole: np.ndarray | None = None,
+    not_long: np.ndarray | None = None,
 ) -> pd.DataFrame:
     n = len(raw)
     report.rows_read += n
@@ -638,6 +659,11 @@ def _check_rows(
         raise DataError(f"{path}: a header but no rows; a police.uk month is never empty: download it again")
     if whole is None:
         whole = np.ones(n, dtype=bool)
+    if not_long is None:
+        not_long = np.ones(n, dtype=bool)
+    crime_ids = raw["Crime ID"].to_numpy(dtype=object)
+    named = np.array([bool(str(c).strip()) for c in crime_ids], dtype=bool)
+    first_of_id = ~(pd.Series(crime_ids).duplicated().to_numpy() & named)
     month_codes, month_values = _factorized(raw["Month"])
     months = np.array(month_values, dtype=object)[month_codes] if n else np.array([], dtype=object)
     good_month = np.array([bool(_MONTH.match(m)) for m in month_values], dtype=bool)
@@ -649,6 +675,7 @@ def _check_rows(
     lon = pd.to_numeric(raw["Longitude"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(raw["Latitude"], errors="coerce").to_numpy(dtype=float)
     ok_xy = (lon >= _GB_LON[0]) & (lon <= _GB_LON[1]) & (lat >= _GB_LAT[0]) & (lat <= _GB_LAT[1])
+    swapped = ~ok_xy & (lat >= _GB_LON[0]) & (lat <= _GB_LON[1]) & (lon >= _GB_LAT[0]) & (lon <= _GB_LAT[1])
     lsoa_codes, lsoa_values = _factorized(raw["LSOA code"])
     lsoa_district = np.array([force.lsoa_district.get(v) for v in lsoa_values] or [None], dtype=object)
     ok_area = np.array([d is not None for d in lsoa_district], dtype=bool)[lsoa_codes] if n else np.ones(0, dtype=bool)
@@ -661,6 +688,8 @@ def _check_rows(
     first_lines: dict[str, int] = {}
     for reason, ok in (
         ("short_row", whole),
+        ("long_row", not_long),
+        ("repeated_crime_id", first_of_id),
         ("bad_month", ok_month),
         ("outside_months", in_window),
         ("no_coordinates", ok_xy),
@@ -677,6 +706,8 @@ def _check_rows(
                 for code, c in zip(*np.unique(type_codes[failed], return_counts=True), strict=True):
                     name = type_values[int(code)]
                     report.unknown_crime_types[name] = report.unknown_crime_types.get(name, 0) + int(c)
+        if reason == "no_coordinates":
+            report.swapped_coordinates += int((failed & swapped).sum())
         remaining &= ok
     if file_counts:
         report.by_file[str(path)] = dict(file_counts)
@@ -702,14 +733,16 @@ def _check_rows(
     )
 
 
-def _whole_rows(path: Path, rows: int) -> np.ndarray:
-    """Which data rows have every field of the header (a cut line reads as empty trailing fields).
+def _row_widths(path: Path, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which data rows have every field of the header, and which no more than it.
 
     Why a second pass: pandas fills a short line's missing fields with empty text, which would blame
-    the row on its LSOA or crime type; the csv module sees the field count. Blank lines are skipped,
-    as pandas skips them, so row ``i`` here is row ``i`` of the table.
+    the row on its LSOA or crime type, and reads a long one (an unquoted comma) shifted; the csv module
+    sees the field count. Blank lines are skipped, as pandas skips them, so row ``i`` here is row ``i``
+    of the table.
     """
     whole = np.ones(rows, dtype=bool)
+    not_long = np.ones(rows, dtype=bool)
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
         reader = csv.reader(handle)
@@ -720,8 +753,10 @@ def _whole_rows(path: Path, rows: int) -> np.ndarray:
                 continue  # a blank or whitespace-only line, which pandas skips too
             if index < rows and len(fields) < width:
                 whole[index] = False
+            elif index < rows and len(fields) > width:
+                not_long[index] = False
             index += 1
-    return whole
+    return whole, not_long
 
 
 def check_month_file(path: Path, months: pd.Series) -> None:

@@ -29,6 +29,8 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
     assert report.rows_kept == len(frame) == 4
     assert report.counts == {
         "short_row": 0,
+        "long_row": 0,
+        "repeated_crime_id": 0,
         "bad_month": 1,
         "outside_months": 0,
         "no_coordinates": 2,
@@ -71,6 +73,41 @@ def test_a_cut_row_is_counted_as_short_with_its_line(tmp_path: Path) -> None:
     assert report.counts["short_row"] == 1 and report.counts["outside_force_area"] == 1
     assert report.first_line[str(cut)]["short_row"] == 3
     assert "1 row(s) with fewer fields than the header" in report.summary()
+
+
+def test_long_rows_repeated_crime_ids_and_swapped_coordinates_are_named(tmp_path: Path) -> None:
+    """An unquoted comma in Location shifts a row's fields (it was counted 'outside the force area', and in
+    the first rows made pandas take the first column as the index); a file holding its rows twice was
+    counted twice; swapped coordinates get a hint. Each is its own counted reason, at its first line."""
+    lines = JAN.read_text().splitlines()
+    fields = lines[3].split(",")
+    fields[6] = fields[6].replace("On or near ", "On or near Flat 2, ")  # Location
+    long_line = ",".join(fields)
+    assert long_line.count(",") == lines[3].count(",") + 1
+    damaged = tmp_path / JAN.name
+    damaged.write_text("\n".join([lines[0], long_line, *lines[1:3], *lines[4:], *lines[1:]]) + "\n")
+    _, report = incidents.load(damaged, lsoa_file=TINY_LSOA)
+    assert report.counts["long_row"] == 1 and report.first_line[str(damaged)]["long_row"] == 2
+    with_id = sum(1 for line in lines[1:] if line.split(",")[0].strip())  # the second copy of each, a2 too
+    assert report.counts["repeated_crime_id"] == with_id
+    assert "with more fields than the header (an unquoted comma in a field?)" in report.summary()
+    assert "repeating an earlier row's Crime ID" in report.summary()
+    assert report.rows_read == report.rows_kept + sum(report.counts.values())
+    swapped = tmp_path / "swapped" / JAN.name
+    swapped.parent.mkdir()
+    header, *rows = lines
+    columns = header.split(",")
+    lon, lat = columns.index("Longitude"), columns.index("Latitude")
+
+    def swap(line: str) -> str:
+        values = line.split(",")
+        values[lon], values[lat] = values[lat], values[lon]
+        return ",".join(values)
+
+    swapped.write_text("\n".join([header, *(swap(r) for r in rows)]) + "\n")
+    _, flipped = incidents.load(swapped, lsoa_file=TINY_LSOA)
+    assert flipped.swapped_coordinates >= 1
+    assert "with Longitude and Latitude swapped: check the columns" in flipped.summary()
 
 
 def test_a_blank_line_is_not_a_short_row(tmp_path: Path) -> None:
