@@ -729,3 +729,25 @@ def test_views_rebuilt_by_report_show_the_plans_own_figures(tmp_path: Path) -> N
         return [[c.value for row in sheet.iter_rows() for c in row] for sheet in book.worksheets]
 
     assert cells(tmp_path / "plan" / "roster.xlsx") == cells(tmp_path / "again" / "roster.xlsx")
+
+
+def test_a_failing_view_leaves_the_earlier_views_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Views are all written before any is moved in: a failure half-way (a full disk) once left the new
+    workbook beside the old map and calendars."""
+    import optimiser.reports as reports
+
+    folder = tmp_path / "plan"
+    shutil.copytree(PLAN_DIR, folder)
+    report_folder(folder)
+    for name in ("roster.xlsx", "roster.html"):  # the views as an earlier plan left them
+        (folder / name).write_bytes(b"earlier")
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reports, "write_map", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        report_folder(folder)
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before

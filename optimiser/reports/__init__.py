@@ -123,9 +123,9 @@ def write_reports(
 
     Notes
     -----
-    Each view is written to a staging folder inside ``out_dir`` and then moved into place, so a
-    failure never leaves a half-written file, and a re-run replaces ``calendars/`` whole (no stale
-    calendar of someone no longer rostered).
+    Every view is written to a staging folder inside ``out_dir`` first and only then are they moved into
+    place, so a failure (a full disk) never leaves a half-written file or a mixed set of old and new
+    views, and a re-run replaces ``calendars/`` whole (no stale calendar of someone no longer rostered).
     """
     wanted = check_formats(formats)
     out_dir = Path(out_dir)
@@ -135,21 +135,21 @@ def write_reports(
     view = build_view(plan, _scenario_of(plan, scenario))
     written: list[Path] = []
     staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out_dir))
+    keys = [key for key in FORMATS if key in wanted]
     try:
-        for key in FORMATS:
-            if key not in wanted:
-                continue
-            written.extend(_write_one(key, view, staging, out_dir))
+        staged = {key: _write_one(key, view, staging) for key in keys}  # all written before any is moved
+        for key in keys:
+            _install(staging / OUTPUT_NAMES[key], out_dir / OUTPUT_NAMES[key])
+            written.extend(out_dir / path.relative_to(staging) for path in staged[key])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     LOGGER.info("wrote %d planner view file(s) to %s", len(written), out_dir)
     return written
 
 
-def _write_one(key: str, view: PlanView, staging: Path, out_dir: Path) -> list[Path]:
-    name = OUTPUT_NAMES[key]
-    staged = staging / name
-    final = out_dir / name
+def _write_one(key: str, view: PlanView, staging: Path) -> list[Path]:
+    """Write one view into ``staging``; the files written there."""
+    staged = staging / OUTPUT_NAMES[key]
     if key == "xlsx":
         write_workbook(view, staged)
     elif key == "html":
@@ -157,11 +157,8 @@ def _write_one(key: str, view: PlanView, staging: Path, out_dir: Path) -> list[P
     elif key == "map":
         write_map(view, staged)
     else:
-        files = write_calendars(view, staged)
-        _install(staged, final)
-        return [final / f.name for f in files]
-    _install(staged, final)
-    return [final]
+        return [staged / f.name for f in write_calendars(view, staged)]
+    return [staged]
 
 
 def report_folder(
