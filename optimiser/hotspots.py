@@ -324,6 +324,8 @@ def parse_method(text: str) -> dict[str, Any]:
             options[key] = _METHOD_OPTIONS[key](value)
         except ValueError as exc:
             raise DataError(f"hotspot method option {key}={value!r} in {text!r} is not a valid number") from exc
+        if isinstance(options[key], float) and not math.isfinite(options[key]):
+            raise DataError(f"hotspot method option {key}={value!r} in {text!r} must be a finite number")
     if "persistence" in options:
         options["persistence"] = _parse_persistence(options["persistence"])
     if "merge_joint" in options:

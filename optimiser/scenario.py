@@ -1002,9 +1002,19 @@ def _read_hotspots_file(path: Path, origins: _Origins, *, offset: int = 0) -> tu
         if len(key) >= 2 and key[0] == "hotspots" and isinstance(key[1], int):
             origins.where[("hotspots", key[1] + offset, *key[2:])] = (str(path), line)
     window = source.data.get("window")
-    if window is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2]):\d{4}-(0[1-9]|1[0-2])", str(window)):
+    months = str(window).split(":")
+    if window is not None and (
+        not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2]):\d{4}-(0[1-9]|1[0-2])", str(window)) or months[0] > months[1]
+    ):
         raise ScenarioError(
-            [Problem(str(path), source.lines.get(("window",)), "window", "must be YYYY-MM:YYYY-MM (police.uk months)")]
+            [
+                Problem(
+                    str(path),
+                    source.lines.get(("window",)),
+                    "window",
+                    "must be YYYY-MM:YYYY-MM, first month to last (police.uk months)",
+                )
+            ]
         )
     return hotspots, str(window) if window else None
 

@@ -285,6 +285,8 @@ def test_method_strings_and_bad_options() -> None:
         hotspots.parse_method("grid:cells=3")
     with pytest.raises(DataError, match="persistence"):
         hotspots.parse_method("grid:persistence=7/6")
+    with pytest.raises(DataError, match=r"separation_m='nan' .* must be a finite number"):
+        hotspots.parse_method("grid:separation_m=nan")  # once accepted: no hotspots merged, nan in the header
 
 
 def test_bad_inputs_are_data_errors() -> None:

@@ -719,6 +719,9 @@ def test_a_hotspots_files_window_is_its_own_and_checked_at_its_line(tmp_path: Pa
     broken.write_text(shipped.read_text(encoding="utf-8").replace("window: 2023-12:2024-11", "window: last year"))
     (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", (f"hotspots_file={broken}",))
     assert problem.startswith(f"{broken}:") and "window: must be YYYY-MM:YYYY-MM" in problem
+    broken.write_text(shipped.read_text(encoding="utf-8").replace("window: 2023-12:2024-11", "window: 2024-11:2023-12"))
+    (reversed_months,) = _problems(SCENARIO_DIR / "cleveland.yaml", (f"hotspots_file={broken}",))
+    assert "first month to last" in reversed_months
 
 
 def test_an_impossible_date_and_a_key_given_twice_are_named_at_their_lines(tmp_path: Path) -> None:
