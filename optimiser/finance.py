@@ -16,6 +16,7 @@ coarse one, costed with the weekly model's own pay functions (:func:`optimiser.i
 from __future__ import annotations
 
 import calendar
+import csv
 import json
 import logging
 import math
@@ -536,6 +537,19 @@ def _ledger_number(text: str) -> float:
     return -value if negative else value
 
 
+def _same_width_rows(path: Path) -> None:
+    """Every row of a small CSV has as many values as its header (else its values would be read shifted)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        width = len(next(reader, []))
+        for fields in reader:
+            if fields and len(fields) != width:
+                raise DataError(
+                    f"{path}:{reader.line_num}: {len(fields)} values for the {width} columns of the header; quote an "
+                    'amount with a thousands comma ("1,234.56") or remove the extra value'
+                )
+
+
 def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = None) -> Actuals:
     """Read an actuals CSV (``month, project, district, spend_gbp, patrol_hours``) up to ``as_of``.
 
@@ -554,8 +568,9 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
     if not path.exists():
         raise DataError(f"{path}: actuals file not found")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        _same_width_rows(path)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
+    except (OSError, UnicodeDecodeError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot be read as CSV ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in ACTUALS_COLUMNS if c not in frame.columns]

@@ -332,6 +332,10 @@ def test_actuals_replan_of_tiny_scenario() -> None:
         ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,lots,1\n", "spend_gbp 'lots' must be a number"),
         ("month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,1,1\n2024-04,asb,N,2,2\n", ":3: repeats"),
         ("month,project,district,spend_gbp,patrol_hours\n2024-05,asb,N,1,1\n", "no actuals for 2024-04"),
+        (
+            "month,project,district,spend_gbp,patrol_hours\n2024-04,asb,N,1,234.56,1\n",
+            ":2: 6 values for the 5 columns of the header; quote an amount with a thousands comma",
+        ),
     ],
 )
 def test_actuals_errors_name_the_line(tmp_path: Path, text: str, message: str) -> None:
