@@ -13,8 +13,9 @@ import logging
 import multiprocessing
 import time as clock_time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -220,9 +221,11 @@ def batch(
 
     try:
         if dask_scheduler == "local":
-            _run_local_dask(jobs, workers, collect)
+            with _dask_logs_at_warning_unless_verbose():
+                _run_local_dask(jobs, workers, collect)
         elif dask_scheduler is not None:
-            _run_dask(jobs, dask_scheduler, collect)
+            with _dask_logs_at_warning_unless_verbose():
+                _run_dask(jobs, dask_scheduler, collect)
         elif workers == 1 or len(jobs) <= 1:
             for job in jobs:
                 collect(job, run_job(job))
@@ -259,6 +262,21 @@ def _run_local_dask(jobs: Sequence[Job], workers: int, collect: Callable[[Job, A
         n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         _run_dask(jobs, cluster.scheduler_address, collect)
+
+
+@contextmanager
+def _dask_logs_at_warning_unless_verbose() -> Iterator[None]:
+    """Dask logs every start, connection and stop at INFO: shown with -v only, as patrol's own INFO lines are."""
+    import distributed  # noqa: F401 - imported first: its import sets the "distributed" loggers to INFO
+
+    dask_log = logging.getLogger("distributed")
+    before = dask_log.level
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        dask_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        dask_log.setLevel(before)
 
 
 def _run_dask(jobs: Sequence[Job], address: str, collect: Callable[[Job, Any], None]) -> None:
