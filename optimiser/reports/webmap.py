@@ -496,7 +496,8 @@ def map_data(view: PlanView) -> dict[str, Any]:
     legend = (
         "<div><span class='base-icon'><span style='display:inline-block'>W</span></span> warden base, "
         "<span class='base-icon station'><span style='display:inline-block'>P</span></span> police station</div>"
-        "<div>Numbered circles: a crew's stops in order; lines join them straight.</div>"
+        "<div>Numbered circles: a crew's stops in order; lines join them straight, in order: they are not "
+        "the streets taken (the travel times are).</div>"
         "<div>Hotspot colours: see the layer list. Click anything for details.</div>"
         f"<div>Times are local ({escape(view.scenario.timezone)}).</div>"
     )
