@@ -662,6 +662,15 @@ def _rule_roster(ctx: _Context) -> Iterator[Violation]:
                     f"{person.base!r}",
                     (sid, shift.staff_id),
                 )
+            project = _ASB if person.role == "warden" else _SV
+            if project not in ctx.scenario.active_projects:
+                # outside the plan: its cost would count in no figure and its visits would still earn value
+                yield Violation(
+                    rule,
+                    f"{rule}: shift {sid} rosters {person.role} {shift.staff_id}, but the {project.upper()} project "
+                    f"is not planned in this scenario (active_projects: {', '.join(ctx.scenario.active_projects)})",
+                    (sid, shift.staff_id),
+                )
         if first.base_id not in ctx.bases:
             yield Violation(rule, f"{rule}: shift {sid} names base {first.base_id!r}, not in the scenario", (sid,))
         day = ctx.day_of(shift.start)

@@ -497,3 +497,12 @@ def test_notes_name_hotspots_no_crew_can_reach_and_an_sv_budget_below_one_crew()
     assert held["validation"]["ok"]
     (note,) = [n for n in held["notes"] if "no crew this week can patrol" in n]
     assert note.startswith("1 hotspot(s) no crew this week can patrol, so they get no visits: SV-LDS-01")
+
+
+def test_a_warden_in_a_plan_of_the_sv_project_only_is_named(mixed_plan: PlanResult) -> None:
+    """An SV-only plan with a warden's shift added passed its check: the warden's cost counted in no
+    figure and the visits still earned value. The project must be planned."""
+    assert any(row.role == "warden" for row in mixed_plan.plan.roster)
+    sv_only = loaded("mixed", "active_projects=[sv]").scenario
+    messages = [v.message for v in check(mixed_plan.plan, sv_only) if v.rule == "roster"]
+    assert messages and all("the ASB project is not planned in this scenario" in m for m in messages)
