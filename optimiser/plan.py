@@ -335,7 +335,19 @@ def _convert(path: Path, line: int, column: str, text: str, kind: Callable[[str]
         raise DataError(f"{path}:{line}: column {column}: {text!r} is not valid ({exc})") from exc
     if isinstance(value, float) and not math.isfinite(value):
         raise DataError(f"{path}:{line}: column {column}: {text!r} is not a number; write a finite number")
+    # absurd values (a hand edit gone wrong) are unreadable, not rule breaks: date arithmetic on them fails
+    if isinstance(value, datetime) and not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        raise DataError(
+            f"{path}:{line}: column {column}: {text!r} is not a plan time (year {value.year}); write the planned "
+            "week's date and time"
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > _LARGEST_FIGURE:
+        raise DataError(f"{path}:{line}: column {column}: {text!r} is far too large for a plan figure")
     return value
+
+
+_FIRST_YEAR, _LAST_YEAR = 1970, 2200
+_LARGEST_FIGURE = 1e9
 
 
 def _zone_of(scenario_yaml: str) -> tzinfo | None:

@@ -968,6 +968,16 @@ def _nan_multiplier(folder: Path) -> None:
     _edit_line(folder / "roster.csv", 2, lambda line: line.replace(",1.0,", ",nan,", 1))
 
 
+def _year_9999(folder: Path) -> None:
+    _edit_line(
+        folder / "roster.csv", 2, lambda line: re.sub(r"2024-08-26T(\d\d:\d\d)", "9999-12-31T\\1", line, count=1)
+    )
+
+
+def _huge_break(folder: Path) -> None:
+    _edit_line(folder / "roster.csv", 2, lambda line: line.replace(",20,", ",999999999999,", 1))
+
+
 def _infinite_lat(folder: Path) -> None:
     _edit_line(folder / "hotspots.csv", 3, lambda line: line.replace("54.578094", "inf"))
 
@@ -999,6 +1009,8 @@ def _roster_folder(folder: Path) -> None:
     [
         (_nan_multiplier, r"roster.csv:2: column pay_multiplier: 'nan' is not a number"),
         (_infinite_lat, r"hotspots.csv:3: column lat: 'inf' is not a number"),
+        (_year_9999, r"roster.csv:2: column shift_start: '9999-12-31T.*' is not a plan time \(year 9999\)"),
+        (_huge_break, r"roster.csv:2: column break_minutes: '999999999999' is far too large"),
         (_short_row, r"roster.csv:3: no value for column\(s\) base_id, shift_start"),
         (_long_row, r"visits.csv:4: 9 values for 8 columns"),
         (_not_utf8, r"visits.csv: not UTF-8 text"),
