@@ -22,6 +22,21 @@ from optimiser.errors import DataError, PatrolError, ScenarioError
 log = logging.getLogger("patrol")
 
 
+def _mondays(text: str) -> tuple[date, ...]:
+    """``FIRST:LAST`` -> every Monday from FIRST to LAST, for batch --weeks (at most a year of them)."""
+    first_text, colon, last_text = text.partition(":")
+    try:
+        first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: give FIRST:LAST, two Mondays as YYYY-MM-DD") from exc
+    if not colon or first.weekday() or last.weekday() or last < first:
+        raise argparse.ArgumentTypeError(f"{text!r}: give FIRST:LAST, two Mondays, the first not after the last")
+    weeks = tuple(first + timedelta(days=7 * k) for k in range((last - first).days // 7 + 1))
+    if len(weeks) > 53:
+        raise argparse.ArgumentTypeError(f"{text!r}: {len(weeks)} weeks; give at most a year (53 weeks)")
+    return weeks
+
+
 def _week(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -444,6 +459,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         dask_scheduler=args.dask_scheduler,
         overrides=overrides,
         week_start=args.week,
+        weeks=args.weeks or (),
     )
     print(_batch_console(table))
     failed = int((table["status"] == "error").sum()) if "status" in table else 0
@@ -625,6 +641,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_count, default=1, help="scenarios solved at once: processes or local Dask workers"
     )
     sub.add_argument("--week", type=_week, help="Monday that starts the week (default: each scenario's)")
+    sub.add_argument(
+        "--weeks",
+        type=_mondays,
+        metavar="FIRST:LAST",
+        help="plan every week from Monday FIRST to Monday LAST (inclusive) for each scenario, one folder each",
+    )
     sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of every scenario")
     sub.add_argument("--time-limit", type=_seconds, metavar="S", help="solver time limit per scenario, seconds")
     sub.add_argument("--seed", type=_seed, help="random seed")
@@ -692,6 +714,7 @@ def _batch_console(table) -> str:  # type: ignore[no-untyped-def]
     """
     shown = [
         ("scenario", "scenario", "{}"),
+        *([("week_start", "week", "{}")] if "week_start" in table and table["week_start"].nunique() > 1 else []),
         ("status", "status", "{}"),
         ("objective", "objective", "{:,.2f}"),
         ("gap", "gap", "{:.2%}"),

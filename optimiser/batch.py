@@ -110,6 +110,7 @@ def run_job(job: Job) -> tuple[dict[str, Any], Plan | None]:
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
         return _timed(row, started), None
     row["scenario"] = loaded.scenario.name
+    row["week_start"] = result.plan.summary.get("week_start")
     row.update(plan_figures(result.plan))
     if result.plan.summary.get("explanation"):
         row["error"] = result.plan.summary["explanation"]
@@ -137,6 +138,7 @@ def batch(
     overrides: Sequence[str] = (),
     week_start: date | None = None,
     solver_workers: int | None = None,
+    weeks: Sequence[date] = (),
 ) -> pd.DataFrame:
     """Plan every scenario matching ``patterns``; write a plan folder each and ``summary.csv``.
 
@@ -157,6 +159,9 @@ def batch(
         ``key.path=value`` overrides applied to every scenario.
     week_start : date, optional
         The Monday to plan; default each scenario's own ``default_week_start``.
+    weeks : sequence of date
+        Several Mondays to plan each scenario for (instead of ``week_start``): one plan each, in
+        ``<name>-<week>/``, and one row each.
     solver_workers : int or None
         CP-SAT threads per scenario, set through ``solver.workers``; None (default) keeps each scenario's
         setting. 1 makes every solve that ends before its time limit repeat exactly (fixed seed, one
@@ -180,9 +185,19 @@ def batch(
     folder.mkdir(parents=True, exist_ok=True)
     extra = [f"solver.workers={solver_workers}"] if solver_workers is not None else []
     names = _names(files)
+    if weeks and week_start is not None:
+        raise DataError("give one week (--week) or several (--weeks), not both")
+    planned: list[date | None] = list(weeks) or [week_start]
     jobs = [
-        Job(i, name, str(path.resolve()), (*overrides, *extra), week_start.isoformat() if week_start else None)
+        Job(
+            len(planned) * i + k,
+            name if len(planned) == 1 or week is None else f"{name}-{week.isoformat()}",
+            str(path.resolve()),
+            (*overrides, *extra),
+            week.isoformat() if week else None,
+        )
         for i, (name, path) in enumerate(zip(names, files, strict=True))
+        for k, week in enumerate(planned)
     ]
     rows: dict[int, dict[str, Any]] = {}
     offset = len(jobs)

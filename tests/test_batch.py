@@ -127,3 +127,21 @@ def test_batch_console_is_a_few_columns_and_each_failure_in_full(
     assert infeasible[1] == "infeasible" and infeasible[4:7] == ["-", "-", "-"]  # no plan: not "valid True"
     assert out[4].startswith("broken: ") and "broken YAML" in out[4]
     assert max(len(line) for line in out[:3]) < 120
+
+
+def test_batch_plans_several_weeks_of_each_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--weeks FIRST:LAST`: one plan and one row per scenario and week, in `<name>-<week>/` folders."""
+    import cli
+
+    shutil.copy(DATA / "tiny.yaml", tmp_path / "tiny.yaml")
+    out = tmp_path / "out"
+    code = cli.main(["batch", str(tmp_path / "tiny.yaml"), "--weeks", "2024-05-06:2024-05-20", "--out", str(out)])
+    assert code == 0
+    frame = pd.read_csv(out / "summary.csv")
+    assert frame["week_start"].tolist() == ["2024-05-06", "2024-05-13", "2024-05-20"]
+    assert frame["folder"].tolist() == ["tiny-2024-05-06", "tiny-2024-05-13", "tiny-2024-05-20"]
+    assert (frame["status"] == "optimal").all()
+    assert read_plan(out / "tiny-2024-05-13").summary["week_start"] == "2024-05-13"
+    assert "week" in capsys.readouterr().out.splitlines()[0]
+    assert cli.main(["batch", str(tmp_path / "tiny.yaml"), "--weeks", "2024-05-07:2024-05-20", "--out", str(out)]) == 2
+    assert "two Mondays" in capsys.readouterr().err
