@@ -298,7 +298,7 @@ def test_plan_never_replaces_what_is_not_a_plan(capsys: pytest.CaptureFixture[st
     [
         ("--time-limit", "0", "a number of seconds above 0"),
         ("--time-limit", "soon", "not a number"),
-        ("--workers", "0", "at least 1"),
+        ("--workers", "0", "a number of workers from 1 to 64"),
     ],
 )
 def test_solver_flags_are_checked_as_flags(
