@@ -947,7 +947,18 @@ def solve_annual(
     if weight is None:
         weight = max(positive_values, default=1.0)
     epsilon = 1e-3 * min(positive_values, default=1.0) / max(hourly_costs)
-    prob += -(pulp.lpSum(value_terms) - weight * shortfall - epsilon * pulp.lpSum(spend["asb"] + spend["sv"]))
+    # a second tie-break: of plans worth the same, the one ending with fewest posts. Posts are kept once
+    # filled, so this hires what the money allows as early as it can rather than, say, seven wardens for
+    # the last month (flat seasons make every month's hour worth the same); a thousandth of the best hour's
+    # value a post, less than any post-month's worth yet above the solvers' tolerances
+    peak = 1e-3 * max(positive_values, default=1.0)
+    final_posts = [var for (d, m), var in posts.items() if m == len(months) - 1]
+    prob += -(
+        pulp.lpSum(value_terms)
+        - weight * shortfall
+        - epsilon * pulp.lpSum(spend["asb"] + spend["sv"])
+        - peak * pulp.lpSum(final_posts)
+    )
     warm = False
     if warm_start is not None and warm_start.status in ("optimal", "feasible"):
         warm = _set_start(inputs, warm_start, posts, officer, tier_vars, shortfall)

@@ -787,3 +787,14 @@ def test_money_left_because_the_hotspots_are_saturated_is_explained(tmp_path: Pa
     assert "raise --target-hours" in note
     short = annual_plan(loaded, seasonality="flat", target_hours=13000)
     assert not [n for n in short.summary["notes"] if "useful hours" in n]
+
+
+def test_posts_are_hired_early_rather_than_piled_into_the_last_months(tmp_path: Path) -> None:
+    """Leeds demo, flat seasons, ASB £90,000: many plans buy the same hours; the one ending with the fewest
+    posts is chosen, by either solver (before: 15 posts at the end with CBC, 7 with HiGHS, most hired for
+    the last months)."""
+    loaded = load_scenario(SCENARIO_DIR / "leeds-demo.yaml", ["projects.asb.allocation_gbp=90000"])
+    plans = {solver: annual_plan(loaded, seasonality="flat", solver=solver) for solver in ("cbc", "highs")}
+    ends = {solver: plan.summary["warden_posts_at_end"] for solver, plan in plans.items()}
+    assert ends["cbc"] == ends["highs"] == {"E08000035": 5}
+    assert plans["cbc"].summary["objective"] == pytest.approx(plans["highs"].summary["objective"], rel=1e-6)
