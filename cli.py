@@ -698,8 +698,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a place that cannot be read or written (a file where a folder is wanted, no permission, a full disk)
         if args.debug:
             raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"patrol: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        # a write that fails (a full disk) names no file: name the output being written instead
+        target = exc.filename or getattr(args, "out", None) or getattr(args, "csv", None)
+        where = f"{target}: " if target else ""
+        print(f"patrol: {where}{exc.strerror or exc}; check the path, its permissions and free space", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("patrol: interrupted", file=sys.stderr)

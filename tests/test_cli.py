@@ -679,3 +679,18 @@ def test_report_and_batch_into_a_file_say_so(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, "batch", LEEDS, "--out", target)
     assert code == 2 and "is a file, not a folder" in err
     assert target.read_text(encoding="utf-8") == "x\n"
+
+
+def test_a_write_that_fails_without_a_file_name_names_the_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk raises an OSError with no file name; the message names the --out being written."""
+    import optimiser.pipeline as pipeline
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "write_plan", full_disk)
+    out = tmp_path / "week"
+    code, _, err = run(capsys, "plan", LEEDS, "--no-reports", "--out", out)
+    assert code == 2 and f"patrol: {out}: No space left on device" in err
