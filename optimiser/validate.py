@@ -880,7 +880,8 @@ def _rule_travel(ctx: _Context) -> Iterator[Violation]:
                             rule,
                             f"{rule}: crew {crew.crew_id} leaves {previous.hotspot_id} (visit {previous.visit_id}) at "
                             f"{ctx.show(previous.depart)} and reaches {visit.hotspot_id} (visit {visit.visit_id}) at "
-                            f"{ctx.show(visit.arrive)}: {gap:g} min for a {need:g}-min leg",
+                            f"{ctx.show(visit.arrive)}: {gap:g} min for a {need:g}-min leg; arrive at "
+                            f"{ctx.show(previous.depart + timedelta(minutes=need))} or later, or leave earlier",
                             (previous.visit_id, visit.visit_id),
                         )
             previous = visit
@@ -1614,6 +1615,10 @@ def format_report(violations: Sequence[Violation]) -> str:
     by_rule += "".join(f", {rule} {n}" for rule, n in counts.items() if rule not in RULES)
     lines = [f"plan breaks {len(counts)} rule(s) with {len(violations)} violation(s): {by_rule}"]
     lines += [f"  {v.message}" for v in violations]
+    lines.append(
+        "each rule is defined in docs/plan-rules.md: edit the rows named (shift_id in roster.csv, visit_id in "
+        "visits.csv) and check again, or plan the week again (patrol plan, --pin to keep the days worked)"
+    )
     return "\n".join(lines)
 
 

@@ -1256,3 +1256,12 @@ def test_times_typed_without_an_offset_are_read_in_the_plans_zone(tmp_path: Path
     shutil.move(folder / "scenario.resolved.yaml", scenario)
     violations, _plan = check_folder(folder, scenario_path=scenario)
     assert [v for v in violations if v.rule != "summary"] == []
+
+
+def test_a_leg_too_fast_says_when_the_crew_can_arrive() -> None:
+    """V13 arrives 3 min after V12 leaves at 14:45, for a 7-min walk: the message gives 14:52 as the earliest."""
+    (mutation,) = [m for m in MUTATIONS if m.name == "leg-too-fast"]
+    plan, scenario = mutation.build(3)
+    (message,) = [v.message for v in check(plan, scenario, week_start=WEEK) if v.rule == "travel"]
+    assert "3 min for a 7-min leg; arrive at " in message and "14:52" in message and "or leave earlier" in message
+    assert "docs/plan-rules.md" in format_report(check(plan, scenario, week_start=WEEK)).splitlines()[-1]
