@@ -1661,8 +1661,26 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
         "budget_sv_gbp": budget.get("sv"),
         "validation_ok": summary_mapping(summary, "validation").get("ok"),
         "solve_seconds": summary.get("solve_seconds"),
-        **{k: round(v, 2) for k, v in sorted(by_district.items())},
+        **{k: v for k, v in sorted(_pennies(by_district).items())},
     }
+
+
+def _pennies(amounts: Mapping[str, float]) -> dict[str, float]:
+    """Amounts rounded to the penny, adding up within each prefix (``cost_asb_``, ``cost_sv_``).
+
+    Each prefix's amounts add up to their sum rounded to the penny: the largest remainders take the odd
+    pennies (finance adds the districts up and expects the total).
+    """
+    out: dict[str, float] = {}
+    for prefix in sorted({key.rsplit("_", 2)[0] for key in amounts}):
+        keys = [key for key in amounts if key.rsplit("_", 2)[0] == prefix]
+        exact = {key: amounts[key] * 100 for key in keys}
+        floors = {key: math.floor(value + 1e-9) for key, value in exact.items()}
+        left = round(sum(exact.values())) - sum(floors.values())
+        for key in sorted(keys, key=lambda k: (floors[k] - exact[k], k))[: max(0, left)]:
+            floors[key] += 1
+        out.update({key: floors[key] / 100 for key in keys})
+    return out
 
 
 # ---- budget sweep ------------------------------------------------------------------------------

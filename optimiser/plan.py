@@ -57,7 +57,14 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     """
     if len(text.strip()) <= 10:
         raise ValueError(f"{text!r} is a date without a time of day (write e.g. 2024-12-02T14:00+00:00)")
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        # a spreadsheet re-saving the CSV writes its own date style (05/12/2024 18:43 in the UK)
+        raise ValueError(
+            f"not a plan time; write YYYY-MM-DDTHH:MM with its offset, e.g. 2024-12-05T18:43+00:00, or "
+            f"YYYY-MM-DD HH:MM in the plan's time zone (a spreadsheet may have rewritten it: {exc})"
+        ) from exc
     if moment.second or moment.microsecond:
         raise ValueError(f"{text!r} has seconds; plan times are to the minute (write e.g. 2024-12-02T14:00+00:00)")
     if moment.tzinfo is not None:

@@ -614,6 +614,22 @@ def test_asb_costs_by_district_add_up_to_the_asb_total() -> None:
     assert districts == pytest.approx(figures["cost_grant_asb_gbp"], abs=0.01)
 
 
+def test_district_costs_add_up_to_the_penny() -> None:
+    """Cleveland's four districts once read £18,545.20 against a £18,545.21 total (each rounded alone); the
+    odd penny now goes to the largest remainder."""
+    from optimiser.finance import _pennies
+
+    exact = {
+        "cost_asb_A_gbp": 3375.3425,
+        "cost_asb_B_gbp": 6750.685,
+        "cost_asb_C_gbp": 3375.3425,
+        "cost_asb_D_gbp": 5043.8356,
+    }
+    split = _pennies(exact)
+    assert round(sum(split.values()), 2) == round(sum(exact.values()), 2) == 18545.21
+    assert split["cost_asb_B_gbp"] == 6750.69 and split["cost_asb_A_gbp"] == 3375.34
+
+
 def test_annual_plan_names_what_it_leaves_out(tmp_path: Path) -> None:
     """An SV-only scenario's ASB money is not headroom of its plan (it is not planned there), and a
     weekly budget override, which only weekly plans use, is named rather than silently ignored."""
