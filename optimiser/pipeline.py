@@ -1580,6 +1580,13 @@ def plan_to_folder(
     if valid and (pin_dir is None or target.resolve() != Path(pin_dir).resolve()):
         # the plan replaced is what staff calendars hold: revise against it (a pinned folder of the days
         # worked only knows those days)
+        if pin_dir is not None and not pin_days and not _holds_a_valid_plan(target):
+            log.warning(
+                "the shifts this re-plan withdraws are worked out against %s; if it holds only the days worked, "
+                "write the re-plan over the published plan's folder (--out PUBLISHED) so the calendars cancel "
+                "the published shifts it drops",
+                pin_dir,
+            )
         _revise(result.plan, target, loaded, week)
     if keep_valid and not valid and _holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"

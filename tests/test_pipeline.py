@@ -454,7 +454,9 @@ def test_the_check_works_out_crowfly_legs_itself(monkeypatch: pytest.MonkeyPatch
     assert rules & {"travel", "base-legs"}, rules
 
 
-def test_a_day_not_worked_that_no_longer_holds_is_replanned_and_its_shifts_withdrawn(tmp_path: Path) -> None:
+def test_a_day_not_worked_that_no_longer_holds_is_replanned_and_its_shifts_withdrawn(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """officers.yaml at £500, published Monday and Tuesday crews; after Monday the overtime template is
     cut to Mondays (as leave on a day not yet worked would): --pin-days mon re-plans Tuesday instead of
     refusing the published week. Written over the published folder from a folder of Monday only, the
@@ -479,6 +481,10 @@ def test_a_day_not_worked_that_no_longer_holds_is_replanned_and_its_shifts_withd
         ("O-02", "2024-12-03"),
         ("O-03", "2024-12-03"),
     ]
+    # into a new folder, the published week is unknown: the planner is told where its withdrawals come from
+    with caplog.at_level("WARNING", logger="optimiser.pipeline"):
+        plan_to_folder(mondays_only, pin_dir=worked, out_dir=tmp_path / "new", formats=())
+    assert "write the re-plan over the published plan's folder" in caplog.text
 
 
 def test_notes_name_hotspots_no_crew_can_reach_and_an_sv_budget_below_one_crew() -> None:
