@@ -333,6 +333,36 @@ def presolve_checks(data: ProblemData) -> list[str]:
     return conflicts
 
 
+def pinned_conflicts(data: ProblemData, pin: Pin) -> list[str]:
+    """Conflicts the pinned days (worked as published) make with this week's rules, in planner terms.
+
+    Why: a core of solver assumptions names every rule the frozen shifts touch (two hundred items); these
+    are the usual causes, said with their figures: money the pinned overtime has spent already, and
+    contracted hours the pinned shifts already exceed (leave marked on days that would not have been worked).
+    """
+    days = ", ".join(DAYS[d] for d in sorted(pin.days))
+    conflicts = []
+    pinned = [data.options[i] for i in sorted(pin.chosen)]
+    spent = sum(o.cost_pence for o in pinned if o.funding == "grant-sv")
+    if "sv" in data.scenario.active_projects and spent > data.budgets_pence["sv"]:
+        conflicts.append(
+            f"budget: SV weekly budget £{data.budgets_pence['sv'] / 100:,.2f} < officer overtime already worked on "
+            f"the pinned days ({days}) £{spent / 100:,.2f}: keep the budget at least that, or pin fewer days"
+        )
+    worked: dict[str, int] = defaultdict(int)
+    for option in pinned:
+        worked[option.person] += option.paid_minutes
+    for person_id, minutes in sorted(worked.items()):
+        due = data.people[person_id].required_paid_minutes
+        if due is not None and minutes > due:
+            conflicts.append(
+                f"contracted-hours: {person_id} worked {_hours(minutes)} on the pinned days ({days}), more than the "
+                f"{_hours(due)} due this week (each leave day takes a fifth of the week's hours: mark leave only on "
+                "days they would have worked)"
+            )
+    return conflicts
+
+
 def _hours(minutes: int) -> str:
     return f"{minutes / 60:.2f}".rstrip("0").rstrip(".") + " h"
 
@@ -420,6 +450,8 @@ def plan_week(
         pin = replace(pin, days=pin.days | named)
     if published is not None and pin_dir is not None:
         _refuse_broken_history(published, loaded, week, pin_dir)
+    if pin is not None and (conflicts := pinned_conflicts(data, pin)):
+        return _infeasible(plan, summary, conflicts, started)
     roster = solve_roster(data, params, pin=pin)
     if roster.status == "no-plan" and limit > stage:
         # this week's roster takes longer to find: the relaxation gets its share of the whole limit

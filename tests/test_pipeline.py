@@ -512,3 +512,35 @@ def test_a_warden_in_a_plan_of_the_sv_project_only_is_named(mixed_plan: PlanResu
     sv_only = loaded("mixed", "active_projects=[sv]").scenario
     messages = [v.message for v in check(mixed_plan.plan, sv_only) if v.rule == "roster"]
     assert messages and all("the ASB project is not planned in this scenario" in m for m in messages)
+
+
+def test_pinned_days_that_spent_more_than_the_new_budget_are_named_with_the_figures(tmp_path: Path) -> None:
+    """officers.yaml at £500: Monday and Tuesday crews cost £420. Cut to £300 with both days worked: the
+    explanation is the one cause with its figures, not a core of every rule the frozen shifts touch."""
+    full = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=500"))
+    folder = write_plan(full.plan, tmp_path / "published")
+    days = [date(2024, 12, 2), date(2024, 12, 3)]
+    cut = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=300"), pin_dir=folder, pin_days=days)
+    summary = cut.plan.summary
+    assert summary["status"] == "infeasible"
+    assert summary["explanation"] == (
+        "budget: SV weekly budget £300.00 < officer overtime already worked on the pinned days (mon, tue) £420.00: "
+        "keep the budget at least that, or pin fewer days"
+    )
+
+
+def test_the_solver_core_of_a_pinned_conflict_names_the_pinned_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the figures check, the rules' core is filtered to the cause: the pinned days are an assumption
+    (they once were not, and the core listed every rule the frozen shifts touched)."""
+    import optimiser.pipeline as pipeline
+
+    full = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=500"))
+    folder = write_plan(full.plan, tmp_path / "published")
+    monkeypatch.setattr(pipeline, "pinned_conflicts", lambda data, pin: [])
+    days = [date(2024, 12, 2), date(2024, 12, 3)]
+    cut = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=300"), pin_dir=folder, pin_days=days)
+    assert (
+        cut.plan.summary["explanation"] == "budget: SV weekly budget £300.00; pinned days: mon, tue worked as published"
+    )

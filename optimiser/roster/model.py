@@ -860,10 +860,14 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
     }
     soft_terms.update(define_fairness(model, data, v))
     define_objective(model, value_terms, soft_terms)
-    if pin is not None:
+    if pin is not None and pin.days:
+        # an assumption like the rules: an infeasible re-plan can then name the pinned days in its core
+        names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        worked = ", ".join(names[d] for d in sorted(pin.days))
+        enforce = _assumption(model, v, f"pinned days: {worked} worked as published")
         for index, var in v.shift.items():
             if data.options[index].day in pin.days:
-                model.add(var == (1 if index in pin.chosen else 0))
+                model.add(var == (1 if index in pin.chosen else 0)).only_enforce_if(enforce)
     return RosterModel(model, v, soft_terms, value_terms, buckets)
 
 
@@ -873,13 +877,21 @@ def _minimise_core(
     by_index: dict[int, cp_model.IntVar],
     params: SolverParams,
     *,
-    most_solves: int = 24,
+    most_solves: int = 400,
+    most_seconds: float = 20.0,
 ) -> list[int]:
-    """Drop assumptions the conflict does not need (deletion filter), so the planner sees only the cause."""
+    """Drop assumptions the conflict does not need (deletion filter), so the planner sees only the cause.
+
+    Each solve is of the staffing rules alone (milliseconds); a core of hundreds (every rule pinned days
+    touch) is filtered whole, within ``most_seconds``.
+    """
     if len(core) <= 1:
         return core
     kept = list(core)
+    started = clock_time.perf_counter()
     for literal in list(core)[:most_solves]:
+        if clock_time.perf_counter() - started > most_seconds:
+            break
         trial = [x for x in kept if x != literal]
         if not trial:
             break
