@@ -67,11 +67,15 @@ from optimiser.routing.weekly import (
     route_team_day,
     with_breaks,
 )
-from optimiser.scenario import DAYS, LoadedScenario, week_is_valid
-from optimiser.validate import check, recompute_summary, visit_values
+from optimiser.scenario import DAYS, LoadedScenario, Scenario, week_is_valid
+from optimiser.validate import Violation, check, recompute_summary, visit_values
 
 log = logging.getLogger(__name__)
 
+#: A mid-week re-plan (``--pin-days``) replaces a published week that still holds every rule only when it
+#: gains more than this share of the objective: moving people's shifts for a 0.1% gain is churn (a
+#: re-publish with nothing changed once moved 19 people's days for +27 of 26,438).
+STABILITY_MARGIN = 0.01
 #: Share of the time limit given to the roster model; the rest goes to the route stage.
 ROSTER_SHARE = 0.5
 #: The roster model and the first routes get at most this many seconds of the time limit (unless no roster
@@ -342,7 +346,7 @@ def pinned_conflicts(data: ProblemData, pin: Pin) -> list[str]:
     """
     days = ", ".join(DAYS[d] for d in sorted(pin.days))
     conflicts = []
-    pinned = [data.options[i] for i in sorted(pin.chosen)]
+    pinned = [data.options[i] for i in sorted(pin.chosen) if data.options[i].day in pin.days]
     spent = sum(o.cost_pence for o in pinned if o.funding == "grant-sv")
     if "sv" in data.scenario.active_projects and spent > data.budgets_pence["sv"]:
         conflicts.append(
@@ -452,7 +456,22 @@ def plan_week(
         _refuse_broken_history(published, loaded, week, pin_dir)
     if pin is not None and (conflicts := pinned_conflicts(data, pin)):
         return _infeasible(plan, summary, conflicts, started)
-    roster = solve_roster(data, params, pin=pin)
+    roster = None
+    if pin is not None and pin_days and previous is not None and pin_dir is not None:
+        repair = _repair_pin(data, plan, previous, loaded, week, pin_dir, pin)
+        if repair is not None:
+            roster = solve_roster(data, params, pin=repair)
+            if roster.status in ("optimal", "feasible"):
+                pin = repair
+                log.info("re-plan: the published shifts of %d people are kept all week", len(repair.people))
+            else:
+                log.info(
+                    "re-plan: keeping the unaffected people's shifts has no roster; every day after the "
+                    "pinned ones is planned afresh"
+                )
+                roster = None
+    if roster is None:
+        roster = solve_roster(data, params, pin=pin)
     if roster.status == "no-plan" and limit > stage:
         # this week's roster takes longer to find: the relaxation gets its share of the whole limit
         params = replace(
@@ -641,26 +660,26 @@ def _keep_published_unless_beaten(
     re-plan's bound holds for both (the published week keeps the pinned days).
     """
     scenario = loaded.scenario
-    candidate = Plan(scenario_yaml=plan.scenario_yaml, hotspots=plan.hotspots, roster=list(published.roster))
-    candidate.visits = list(published.visits)
-    values = visit_values(candidate, scenario, week)
-    candidate.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in candidate.visits]
-    figures = recompute_summary(candidate, scenario, week)
-    if figures["objective"] < summary["objective"] - 1e-6:
+    candidate, broken = _published_violations(plan, published, scenario, week)
+    if broken:
+        # e.g. leave added on a day not yet worked: that day's published shift cannot stand
+        log.info("the published week no longer holds every rule (%s): the re-plan is kept", broken[0].message)
         return plan, summary
+    figures = recompute_summary(candidate, scenario, week)
+    if figures["objective"] < summary["objective"] - STABILITY_MARGIN * abs(summary["objective"]):
+        return plan, summary  # the re-plan gains enough to move people's shifts
     kept = {**summary, **figures}
     bound = kept["best_bound"]
     kept["gap"] = round((bound - figures["objective"]) / bound, 6) if bound > 0 else 0.0
     kept["status"] = "optimal" if kept["gap"] <= 1e-9 else "feasible"
     kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
     candidate.summary = kept
-    broken = check(candidate, scenario, week_start=week)
-    if broken:
-        # e.g. leave added on a day not yet worked: that day's published shift cannot stand
-        log.info("the published week no longer holds every rule (%s): the re-plan is kept", broken[0].message)
-        return plan, summary
     # the notes describe the roster kept (the published one), not the re-plan's
-    shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
+    try:
+        shifts = sorted(_pinned_options(data, published, pin_dir).chosen)
+    except DataError as exc:  # the scenario no longer offers some published shift: the re-plan stands
+        log.info("the published week has shifts this scenario no longer offers (%s): the re-plan is kept", exc)
+        return plan, summary
     kept["notes"] = _reach_notes(data) + _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
     log.info(
         "the published week (objective %.2f) is kept: the re-plan of the days left reached %.2f",
@@ -726,6 +745,71 @@ def _withdrawn(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
                 }
             )
     return withdrawn
+
+
+def _published_violations(plan: Plan, published: Plan, scenario: Scenario, week: date) -> tuple[Plan, list[Violation]]:
+    """The published week as a plan of this scenario (its figures recomputed) and the rules it now breaks.
+
+    The summary rule is left out: the figures are the recomputed ones, so only the rows are judged.
+    """
+    candidate = Plan(scenario_yaml=plan.scenario_yaml, hotspots=plan.hotspots, roster=list(published.roster))
+    candidate.visits = list(published.visits)
+    values = visit_values(candidate, scenario, week)
+    candidate.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in candidate.visits]
+    candidate.summary = {**published.summary, **recompute_summary(candidate, scenario, week)}
+    broken = [v for v in check(candidate, scenario, week_start=week) if v.rule != "summary"]
+    return candidate, broken
+
+
+def _repair_pin(
+    data: ProblemData, plan: Plan, published: Plan, loaded: LoadedScenario, week: date, pin_dir: Path, pin: Pin
+) -> Pin | None:
+    """A pin that keeps, all week, the published shifts of everyone the change does not touch.
+
+    Why: a mid-week change (a warden off sick, an overtime shift cancelled) once re-planned every day left
+    from scratch, and a sick Hartlepool warden moved twenty wardens' days in all four districts. The people
+    a broken rule names in the published week, and everyone who crews with them on a day not yet worked,
+    are free; the others keep their shifts (their visits are re-routed). None when the published week still
+    holds (nothing to repair), or a broken rule names nobody (a repair cannot be localised).
+    """
+    scenario = loaded.scenario
+    _candidate, broken = _published_violations(plan, published, scenario, week)
+    # shifts this scenario no longer offers (a template withdrawn for that day) are changes too, though no
+    # plan rule names them: their people are free to be re-planned
+    options = {(o.person, o.start, o.end) for o in data.options}
+    withdrawn = {
+        staff
+        for staff, start, end in shift_spans(published.roster).values()
+        if (staff, data.clock.minutes(start), data.clock.minutes(end)) not in options
+    }
+    if not broken and not withdrawn:
+        return None
+    staff_of_shift = {r.shift_id: r.staff_id for r in published.roster}
+    crew_of_visit = {v.visit_id: v.crew_id for v in published.visits}
+    members: dict[str, set[str]] = defaultdict(set)
+    for row in published.roster:
+        members[row.crew_id].add(row.staff_id)
+    affected: set[str] = set(withdrawn)
+    for violation in broken:
+        named = {staff_of_shift[r] for r in violation.rows if r in staff_of_shift}
+        named |= {r for r in violation.rows if r in data.people}
+        for r in violation.rows:
+            if r in crew_of_visit:
+                named |= members[crew_of_visit[r]]
+        if not named:
+            return None
+        affected |= named
+    later = [r for r in published.roster if data.clock.day_index(data.clock.minutes(r.shift_start)) not in pin.days]
+    for row in later:  # a crew on a day not yet worked goes out whole or not at all
+        if row.staff_id in affected:
+            affected |= members[row.crew_id]
+    kept = replace(published, roster=[r for r in later if r.staff_id not in affected])
+    try:
+        frozen = _pinned_options(data, kept, pin_dir)
+    except DataError:
+        return None
+    people = frozenset(p for p in data.people if p not in affected)
+    return Pin(chosen=pin.chosen | frozen.chosen, days=pin.days, people=people)
 
 
 def _refuse_broken_history(published: Plan, loaded: LoadedScenario, week: date, pin_dir: Path) -> None:

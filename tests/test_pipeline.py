@@ -544,3 +544,35 @@ def test_the_solver_core_of_a_pinned_conflict_names_the_pinned_days(
     assert (
         cut.plan.summary["explanation"] == "budget: SV weekly budget £300.00; pinned days: mon, tue worked as published"
     )
+
+
+def test_a_mid_week_change_moves_only_the_people_it_touches(tmp_path: Path) -> None:
+    """Leeds demo published; W-LDS-02 then takes Friday off (a day she works) and Monday-Tuesday are worked.
+    The re-plan keeps everyone else's shifts as published, all week (a sick warden once moved twenty others'
+    days), and withdraws only W-LDS-02's."""
+    from optimiser.scenario import SCENARIO_DIR
+
+    leeds = SCENARIO_DIR / "leeds-demo.yaml"
+    published = plan_to_folder(load_scenario(leeds), out_dir=tmp_path / "pub", formats=())
+    assert "W-LDS-02-Fri-W-EVE" in {r.shift_id for r in published.plan.roster}
+    wardens = (
+        '[{"id": "W-LDS-01", "district": "E08000035", "base": "BASE-LDS", "contract_start": "2024-04-01", '
+        '"contract_end": "2025-03-31", "contracted_hours_per_week": 20, "annual_cost_gbp": 24000}, '
+        '{"id": "W-LDS-02", "district": "E08000035", "base": "BASE-LDS", "contract_start": "2024-04-01", '
+        '"contract_end": "2025-03-31", "contracted_hours_per_week": 20, "annual_cost_gbp": 24000, '
+        '"leave": ["2024-11-08"]}]'
+    )
+    sick = load_scenario(leeds, [f"staff.wardens={wardens}"])
+    days = [date(2024, 11, 4), date(2024, 11, 5)]
+    result = plan_to_folder(sick, pin_dir=tmp_path / "pub", pin_days=days, out_dir=tmp_path / "pub", formats=())
+    summary = result.plan.summary
+    assert summary["validation"]["ok"] and summary["revision"] == 1
+
+    def shifts(plan: Plan, staff: str) -> list[tuple[str, str]]:
+        return sorted((r.shift_id, r.shift_start.isoformat()) for r in plan.roster if r.staff_id == staff)
+
+    others = {r.staff_id for r in published.plan.roster} - {"W-LDS-02"}
+    for staff in others:
+        assert shifts(result.plan, staff) == shifts(published.plan, staff), staff
+    assert "W-LDS-02-Fri-W-EVE" not in {r.shift_id for r in result.plan.roster}
+    assert {w["staff_id"] for w in summary["withdrawn_shifts"]} == {"W-LDS-02"}

@@ -50,10 +50,14 @@ class SolverParams:
 
 @dataclass(frozen=True)
 class Pin:
-    """Shifts frozen from a published plan: on the pinned days exactly ``chosen`` are worked."""
+    """Shifts frozen from a published plan: on the pinned days exactly ``chosen`` are worked.
+
+    So are the ``people``'s shifts on every day: a repair re-plan keeps everyone its change does not touch.
+    """
 
     chosen: frozenset[int]
     days: frozenset[int]
+    people: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -860,13 +864,15 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
     }
     soft_terms.update(define_fairness(model, data, v))
     define_objective(model, value_terms, soft_terms)
-    if pin is not None and pin.days:
+    if pin is not None and (pin.days or pin.people):
         # an assumption like the rules: an infeasible re-plan can then name the pinned days in its core
         names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        worked = ", ".join(names[d] for d in sorted(pin.days))
-        enforce = _assumption(model, v, f"pinned days: {worked} worked as published")
+        worked = ", ".join(names[d] for d in sorted(pin.days)) or "none"
+        kept = f"; {len(pin.people)} people's published shifts kept all week" if pin.people else ""
+        enforce = _assumption(model, v, f"pinned days: {worked} worked as published{kept}")
         for index, var in v.shift.items():
-            if data.options[index].day in pin.days:
+            option = data.options[index]
+            if option.day in pin.days or option.person in pin.people:
                 model.add(var == (1 if index in pin.chosen else 0)).only_enforce_if(enforce)
     return RosterModel(model, v, soft_terms, value_terms, buckets)
 
