@@ -193,6 +193,9 @@ def shift_day_keys(roster: Sequence[RosterRow], tz: tzinfo) -> dict[str, tuple[s
 
 
 PLAN_FILES: tuple[str, ...] = ("roster.csv", "visits.csv", "hotspots.csv", "summary.json", "scenario.resolved.yaml")
+"""The plan contract's files: a folder holding any of them holds a plan."""
+#: The planner views written into a plan folder, by ``--formats`` key.
+VIEW_FILES: dict[str, str] = {"xlsx": "roster.xlsx", "html": "roster.html", "map": "map.html", "ics": "calendars"}
 
 
 def summary_mapping(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -203,11 +206,6 @@ def summary_mapping(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
     """
     value = summary.get(key)
     return dict(value) if isinstance(value, Mapping) else {}
-
-
-#: The planner views written into a plan folder, by ``--formats`` key.
-VIEW_FILES: dict[str, str] = {"xlsx": "roster.xlsx", "html": "roster.html", "map": "map.html", "ics": "calendars"}
-"""The plan contract's files: a folder holding any of them holds a plan."""
 
 
 def rewrite_summary(plan: Plan, folder: Path) -> None:
@@ -250,7 +248,9 @@ def prepare_out_dir(out_dir: Path) -> Path:
                 "would replace them; give --out a new or empty folder, or an earlier plan's folder"
             )
         known = {*PLAN_FILES, *VIEW_FILES.values()}
-        others = sorted(entry.name for entry in out_dir.iterdir() if entry.name not in known)
+        others = sorted(
+            entry.name for entry in out_dir.iterdir() if entry.name not in known and not _litter(entry.name)
+        )
         if others:
             shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
             raise DataError(
@@ -264,6 +264,14 @@ def prepare_out_dir(out_dir: Path) -> Path:
         raise DataError(f"{out_dir}: cannot write here ({exc.strerror or exc}); choose another --out") from exc
     os.rmdir(probe)
     return out_dir
+
+
+def _litter(name: str) -> bool:
+    """Whether a file is litter a desktop or an office suite leaves in a folder someone opened.
+
+    Or a killed run's staging folder: nobody's work, so a plan folder holding them may still be replaced.
+    """
+    return name in (".DS_Store", "Thumbs.db", "desktop.ini") or name.startswith(("~$", ".~lock.", ".reports-", "._"))
 
 
 def write_plan(plan: Plan, out_dir: Path, *, extra_files: Mapping[str, Callable[[Path], None]] | None = None) -> Path:

@@ -410,6 +410,8 @@ def test_an_annual_plan_or_a_plan_with_other_files_is_not_replaced(
     assert (annual / "monthly_plan.csv").is_file()
     published = tmp_path / "published"
     assert run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", published)[0] == 0
+    (published / ".DS_Store").write_bytes(b"finder")  # desktop litter does not stop a re-plan
+    assert run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", published)[0] == 0
     (published / "thesis.docx").write_text("mine", encoding="utf-8")
     code, _, err = run(capsys, "plan", LEEDS, "--time-limit", "5", "--no-reports", "--out", published)
     assert code == 2 and "other files (thesis.docx)" in err
