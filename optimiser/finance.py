@@ -1391,15 +1391,16 @@ def _saturation_notes(
     monthly: pd.DataFrame,
     projects: Mapping[str, Mapping[str, Any]],
 ) -> list[str]:
-    """Say so when the hotspots' useful hours, not the money, stop a project's spend (the target met).
+    """Say why money is left when neither the ceiling nor the officers' capacity decides (their own notes).
 
-    Why: with the patrol-hour target met, an hour past a zone's tiers (the visits a day the hotspots can
-    use) is worth nothing, so the plan leaves the money as headroom; finance read that as --target-hours
-    capping the spend. Not said when the ceiling or the officers' capacity decides (their own notes).
+    Less than one more post-month (ASB) or overtime hour (SV) is left; or, with the patrol-hour target met,
+    the hotspots' useful hours (a zone's tiers, the visits a day they can use) are full and an hour past
+    them is worth nothing, so the plan leaves the money as headroom; finance read that as --target-hours
+    capping the spend.
     """
     hours = float(monthly["patrol_person_hours"].sum())
-    if solution.shortfall_hours > 1e-6 or hours >= 0.99 * inputs.ceiling_hours:
-        return []  # short of the target (every affordable hour is bought), or the ceiling decides
+    if hours >= 0.99 * inputs.ceiling_hours:
+        return []  # the ceiling decides (its own note)
     notes = []
     for project in PROJECTS:
         if project not in scenario.active_projects or project not in projects:
@@ -1409,14 +1410,40 @@ def _saturation_notes(
             continue
         if project == "sv" and _capacity_notes(scenario, inputs, monthly, projects):
             continue
+        last = len(inputs.months) - 1
+        unit = (
+            min((c[last] for c in inputs.warden_cost_gbp.values() if c[last] > 0), default=0.0)
+            if project == "asb"
+            else inputs.officer_rate_gbp[last]
+        )
+        if left < unit:
+            what = "a warden post-month" if project == "asb" else "an officer overtime hour"
+            notes.append(f"£{left:,.2f} of the {project.upper()} allocation is left: less than {what} (£{unit:,.2f})")
+            continue
+        if solution.shortfall_hours > 1e-6:
+            continue  # short of the target: every affordable hour is bought
         zones = [z for z in inputs.zones if z.project == project]
-        useful = ", ".join(f"{z.district} {z.tiers * z.tier_hours_per_day:.1f} h a day" for z in zones)
+        full = [z for z in zones if _zone_full(inputs, monthly, z)]
+        if not full:
+            continue
+        useful = ", ".join(f"{z.district} {z.tiers * z.tier_hours_per_day:.1f} h a day" for z in full)
         notes.append(
             f"£{left:,.2f} of the {project.upper()} allocation is left: the patrol-hour target "
-            f"({inputs.target_hours:,.0f}) is met and more {project.upper()} hours would go past the hotspots' "
-            f"useful hours ({useful}), which add no harm-weighted value; raise --target-hours to buy hours anyway"
+            f"({inputs.target_hours:,.0f}) is met and the hotspots' useful hours are full ({useful}): the plan "
+            f"values more {project.upper()} hours there at nothing (the harm-weighted hours figure still counts "
+            "them); raise --target-hours to buy hours anyway"
         )
     return notes
+
+
+def _zone_full(inputs: AnnualInputs, monthly: pd.DataFrame, zone: Zone) -> bool:
+    """Whether a zone's planned hours reach its useful hours (tiers x hours a day) in some planned month."""
+    rows = monthly[(monthly["project"] == zone.project) & (monthly["district"] == zone.district)]
+    hours = dict(zip(rows["month"], rows["patrol_person_hours"], strict=True))
+    return any(
+        hours.get(month.key, 0.0) >= 0.99 * zone.tiers * zone.tier_hours_per_day * month.days
+        for month in inputs.months[inputs.fixed_months :]
+    )
 
 
 def _ceiling_notes(

@@ -800,9 +800,14 @@ def test_money_left_because_the_hotspots_are_saturated_is_explained(tmp_path: Pa
     assert plan.summary["projects"]["asb"]["headroom_gbp"] == pytest.approx(12000.0)
     (note,) = [n for n in plan.summary["notes"] if "useful hours" in n]
     assert note.startswith("£12,000.00 of the ASB allocation is left: the patrol-hour target (3,000) is met")
-    assert "raise --target-hours" in note
+    assert "useful hours are full (E08000035 4.2 h a day)" in note and "raise --target-hours" in note
     short = annual_plan(loaded, seasonality="flat", target_hours=13000)
     assert not [n for n in short.summary["notes"] if "useful hours" in n]
+    # £25,000 buys one post and £999.98 is left: less than a post-month, not the hotspots being full
+    small = load_scenario(SCENARIO_DIR / "leeds-demo.yaml", ["projects.asb.allocation_gbp=25000"])
+    notes = annual_plan(small, seasonality="flat", target_hours=500).summary["notes"]
+    assert "£999.98 of the ASB allocation is left: less than a warden post-month (£2,038.36)" in notes
+    assert not [n for n in notes if "useful hours" in n]
 
 
 def test_posts_are_hired_early_rather_than_piled_into_the_last_months(tmp_path: Path) -> None:
