@@ -48,6 +48,7 @@ from optimiser.roster.model import (
     Pin,
     RosterSolution,
     SolverParams,
+    allowed_buckets,
     ceiling_bound,
     hotspot_day_ceilings,
     hotspot_policy_gap,
@@ -255,13 +256,15 @@ def _reach_notes(data: ProblemData) -> list[str]:
     Why: such a hotspot is silently left out of every route (a point with lat and lon swapped was),
     while the plan still passes its check; the planner should hear about it.
     """
-    reachable = {h for group in data.groups for h in group.hotspots}
+    # a crew of some group may patrol the hotspot and can get there and back inside a patrol window
+    reachable = {h for _group, h in allowed_buckets(data)}
     missed = [hotspot.id for hotspot in data.hotspots if hotspot.index not in reachable]
     if not missed:
         return []
     return [
         f"{len(missed)} hotspot(s) no crew this week can patrol, so they get no visits: {', '.join(missed)} "
-        "(check their district and lat/lon, the projects' roles and travel.beat_minutes)"
+        "(check their district and lat/lon, the projects' roles and patrol windows, travel.beat_minutes, and "
+        "whether a shift leaves time to get there and back)"
     ]
 
 

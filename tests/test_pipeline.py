@@ -576,3 +576,15 @@ def test_a_mid_week_change_moves_only_the_people_it_touches(tmp_path: Path) -> N
         assert shifts(result.plan, staff) == shifts(published.plan, staff), staff
     assert "W-LDS-02-Fri-W-EVE" not in {r.shift_id for r in result.plan.roster}
     assert {w["staff_id"] for w in summary["withdrawn_shifts"]} == {"W-LDS-02"}
+
+
+def test_a_hotspot_no_shift_can_reach_and_return_from_is_noted() -> None:
+    """mixed.yaml with H-S moved 80 km north (a plausible-looking point within 100 km of a base) and driving
+    at 20 km/h: the 4-hour overtime shift cannot get there and back (4 h each way), so H-S gets no visits and
+    the note says so (eligibility alone once said nothing)."""
+    far = plan_week(loaded("mixed", "hotspots.2.lat=55.3167", "travel.speeds_kmh.drive=20"))
+    assert far.plan.summary["visits_by_hotspot"].get("H-S", 0) == 0
+    assert any(
+        n.startswith("1 hotspot(s) no crew this week can patrol, so they get no visits: H-S")
+        for n in far.plan.summary["notes"]
+    )
