@@ -667,6 +667,8 @@ class _Loader(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue  # a list or mapping as a key: YAML's own error names it ("unhashable key")
                 key = key_node.value
                 if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
                     raise _ValueProblem(

@@ -741,6 +741,10 @@ def test_an_impossible_date_and_a_key_given_twice_are_named_at_their_lines(tmp_p
     )
     (repeated,) = _problems(twice)
     assert f"{twice}:6: allocation_gbp: given twice (also at line 5); keep one" in repeated
+    listed = tmp_path / "listed.yaml"
+    listed.write_text(f"extends: {leeds}\nname: x\n[a, b]: 1\n", encoding="utf-8")  # a list as a key
+    (unhashable,) = _problems(listed)
+    assert f"{listed}:3: broken YAML: found unhashable key" in unhashable
 
 
 def test_a_hotspot_point_with_lat_and_lon_swapped_is_named(tmp_path: Path) -> None:
