@@ -540,7 +540,9 @@ def plan_week(
     # proven optimal when the roster model (a relaxation) is solved to optimality and the routes realise
     # its value; its coefficients are rounded by at most 1e-6 of a dosage unit each (in the bound's favour)
     realised = roster.status == "optimal" and objective >= roster.objective - 1e-4 * max(1.0, abs(objective))
-    summary["status"] = "optimal" if summary["gap"] <= 1e-9 or realised else "feasible"
+    # a gap below zero (a bound under the objective) is a bug the check names, never a proof of optimality
+    proven = abs(summary["gap"]) <= 1e-9 or (realised and summary["gap"] >= -1e-6)
+    summary["status"] = "optimal" if proven else "feasible"
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
@@ -674,7 +676,7 @@ def _keep_published_unless_beaten(
     kept = {**summary, **figures}
     bound = kept["best_bound"]
     kept["gap"] = round((bound - figures["objective"]) / bound, 6) if bound > 0 else 0.0
-    kept["status"] = "optimal" if kept["gap"] <= 1e-9 else "feasible"
+    kept["status"] = "optimal" if abs(kept["gap"]) <= 1e-9 else "feasible"
     kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
     candidate.summary = kept
     # the notes describe the roster kept (the published one), not the re-plan's

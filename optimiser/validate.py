@@ -1588,8 +1588,11 @@ def update_summary(plan_dir: Path) -> list[Violation]:
     bound = summary.get("best_bound")
     if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > 0:
         if bound < figures["objective"]:
-            # the edit beat the solver's bound (its rules are stricter than these): the gap is unknown
+            # the edit beat the solver's bound (its rules are stricter than these): the gap is unknown, and
+            # so is optimality
             summary["best_bound"] = summary["gap"] = None
+            if summary.get("status") == "optimal":
+                summary["status"] = "feasible"
         else:
             summary["gap"] = round((bound - figures["objective"]) / bound, 6)
     summary["validation"] = {"ok": True, "violations": []}
