@@ -215,7 +215,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"no plan to check: the folder's status is {status} ({plan.summary.get('explanation') or 'no reason'})")
         return 0
     print(format_report(violations))
-    if violations and all(v.rule == "summary" and "scenario_sha256" not in v.message for v in violations):
+    # only figures a recompute mends (the rows give another value): not a status, a week or a scenario
+    if violations and all(v.rule == "summary" and "rows give" in v.message for v in violations):
         print(
             f"only summary.json disagrees: if the rows were edited by hand and keep every rule, "
             f"`patrol check {args.plan_dir} --update-summary` recomputes its figures",

@@ -97,7 +97,7 @@ def run_job(job: Job) -> tuple[dict[str, Any], Plan | None]:
     from optimiser.scenario import load_scenario
 
     started = clock_time.perf_counter()
-    row: dict[str, Any] = {"scenario": job.name, "file": job.path}
+    row: dict[str, Any] = {"scenario": job.name, "file": job.path, "week_start": job.week_start}
     try:
         loaded = load_scenario(job.path, job.overrides)
         week = date.fromisoformat(job.week_start) if job.week_start else None
@@ -179,14 +179,14 @@ def batch(
         raise DataError("no scenario files given; pass YAML files or patterns such as scenarios/*.yaml")
     if workers < 1:
         raise DataError(f"--workers must be at least 1 (got {workers})")
+    if weeks and week_start is not None:
+        raise DataError("give one week (--week) or several (--weeks), not both")
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise DataError(f"{folder}: is a file, not a folder; give --out a folder for the batch's plans")
     folder.mkdir(parents=True, exist_ok=True)
     extra = [f"solver.workers={solver_workers}"] if solver_workers is not None else []
     names = _names(files)
-    if weeks and week_start is not None:
-        raise DataError("give one week (--week) or several (--weeks), not both")
     planned: list[date | None] = list(weeks) or [week_start]
     jobs = [
         Job(
@@ -219,6 +219,7 @@ def batch(
             row: dict[str, Any] = {
                 "scenario": job.name,
                 "file": job.path,
+                "week_start": job.week_start,
                 "status": "error",
                 "error": f"worker failed: {outcome!r}",
             }

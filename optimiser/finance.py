@@ -987,20 +987,25 @@ def solve_annual(
     objective = float(pulp.value(pulp.lpSum(value_terms)) or 0.0) - weight * float(shortfall.value() or 0.0)
     status = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "feasible"
     best_bound = None
-    if solver == "highs":
-        best_bound = _highs_bound(prob, objective, epsilon, spend)
-    elif status == "optimal":
+    if status == "optimal":
         best_bound = objective
+    elif solver == "highs":
+        # the tie-breaks at their largest: every pound of the allocations spent, every final post at its bound
+        most_spend = sum(inputs.allocation_gbp[p] - inputs.actual_total(p) for p in PROJECTS if spend[p])
+        most_posts = sum(float(var.upBound or 0.0) for var in final_posts)
+        best_bound = _highs_bound(prob, objective, epsilon * max(most_spend, 0.0) + peak * most_posts)
     return AnnualSolution(
         status, objective, out_posts, out_officer, float(shortfall.value() or 0.0), seconds, solver,
         best_bound=best_bound, warm_start=warm,
     )  # fmt: skip
 
 
-def _highs_bound(
-    prob: pulp.LpProblem, objective: float, epsilon: float, spend: Mapping[str, list[Any]]
-) -> float | None:
-    """HiGHS's dual bound, less the tie-break term, in the reported objective's units."""
+def _highs_bound(prob: pulp.LpProblem, objective: float, most_tie: float) -> float | None:
+    """HiGHS's dual bound in the reported objective's units, valid whatever the tie-breaks take off.
+
+    The model minimises the negated objective less the tie-breaks; every plan's objective is at most the
+    negated dual bound plus the largest the tie-breaks can be (``most_tie``).
+    """
     try:
         info = prob.solverModel.getInfo()
         bound = float(info.mip_dual_bound)
@@ -1008,9 +1013,7 @@ def _highs_bound(
         return None
     if not math.isfinite(bound):
         return objective
-    # the model minimises the negated objective; HiGHS's bound includes the tie-break of the incumbent's spend
-    tie = epsilon * float(pulp.value(pulp.lpSum(spend["asb"] + spend["sv"])) or 0.0)
-    return max(objective, -bound + tie)
+    return max(objective, -bound + most_tie)
 
 
 def _set_start(
