@@ -707,6 +707,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("patrol: interrupted", file=sys.stderr)
         return 130
+    except ImportError as exc:
+        # Ctrl-C while a library loads surfaces as its failed import
+        if isinstance(exc.__context__, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt):
+            print("patrol: interrupted", file=sys.stderr)
+            return 130
+        raise
 
 
 def _batch_console(table) -> str:  # type: ignore[no-untyped-def]
