@@ -751,3 +751,28 @@ def test_a_failing_view_leaves_the_earlier_views_untouched(tmp_path: Path, monke
         report_folder(folder)
     after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_a_hand_edit_raises_the_sequence_of_the_events_it_changed(tmp_path: Path) -> None:
+    """Views rebuilt after a hand edit carry the plan's revision, the SEQUENCE already sent: a calendar would
+    keep the old time. An event that changed goes one above the published one (DTSTAMP a minute on); one
+    that did not keeps the published SEQUENCE, never a lower one."""
+    from optimiser.reports.calendars import _bump_changed
+
+    def event(uid: str, start: str, sequence: int, stamp: str = "20241202T000100Z") -> list[str]:
+        return [
+            "BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"DTSTART:{start}", "DTEND:20241202T220000",
+            "SUMMARY:Patrol", f"SEQUENCE:{sequence}", "END:VEVENT",
+        ]  # fmt: skip
+
+    published = {
+        "a": {"UID": "a", "DTSTART": "20241202T140000", "DTEND": "20241202T220000", "SUMMARY": "Patrol",
+              "SEQUENCE": "1", "DTSTAMP": "20241202T000100Z"},
+        "b": {"UID": "b", "DTSTART": "20241202T140000", "DTEND": "20241202T220000", "SUMMARY": "Patrol",
+              "SEQUENCE": "3", "DTSTAMP": "20241202T000500Z"},
+    }  # fmt: skip
+    lines = ["BEGIN:VCALENDAR", *event("a", "20241202T130000", 1), *event("b", "20241202T140000", 1), "END:VCALENDAR"]
+    bumped = _bump_changed(lines, published)
+    a, b = bumped[1:9], bumped[9:17]
+    assert "SEQUENCE:2" in a and "DTSTAMP:20241202T000200Z" in a  # moved from 14:00 to 13:00
+    assert "SEQUENCE:3" in b and "DTSTAMP:20241202T000500Z" in b  # unchanged: as published

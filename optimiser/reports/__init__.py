@@ -137,7 +137,7 @@ def write_reports(
     staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out_dir))
     keys = [key for key in FORMATS if key in wanted]
     try:
-        staged = {key: _write_one(key, view, staging) for key in keys}  # all written before any is moved
+        staged = {key: _write_one(key, view, staging, out_dir) for key in keys}  # all written, then moved
         for key in keys:
             _install(staging / OUTPUT_NAMES[key], out_dir / OUTPUT_NAMES[key])
             written.extend(out_dir / path.relative_to(staging) for path in staged[key])
@@ -147,8 +147,8 @@ def write_reports(
     return written
 
 
-def _write_one(key: str, view: PlanView, staging: Path) -> list[Path]:
-    """Write one view into ``staging``; the files written there."""
+def _write_one(key: str, view: PlanView, staging: Path, out_dir: Path) -> list[Path]:
+    """Write one view into ``staging`` (the calendars knowing those in ``out_dir``); the files written there."""
     staged = staging / OUTPUT_NAMES[key]
     if key == "xlsx":
         write_workbook(view, staged)
@@ -157,7 +157,9 @@ def _write_one(key: str, view: PlanView, staging: Path) -> list[Path]:
     elif key == "map":
         write_map(view, staged)
     else:
-        return [staged / f.name for f in write_calendars(view, staged)]
+        published = out_dir / OUTPUT_NAMES[key]
+        calendars = write_calendars(view, staged, published=published if published.is_dir() else None)
+        return [staged / f.name for f in calendars]
     return [staged]
 
 

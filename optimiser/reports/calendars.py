@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -274,10 +274,85 @@ def _file_names(staff_ids: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def write_calendars(view: PlanView, folder: Path) -> list[Path]:
+_CONTENT = ("DTSTART", "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION", "STATUS")
+"""Event properties whose change a calendar must be told of by a higher SEQUENCE (RFC 5545, 3.8.7.4)."""
+
+
+def _events(lines: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The VEVENTs of unfolded content lines, by UID: each property name (parameters dropped) -> value."""
+    events: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in lines:
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT" and current is not None:
+            events[current.get("UID", "")] = current
+            current = None
+        elif current is not None and ":" in line:
+            name, _, value = line.partition(":")
+            current[name.split(";", 1)[0]] = value
+    return events
+
+
+def _published_events(path: Path) -> dict[str, dict[str, str]]:
+    """The events of a calendar file written before (unfolded), or none when there is none or it is unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return _events(re.sub(r"\r?\n[ \t]", "", text).splitlines())
+
+
+def _bump_changed(lines: list[str], published: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Keep each event's SEQUENCE (and DTSTAMP) at least the published one's, and above it when it changed.
+
+    Why: the views of a plan edited by hand are rebuilt with the plan's revision, the one already sent;
+    a calendar that has the event keeps its old time unless the SEQUENCE goes up, and ignores an event
+    whose SEQUENCE went down.
+    """
+    if not published:
+        return lines
+    targets: dict[str, tuple[int, str]] = {}
+    for uid, new in _events(lines).items():
+        old = published.get(uid)
+        if old is None:
+            continue
+        old_sequence, new_sequence = int(old.get("SEQUENCE", "0")), int(new.get("SEQUENCE", "0"))
+        changed = any(old.get(name) != new.get(name) for name in _CONTENT)
+        sequence = max(new_sequence, old_sequence + 1 if changed else old_sequence)
+        stamps = [_parse_stamp(new.get("DTSTAMP", "")), _parse_stamp(old.get("DTSTAMP", ""))]
+        known = [moment for moment in stamps if moment is not None]
+        if not known:
+            continue
+        latest = max(known) + (timedelta(minutes=1) if changed and new_sequence <= old_sequence else timedelta())
+        targets[uid] = (sequence, f"{_stamp(latest)}Z")
+    out: list[str] = []
+    uid = ""
+    for line in lines:
+        if line.startswith("UID:"):
+            uid = line[4:]
+        if uid in targets and line.startswith("SEQUENCE:"):
+            line = f"SEQUENCE:{targets[uid][0]}"
+        elif uid in targets and line.startswith("DTSTAMP:"):
+            line = f"DTSTAMP:{targets[uid][1]}"
+        elif line == "END:VEVENT":
+            uid = ""
+        out.append(line)
+    return out
+
+
+def _parse_stamp(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S")
+    except ValueError:
+        return None
+
+
+def write_calendars(view: PlanView, folder: Path, *, published: Path | None = None) -> list[Path]:
     """Write ``calendars/<staff_id>.ics`` for every person with a shift; return the files written.
 
-    Lines end in CRLF and are folded at 75 octets, as RFC 5545 requires.
+    Lines end in CRLF and are folded at 75 octets, as RFC 5545 requires. ``published`` is the calendars
+    folder these replace, if any: an event that changed since (a hand edit) gets a higher SEQUENCE.
     """
     folder.mkdir(parents=True, exist_ok=True)
     by_person: dict[str, list[ShiftView]] = defaultdict(list)
@@ -290,6 +365,8 @@ def write_calendars(view: PlanView, folder: Path) -> list[Path]:
     written: list[Path] = []
     for staff_id, name in _file_names(by_person).items():
         lines = calendar_lines(staff_id, by_person[staff_id], view, withdrawn[staff_id])
+        if published is not None:
+            lines = _bump_changed(lines, _published_events(published / name))
         text = "\r\n".join(fold(line) for line in lines) + "\r\n"
         path = folder / name
         path.write_bytes(text.encode("utf-8"))
