@@ -7,7 +7,7 @@ datetimes so clock changes are exact; money is integer pence. Only this module c
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -279,15 +279,17 @@ def _pay_rate(pay: Sequence[object], on: date) -> float:
     return float(annual)
 
 
-def _duty_spans(clock: Clock, duty: Sequence[DutyShift]) -> tuple[tuple[int, int], ...]:
+def _duty_spans(clock: Clock, duty: Sequence[DutyShift], leave: Collection[date] = ()) -> tuple[tuple[int, int], ...]:
     """Duty shifts of the week, the Sunday before (its night may run into Monday) and the Monday after.
 
     Why the Monday after: a Sunday night's overtime must leave the daily rest before it (the duty pattern
-    repeats, so next week's Monday duty is known now).
+    repeats, so next week's Monday duty is known now). No duty starts on a day of ``leave``.
     """
     spans = []
     for offset in range(-1, 8):
         day = clock.week_start + timedelta(days=offset)
+        if day in leave:
+            continue
         for shift in duty:
             if DAYS[day.weekday()] == shift.day:
                 spans.append(_span(clock, day, shift.start, shift.end))
@@ -398,7 +400,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
                 base_id=member.station,
                 district=scenario.base(member.station).district,
                 rules=scenario.rules_for(role),
-                duty=_duty_spans(clock, member.duty),
+                duty=_duty_spans(clock, member.duty, set(member.leave)),
             )
 
     wardens = {w.id: w for w in scenario.warden_list()}
@@ -424,6 +426,8 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
                     hourly = warden.annual_cost_gbp * 7 / 365 / warden.contracted_hours_per_week
                     raw = [(start, end, (hourly, 1.0, "contract"))]
                     on_cost, funding = 0.0, "grant-asb"
+                elif day in set((pcsos[person.id] if person.role == "pcso" else officers[person.id]).leave):
+                    continue  # a day the officer or PCSO cannot work
                 elif person.role == "pcso":
                     if not any(a <= start and end <= b for a, b in person.duty):
                         continue  # PCSOs patrol only inside their own duty shifts

@@ -311,6 +311,11 @@ class Officer(_Model):
     duty_rotation_days: int = Field(
         default=0, ge=0, le=6, description="pool members' duty patterns are shifted by i x this many days"
     )
+    leave: list[date] = Field(
+        default_factory=list,
+        description="days the person cannot work (leave, sickness): no patrol shift and no normal duty then; "
+        "in a pool, every member",
+    )
 
     @model_validator(mode="after")
     def _ident(self) -> Officer:
@@ -331,6 +336,11 @@ class Pcso(_Model):
     hourly_cost_gbp: float = Field(gt=0, le=500, description="including employer on-costs")
     duty: list[DutyShift] = Field(default_factory=list)
     duty_rotation_days: int = Field(default=0, ge=0, le=6)
+    leave: list[date] = Field(
+        default_factory=list,
+        description="days the person cannot work (leave, sickness): no patrol shift and no normal duty then; "
+        "in a pool, every member",
+    )
 
     @model_validator(mode="after")
     def _ident(self) -> Pcso:
@@ -600,6 +610,7 @@ class ExpandedOfficer:
     station: str
     pay: tuple[DatedPay, ...]
     duty: tuple[DutyShift, ...]
+    leave: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -610,6 +621,7 @@ class ExpandedPcso:
     station: str
     hourly_cost_gbp: float
     duty: tuple[DutyShift, ...]
+    leave: tuple[date, ...] = ()
 
 
 def _rotate(duty: Sequence[DutyShift], days: int) -> tuple[DutyShift, ...]:
@@ -631,6 +643,7 @@ def _expand_pool(entries: Sequence[Officer | Pcso], role: str) -> list[dict[str,
         extra: dict[str, Any] = (
             {"pay": tuple(entry.pay)} if isinstance(entry, Officer) else {"hourly_cost_gbp": entry.hourly_cost_gbp}
         )
+        extra["leave"] = tuple(entry.leave)
         if entry.id is not None:
             expanded.append({"id": entry.id, "station": entry.station, "duty": tuple(entry.duty), **extra})
             continue

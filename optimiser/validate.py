@@ -399,8 +399,11 @@ class _Context:
     def duty(self, person: _Person, days: Iterable[date]) -> list[tuple[datetime, datetime]]:
         """Normal duty shifts of an officer or PCSO starting on ``days`` (UTC intervals, sorted)."""
         pattern = person.officer.duty if person.officer else person.pcso.duty if person.pcso else ()
+        leave = set(person.officer.leave if person.officer else person.pcso.leave if person.pcso else ())
         out: list[tuple[datetime, datetime]] = []
         for day in days:
+            if day in leave:
+                continue  # no normal duty on a day of leave
             name = DAYS[day.weekday()]
             for duty in pattern:
                 if duty.day != name:
@@ -1034,7 +1037,16 @@ def _rule_crewing(ctx: _Context) -> Iterator[Violation]:
 def _rule_contract(ctx: _Context) -> Iterator[Violation]:
     rule = "contract"
     for shift in ctx.shifts.values():
-        warden = ctx.people[shift.staff_id].warden
+        person = ctx.people[shift.staff_id]
+        warden = person.warden
+        police = person.officer or person.pcso
+        if warden is None and police is not None and ctx.day_of(shift.start) in police.leave:
+            yield Violation(
+                rule,
+                f"{rule}: {person.role} {shift.staff_id} works shift {shift.shift_id} on {ctx.day_of(shift.start)}, "
+                "a day of leave",
+                (shift.shift_id, shift.staff_id),
+            )
         if warden is None:
             continue
         day = ctx.day_of(shift.start)

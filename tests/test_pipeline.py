@@ -588,3 +588,29 @@ def test_a_hotspot_no_shift_can_reach_and_return_from_is_noted() -> None:
         n.startswith("1 hotspot(s) no crew this week can patrol, so they get no visits: H-S")
         for n in far.plan.summary["notes"]
     )
+
+
+def test_an_officer_on_leave_gets_no_shift_that_day_and_the_check_names_one() -> None:
+    """officers.yaml at £500 with O-02 on leave on Tuesday (officers once had no leave: a planner could only
+    shrink the pool, which dropped another officer): no O-02 shift that day, and a hand-added one is named."""
+    scenario = loaded(
+        "officers",
+        "projects.sv.weekly_budget_gbp=500",
+        'staff.officers=[{"id": "O-01", "station": "B-P", '
+        '"pay": [{"from_date": "2024-04-01", "annual_gbp": 36500}]}, {"id": "O-02", "station": "B-P", '
+        '"pay": [{"from_date": "2024-04-01", "annual_gbp": 36500}], "leave": ["2024-12-03"]}, {"id": "O-03", '
+        '"station": "B-P", "pay": [{"from_date": "2024-04-01", "annual_gbp": 36500}]}]',
+    )
+    result = plan_week(scenario)
+    assert result.plan.summary["validation"]["ok"]
+    assert not [r for r in result.plan.roster if r.staff_id == "O-02" and r.shift_start.date() == date(2024, 12, 3)]
+    monday = [r for r in result.plan.roster if r.staff_id == "O-02" and r.shift_start.date() == date(2024, 12, 2)]
+    assert monday  # she works Monday; moved to Tuesday by hand, the check names the day of leave
+    moved = [
+        replace(r, shift_start=r.shift_start + timedelta(days=1), shift_end=r.shift_end + timedelta(days=1))
+        if r in monday
+        else r
+        for r in result.plan.roster
+    ]
+    messages = [v.message for v in check(replace(result.plan, roster=moved), scenario.scenario) if v.rule == "contract"]
+    assert messages and "officer O-02 works shift" in messages[0] and "a day of leave" in messages[0]
