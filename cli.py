@@ -215,6 +215,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"no plan to check: the folder's status is {status} ({plan.summary.get('explanation') or 'no reason'})")
         return 0
     print(format_report(violations))
+    judged_by = Path(args.scenario) if args.scenario else Path(args.plan_dir) / "scenario.resolved.yaml"
+    name = plan.summary.get("scenario") if not args.scenario else None
+    print(f"judged by {judged_by}" + (f" (scenario {name})" if name else ""), file=sys.stderr)
     # only figures a recompute mends (the rows give another value): not a status, a week or a scenario
     if violations and all(v.rule == "summary" and "rows give" in v.message for v in violations):
         print(
