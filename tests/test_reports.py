@@ -776,3 +776,27 @@ def test_a_hand_edit_raises_the_sequence_of_the_events_it_changed(tmp_path: Path
     a, b = bumped[1:9], bumped[9:17]
     assert "SEQUENCE:2" in a and "DTSTAMP:20241202T000200Z" in a  # moved from 14:00 to 13:00
     assert "SEQUENCE:3" in b and "DTSTAMP:20241202T000500Z" in b  # unchanged: as published
+
+
+def test_a_revised_plans_printed_views_name_the_revision_and_the_withdrawn_shifts(tmp_path: Path) -> None:
+    """A roster on a noticeboard must be told apart from the one it replaces, as the calendars are."""
+    folder = shutil.copytree(PLAN_DIR, tmp_path / "plan")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["revision"] = 2
+    summary["withdrawn_shifts"] = [
+        {
+            "staff_id": "W-X",
+            "day": "2024-10-22",
+            "n": 1,
+            "shift_start": "2024-10-22T14:00+01:00",
+            "shift_end": "2024-10-22T22:00+01:00",
+        }
+    ]
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    write_reports(read_plan(folder), tmp_path / "views", formats=("html", "xlsx"))
+    html = (tmp_path / "views" / "roster.html").read_text(encoding="utf-8")
+    assert "Revision 2 (replaces revision 1)" in html
+    assert "Withdrawn since the last revision (1): W-X Tue 22 Oct 2024 14:00–22:00" in html
+    sheet = openpyxl.load_workbook(tmp_path / "views" / "roster.xlsx")["Summary"]
+    facts = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
+    assert facts["Revision"] == "Revision 2 (replaces revision 1)" and facts["Withdrawn"].startswith("Withdrawn since")

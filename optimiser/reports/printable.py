@@ -24,6 +24,7 @@ from optimiser.reports.view import (
     hhmm,
     long_day_label,
     money,
+    revision_lines,
     span,
 )
 
@@ -123,6 +124,7 @@ def _cover(view: PlanView, sections: dict[tuple[str, date], list[CrewView]]) -> 
         f"{visits} visits, {minutes} minutes of patrol at hotspots. "
         f"All times are local ({escape(view.scenario.timezone)}); (+1) marks the next day.</p>"
         + (f"<p class='meta'>{escape(str(explanation))}</p>" if explanation else "")
+        + "".join(f"<p class='meta'><strong>{escape(line)}</strong></p>" for line in revision_lines(view))
         + "<table class='facts'><thead><tr><th>Funding</th><th class='num'>Cost this week</th>"
         f"<th class='num'>Weekly budget</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f"<nav><h2>Contents</h2><ul>{''.join(contents)}</ul></nav></header>"

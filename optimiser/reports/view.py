@@ -451,6 +451,28 @@ def span(start: datetime, end: datetime, *, day: date | None = None) -> str:
     return f"{hhmm(start)}–{hhmm(end)}{suffix}"
 
 
+def revision_lines(view: PlanView) -> list[str]:
+    """What a printed roster says of its revision: which one, a hand edit, and the shifts it withdrew.
+
+    Why: a roster on a noticeboard must be told apart from the one it replaces, as the calendars are.
+    """
+    if not view.revision and not view.withdrawn and not view.summary.get("edited"):
+        return []
+    lines = [
+        f"Revision {view.revision}"
+        + (f" (replaces revision {view.revision - 1})" if view.revision else "")
+        + ("; figures recomputed after a hand edit" if view.summary.get("edited") else "")
+    ]
+    if view.withdrawn:
+        dropped = sorted(view.withdrawn, key=lambda w: (w.start.timestamp(), w.staff_id))
+        shown = "; ".join(
+            f"{w.staff_id} {day_label(w.day)} {span(w.start.astimezone(view.tz), w.end.astimezone(view.tz))}"
+            for w in dropped
+        )
+        lines.append(f"Withdrawn since the last revision ({len(dropped)}): {shown}")
+    return lines
+
+
 def day_label(day: date) -> str:
     """``Mon 21 Oct 2024``."""
     return f"{day:%a} {day.day} {day:%b %Y}"

@@ -32,6 +32,7 @@ from optimiser.reports.view import (
     ShiftView,
     day_label,
     hhmm,
+    revision_lines,
     span,
 )
 
@@ -142,6 +143,7 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
         ("Solve time (s)", summary.get("solve_seconds"), "0.0"),
         ("Validation", checked, None),
         ("Time zone", view.scenario.timezone, None),
+        *(("Revision" if i == 0 else "Withdrawn", line, None) for i, line in enumerate(revision_lines(view))),
     ]
     row = 3
     for label, value, number_format in facts:
