@@ -800,3 +800,10 @@ def test_a_revised_plans_printed_views_name_the_revision_and_the_withdrawn_shift
     sheet = openpyxl.load_workbook(tmp_path / "views" / "roster.xlsx")["Summary"]
     facts = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
     assert facts["Revision"] == "Revision 2 (replaces revision 1)" and facts["Withdrawn"].startswith("Withdrawn since")
+
+
+def test_a_break_after_midnight_is_marked_on_the_next_day() -> None:
+    from optimiser.reports.view import clock_on
+
+    night = datetime(2024, 12, 7, 0, 1, tzinfo=ZoneInfo("Europe/London"))
+    assert clock_on(night, date(2024, 12, 6)) == "00:01 (+1)" and clock_on(night, date(2024, 12, 7)) == "00:01"

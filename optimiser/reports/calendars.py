@@ -24,8 +24,8 @@ from optimiser.reports.view import (
     PlanView,
     ShiftView,
     WithdrawnShift,
+    clock_on,
     day_label,
-    hhmm,
     span,
 )
 
@@ -169,7 +169,7 @@ def _description(shift: ShiftView, view: PlanView) -> str:
     if mates:
         lines.append("With " + ", ".join(mates) + ".")
     if shift.break_start is not None and shift.break_minutes:
-        lines.append(f"Break {hhmm(shift.break_start)} for {shift.break_minutes} min.")
+        lines.append(f"Break {clock_on(shift.break_start, shift.start.date())} for {shift.break_minutes} min.")
     if crew.visits:
         lines.append("Visits:")
         for visit in crew.visits:

@@ -20,8 +20,8 @@ from optimiser.reports.view import (
     ROLE_LABEL,
     CrewView,
     PlanView,
+    clock_on,
     day_label,
-    hhmm,
     long_day_label,
     money,
     revision_lines,
@@ -135,7 +135,7 @@ def _section(code: str, day: date, crews: list[CrewView], view: PlanView) -> str
     rows = []
     for crew in crews:
         break_text = (
-            f"{hhmm(crew.break_start)} ({crew.break_minutes} min)"
+            f"{clock_on(crew.break_start, day)} ({crew.break_minutes} min)"
             if crew.break_start is not None and crew.break_minutes
             else "-"
         )

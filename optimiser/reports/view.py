@@ -443,6 +443,12 @@ def hhmm(moment: datetime | None) -> str:
     return text
 
 
+def clock_on(moment: datetime, day: date) -> str:
+    """``HH:MM`` of a local time, with ``(+1)`` when it falls after ``day`` (a break after midnight)."""
+    later = (moment.date() - day).days
+    return hhmm(moment) + (f" (+{later})" if later > 0 else "")
+
+
 def span(start: datetime, end: datetime, *, day: date | None = None) -> str:
     """``13:00-20:44``; an end on a later day than ``day`` (default: the start's) gets ``(+1)``."""
     first = day or start.date()

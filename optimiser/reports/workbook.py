@@ -30,8 +30,8 @@ from optimiser.reports.view import (
     ROLE_LABEL,
     PlanView,
     ShiftView,
+    clock_on,
     day_label,
-    hhmm,
     revision_lines,
     span,
 )
@@ -244,7 +244,7 @@ def _cell_text(shift: ShiftView, view: PlanView) -> str:
     """What a district sheet shows for one shift: times, break, crew mates and the route."""
     lines = [span(shift.start, shift.end, day=shift.day)]
     if shift.break_start is not None and shift.break_minutes:
-        lines.append(f"Break {hhmm(shift.break_start)} ({shift.break_minutes} min)")
+        lines.append(f"Break {clock_on(shift.break_start, shift.start.date())} ({shift.break_minutes} min)")
     crew = view.crew(shift.crew_id)
     mates = [m for m in crew.members if m != shift.staff_id]
     lines.append(f"Base {view.base_name(shift.base_id)}" + (f"; with {', '.join(mates)}" if mates else ""))
