@@ -665,12 +665,11 @@ def _keep_published_unless_beaten(
     re-plan's bound holds for both (the published week keeps the pinned days).
     """
     scenario = loaded.scenario
-    candidate, broken = _published_violations(plan, published, scenario, week)
+    candidate, figures, broken = _published_violations(plan, published, scenario, week)
     if broken:
         # e.g. leave added on a day not yet worked: that day's published shift cannot stand
         log.info("the published week no longer holds every rule (%s): the re-plan is kept", broken[0].message)
         return plan, summary
-    figures = recompute_summary(candidate, scenario, week)
     if figures["objective"] < summary["objective"] - STABILITY_MARGIN * abs(summary["objective"]):
         return plan, summary  # the re-plan gains enough to move people's shifts
     kept = {**summary, **figures}
@@ -752,8 +751,10 @@ def _withdrawn(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
     return withdrawn
 
 
-def _published_violations(plan: Plan, published: Plan, scenario: Scenario, week: date) -> tuple[Plan, list[Violation]]:
-    """The published week as a plan of this scenario (its figures recomputed) and the rules it now breaks.
+def _published_violations(
+    plan: Plan, published: Plan, scenario: Scenario, week: date
+) -> tuple[Plan, dict[str, Any], list[Violation]]:
+    """The published week as a plan of this scenario, its figures recomputed, and the rules it now breaks.
 
     The summary rule is left out: the figures are the recomputed ones, so only the rows are judged.
     """
@@ -761,9 +762,10 @@ def _published_violations(plan: Plan, published: Plan, scenario: Scenario, week:
     candidate.visits = list(published.visits)
     values = visit_values(candidate, scenario, week)
     candidate.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in candidate.visits]
-    candidate.summary = {**published.summary, **recompute_summary(candidate, scenario, week)}
+    figures = recompute_summary(candidate, scenario, week)
+    candidate.summary = {**published.summary, **figures}
     broken = [v for v in check(candidate, scenario, week_start=week) if v.rule != "summary"]
-    return candidate, broken
+    return candidate, figures, broken
 
 
 def _repair_pin(
@@ -778,7 +780,7 @@ def _repair_pin(
     holds (nothing to repair), or a broken rule names nobody (a repair cannot be localised).
     """
     scenario = loaded.scenario
-    _candidate, broken = _published_violations(plan, published, scenario, week)
+    _candidate, _figures, broken = _published_violations(plan, published, scenario, week)
     # shifts this scenario no longer offers (a template withdrawn for that day) are changes too, though no
     # plan rule names them: their people are free to be re-planned
     options = {(o.person, o.start, o.end) for o in data.options}
