@@ -1125,6 +1125,14 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
         if problem := _misplaced(hotspot, scenario.bases):
             add(("hotspots", i, "lat"), problem)
 
+    def replaced(loc: PathKey) -> str:
+        """A hint when ``bases`` comes from another file than the field naming one (a child replaced the list)."""
+        where, _ = origins.locate(("bases",), default_file)
+        here, _ = origins.locate(loc, default_file)
+        if where != here:
+            return f" (the bases come from {where}: under extends:, a list a file gives replaces the base file's whole)"
+        return ""
+
     staff_ids: list[str] = [w.id for w in scenario.warden_list()]
     for i, warden in enumerate(scenario.staff.wardens):
         if warden.district not in districts:
@@ -1132,7 +1140,8 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
                 ("staff", "wardens", i, "district"), f"unknown district {warden.district!r}; known: {sorted(districts)}"
             )
         if warden.base not in bases:
-            add(("staff", "wardens", i, "base"), f"unknown base {warden.base!r}; known: {sorted(bases)}")
+            loc = ("staff", "wardens", i, "base")
+            add(loc, f"unknown base {warden.base!r}; known: {sorted(bases)}{replaced(loc)}")
     police: list[tuple[str, Sequence[Officer | Pcso]]] = [
         ("officers", scenario.staff.officers),
         ("pcsos", scenario.staff.pcsos),
@@ -1140,7 +1149,8 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
     for kind, entries in police:
         for i, entry in enumerate(entries):
             if entry.station not in bases:
-                add(("staff", kind, i, "station"), f"unknown station {entry.station!r}; known: {sorted(bases)}")
+                loc = ("staff", kind, i, "station")
+                add(loc, f"unknown station {entry.station!r}; known: {sorted(bases)}{replaced(loc)}")
     staff_ids += [o.id for o in scenario.officer_list()] + [p.id for p in scenario.pcso_list()]
     duplicates = sorted({s for s in staff_ids if staff_ids.count(s) > 1})
     if duplicates:

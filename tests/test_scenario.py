@@ -761,3 +761,16 @@ def test_a_hotspot_point_with_lat_and_lon_swapped_is_named(tmp_path: Path) -> No
     far = "hotspots.0.lat=51.5"
     (distant,) = _problems(SCENARIO_DIR / "leeds-demo.yaml", (far,))
     assert "km from the nearest base" in distant
+
+
+def test_a_child_that_replaces_the_bases_is_named_in_the_error(tmp_path: Path) -> None:
+    """Adding one base under extends: replaces the list; the staff's bases in the base file are then unknown,
+    and the error says where the bases came from (it once pointed into the base file alone)."""
+    child = tmp_path / "addbase.yaml"
+    child.write_text(
+        f"extends: {SCENARIO_DIR / 'leeds-demo.yaml'}\\nname: addbase\\nbases:\\n"
+        "  - {id: BASE-HIL, name: New base, kind: warden_base, district: E08000035, lat: 53.8064, lon: -1.5530}\\n",
+        encoding="utf-8",
+    )
+    problems = _problems(child)
+    assert any("unknown base 'BASE-LDS'" in p and f"the bases come from {child}" in p for p in problems)
