@@ -768,8 +768,8 @@ def test_a_child_that_replaces_the_bases_is_named_in_the_error(tmp_path: Path) -
     and the error says where the bases came from (it once pointed into the base file alone)."""
     child = tmp_path / "addbase.yaml"
     child.write_text(
-        f"extends: {SCENARIO_DIR / 'leeds-demo.yaml'}\\nname: addbase\\nbases:\\n"
-        "  - {id: BASE-HIL, name: New base, kind: warden_base, district: E08000035, lat: 53.8064, lon: -1.5530}\\n",
+        f"extends: {SCENARIO_DIR / 'leeds-demo.yaml'}\nname: addbase\nbases:\n"
+        "  - {id: BASE-HIL, name: New base, kind: warden_base, district: E08000035, lat: 53.8064, lon: -1.5530}\n",
         encoding="utf-8",
     )
     problems = _problems(child)
