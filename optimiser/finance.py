@@ -635,6 +635,20 @@ def read_actuals(path: str | Path, scenario: Scenario, *, as_of: str | None = No
             raise DataError(
                 f"{path}: no actuals for {month_key} (up to --as-of {as_of}); add its rows (0 if nothing was spent)"
             )
+    # a line the ledger has for other months but not this one (a late invoice) would read as £0 and no posts
+    pairs = sorted({(project, district) for _month, project, district in spend})
+    missing = [
+        f"{month_key} {project} {district}"
+        for month_key in keys[: last + 1]
+        for project, district in pairs
+        if (month_key, project, district) not in spend
+    ]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise DataError(
+            f"{path}: no line for {shown}, which other months have; add it (0 if nothing was spent): a missing "
+            "line would count as no spend and no posts in post"
+        )
     notes = []
     if after:
         notes.append(f"{after} actuals row(s) after --as-of {as_of} were not used")

@@ -345,8 +345,15 @@ def test_actuals_errors_name_the_line(tmp_path: Path, text: str, message: str) -
         read_actuals(path, load_scenario(TINY).scenario)
 
 
-def test_actuals_default_as_of_is_the_latest_month() -> None:
-    actuals = read_actuals(DATA / "actuals-april.csv", load_scenario(TINY).scenario)
+def test_actuals_default_as_of_is_the_latest_month(tmp_path: Path) -> None:
+    """The ledger's latest month is --as-of by default; every line of the earlier months is then needed there
+    too: May without its ASB lines (a late invoice) would read as no spend and no posts in post."""
+    ledger = (DATA / "actuals-april.csv").read_text(encoding="utf-8")
+    with pytest.raises(DataError, match="no line for 2024-05 asb N, 2024-05 asb S, which other months have"):
+        read_actuals(DATA / "actuals-april.csv", load_scenario(TINY).scenario)
+    complete = tmp_path / "actuals.csv"
+    complete.write_text(ledger + "2024-05,asb,N,2136.99,85.71\n2024-05,asb,S,0,0\n", encoding="utf-8")
+    actuals = read_actuals(complete, load_scenario(TINY).scenario)
     assert actuals.as_of == "2024-05"
     assert actuals.spend_gbp[("2024-05", "sv", "N")] == 999.0
 
