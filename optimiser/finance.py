@@ -1910,14 +1910,18 @@ def budget_sweep(
         rows.append(row)
         log.info("sweep factor %g: %s", factor, result.headline())
     frame = pd.DataFrame.from_records(rows)
-    for column in SWEEP_COLUMNS:
+    # every project and district has its cost column whatever the levels listed, so sweeps line up
+    districts = [f"cost_{p}_{d}_gbp" for p in PROJECTS for d in sorted(scenario.districts)]
+    for column in [*SWEEP_COLUMNS, *districts, "explanation"]:
         if column not in frame.columns:
             frame[column] = np.nan
     planned = frame["status"].isin(["optimal", "feasible"])
     for column in [c for c in frame.columns if c.startswith("cost_") and c.endswith("_gbp")]:
         frame.loc[planned, column] = frame.loc[planned, column].fillna(0.0)
     frame["marginal_dosage_per_1000_gbp"] = _marginal(frame)
-    frame = frame[list(SWEEP_COLUMNS) + [c for c in frame.columns if c not in SWEEP_COLUMNS]]
+    fixed = [*SWEEP_COLUMNS, *districts, "explanation"]
+    others = sorted(c for c in frame.columns if c not in fixed)
+    frame = frame[[*SWEEP_COLUMNS, *others, *districts, "explanation"]]
     frame.to_csv(folder / "sweep.csv", index=False)
     _plot_frontier(frame, folder / "sweep.png", title=f"{scenario.name}: week {week} by budget factor")
     return frame

@@ -425,6 +425,11 @@ def test_sweep_keeps_an_infeasible_level(tmp_path: Path) -> None:
     assert frame["status"].tolist() == ["optimal", "infeasible"]
     assert "contracted-hours" in frame.loc[1, "explanation"]
     assert math.isnan(frame.loc[1, "marginal_dosage_per_1000_gbp"])
+    # every project x district has its cost column, at the end and in order, whatever the levels listed
+    # (x0.25 has no ASB post: its district columns were once missing)
+    districts = [f"cost_{p}_{d}_gbp" for p in ("asb", "sv") for d in ("N", "S")]
+    assert list(frame.columns[-5:]) == [*districts, "explanation"]
+    assert frame.loc[0, "cost_asb_S_gbp"] == 0.0
 
 
 def test_staffing_overrides_price_the_week(tmp_path: Path) -> None:
