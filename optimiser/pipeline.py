@@ -460,12 +460,18 @@ def plan_week(
     if pin is not None and (conflicts := pinned_conflicts(data, pin)):
         return _infeasible(plan, summary, conflicts, started)
     roster = None
+    repair_note = ""
     if pin is not None and pin_days and previous is not None and pin_dir is not None:
         repair = _repair_pin(data, plan, previous, loaded, week, pin_dir, pin)
         if repair is not None:
             roster = solve_roster(data, params, pin=repair)
             if roster.status in ("optimal", "feasible"):
                 pin = repair
+                freed = sorted(set(data.people) - repair.people)
+                repair_note = (
+                    f"re-planned around the change: {', '.join(freed)} re-planned; everyone else keeps their "
+                    "published shifts (and may be given more)"
+                )
                 log.info("re-plan: the published shifts of %d people are kept all week", len(repair.people))
             else:
                 log.info(
@@ -546,12 +552,11 @@ def plan_week(
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
-    summary["notes"] = _reach_notes(data) + budget_notes
+    summary["notes"] = _reach_notes(data) + budget_notes + ([repair_note] if repair_note else [])
     if previous is not None and pin_dir is not None and pin_days:
         plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week, pin_dir, pin)
     if previous is not None:
-        summary["revision"] = _revision(previous) + 1
-        summary["withdrawn_shifts"] = _withdrawn(previous, plan, scenario.tz)
+        _set_revision(summary, previous, plan, scenario.tz)
     summary["solve_seconds"] = round(clock_time.perf_counter() - started, 2)
     plan.summary = summary
     violations = check(plan, scenario, week_start=week)
@@ -620,7 +625,9 @@ def _pinned_options(data: ProblemData, pinned: Plan, pin_dir: Path) -> Pin:
         if index is None:
             raise DataError(
                 f"{pin_dir}/roster.csv: shift {shift_id} of {rows[0].staff_id} is not possible in this scenario "
-                "and week (template, contract, leave or duty changed); re-plan without --pin or edit the plan"
+                "and week (template, contract, leave or duty changed): a day already worked must stay possible, so "
+                "keep its template for that day (e.g. days: [mon, tue] rather than removing it), and mark leave "
+                "only on days not yet worked"
             )
         chosen.append(index)
         days.add(data.options[index].day)
@@ -685,6 +692,11 @@ def _keep_published_unless_beaten(
         log.info("the published week has shifts this scenario no longer offers (%s): the re-plan is kept", exc)
         return plan, summary
     kept["notes"] = _reach_notes(data) + _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
+    kept["notes"] = [
+        *kept["notes"],
+        f"the published week is kept: the re-plan of the days left reached {summary['objective']:,.2f} against its "
+        f"{figures['objective']:,.2f}, not more than {STABILITY_MARGIN:.0%} better",
+    ]
     log.info(
         "the published week (objective %.2f) is kept: the re-plan of the days left reached %.2f",
         figures["objective"],
@@ -732,10 +744,20 @@ def _withdrawn(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
 
     Why: calendars are sent to staff; a re-published week must withdraw the shifts it dropped, or they
     stay in people's calendars. A shift moved within its day keeps its event (updated, not withdrawn).
+    The previous revision's own withdrawals stand too (unless this plan works that shift again): someone
+    who missed that revision's calendars still gets the cancellation.
     """
     now = set(shift_day_keys(plan.roster, tz).values())
     spans = shift_spans(previous.roster)
     withdrawn = []
+    earlier = previous.summary.get("withdrawn_shifts")
+    for record in earlier if isinstance(earlier, list) else []:
+        try:
+            key = (str(record["staff_id"]), date.fromisoformat(str(record["day"])), int(record["n"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # a hand-edited record: the views warn about it
+        if key not in now:
+            withdrawn.append(dict(record))
     for shift_id, (staff_id, day, n) in sorted(shift_day_keys(previous.roster, tz).items(), key=lambda kv: kv[1]):
         if (staff_id, day, n) not in now:
             _staff, start, end = spans[shift_id]
@@ -748,7 +770,7 @@ def _withdrawn(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
                     "shift_end": end.isoformat(timespec="minutes"),
                 }
             )
-    return withdrawn
+    return sorted(withdrawn, key=lambda w: (str(w.get("staff_id")), str(w.get("day")), int(w.get("n", 0))))
 
 
 def _published_violations(
@@ -776,8 +798,9 @@ def _repair_pin(
     Why: a mid-week change (a warden off sick, an overtime shift cancelled) once re-planned every day left
     from scratch, and a sick Hartlepool warden moved twenty wardens' days in all four districts. The people
     a broken rule names in the published week, and everyone who crews with them on a day not yet worked,
-    are free; the others keep their shifts (their visits are re-routed). None when the published week still
-    holds (nothing to repair), or a broken rule names nobody (a repair cannot be localised).
+    are free; the others keep their shifts (their visits are re-routed) and may be given more, so a
+    replacement crew can be called in. None when the published week still holds (nothing to repair), or a
+    broken rule names nobody (a repair cannot be localised).
     """
     scenario = loaded.scenario
     _candidate, _figures, broken = _published_violations(plan, published, scenario, week)
@@ -807,8 +830,9 @@ def _repair_pin(
             return None
         affected |= named
     later = [r for r in published.roster if data.clock.day_index(data.clock.minutes(r.shift_start)) not in pin.days]
-    for row in later:  # a crew on a day not yet worked goes out whole or not at all
-        if row.staff_id in affected:
+    named = set(affected)
+    for row in later:  # a crew on a day not yet worked goes out whole or not at all: its members are free too
+        if row.staff_id in named:
             affected |= members[row.crew_id]
     kept = replace(published, roster=[r for r in later if r.staff_id not in affected])
     try:
@@ -1743,8 +1767,28 @@ def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> Non
         week.isoformat()
     )
     if same:
-        plan.summary["revision"] = _revision(previous) + 1
-        plan.summary["withdrawn_shifts"] = _withdrawn(previous, plan, loaded.scenario.tz)
+        _set_revision(plan.summary, previous, plan, loaded.scenario.tz)
+
+
+def _set_revision(summary: dict[str, Any], previous: Plan, plan: Plan, tz: Any) -> None:
+    """Make the summary the next revision of ``previous``: its number, the withdrawn shifts, and a note.
+
+    Why the note: the console shows notes; a planner re-publishing must see what the staff will be told.
+    """
+    summary["revision"] = _revision(previous) + 1
+    summary["withdrawn_shifts"] = _withdrawn(previous, plan, tz)
+    dropped = summary["withdrawn_shifts"]
+    shown = ", ".join(f"{w['staff_id']} {w['day']}" for w in dropped[:6]) + (
+        f" and {len(dropped) - 6} more" if len(dropped) > 6 else ""
+    )
+    note = f"revision {summary['revision']}: " + (
+        f"{len(dropped)} shift(s) withdrawn, sent as cancelled calendar events ({shown})"
+        if dropped
+        else "no shift withdrawn"
+    )
+    notes = summary.get("notes")
+    kept = [n for n in notes if not str(n).startswith("revision ")] if isinstance(notes, list) else []
+    summary["notes"] = [*kept, note]
 
 
 def _may_take_a_plan(folder: Path) -> bool:

@@ -576,6 +576,16 @@ def test_a_mid_week_change_moves_only_the_people_it_touches(tmp_path: Path) -> N
         assert shifts(result.plan, staff) == shifts(published.plan, staff), staff
     assert "W-LDS-02-Fri-W-EVE" not in {r.shift_id for r in result.plan.roster}
     assert {w["staff_id"] for w in summary["withdrawn_shifts"]} == {"W-LDS-02"}
+    notes = summary["notes"]
+    assert any(n.startswith("re-planned around the change: W-LDS-02 re-planned;") for n in notes), notes
+    assert any(n.startswith("revision 1: ") and "W-LDS-02 2024-11-08" in n for n in notes), notes
+    # revision 2 (Wednesday worked too, nothing else changed) still cancels the Friday shift: whoever missed
+    # revision 1's calendars must not keep it
+    again = plan_to_folder(
+        sick, pin_dir=tmp_path / "pub", pin_days=[*days, date(2024, 11, 6)], out_dir=tmp_path / "pub", formats=()
+    )
+    assert again.plan.summary["revision"] == 2
+    assert ("W-LDS-02", "2024-11-08") in {(w["staff_id"], w["day"]) for w in again.plan.summary["withdrawn_shifts"]}
 
 
 def test_a_hotspot_no_shift_can_reach_and_return_from_is_noted() -> None:

@@ -52,7 +52,8 @@ class SolverParams:
 class Pin:
     """Shifts frozen from a published plan: on the pinned days exactly ``chosen`` are worked.
 
-    So are the ``people``'s shifts on every day: a repair re-plan keeps everyone its change does not touch.
+    The ``people``'s shifts in ``chosen`` on the other days are worked too, and they may be given more: a
+    repair re-plan keeps everyone its change does not touch, and may call them in to fill a gap.
     """
 
     chosen: frozenset[int]
@@ -872,8 +873,10 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
         enforce = _assumption(model, v, f"pinned days: {worked} worked as published{kept}")
         for index, var in v.shift.items():
             option = data.options[index]
-            if option.day in pin.days or option.person in pin.people:
+            if option.day in pin.days:
                 model.add(var == (1 if index in pin.chosen else 0)).only_enforce_if(enforce)
+            elif option.person in pin.people and index in pin.chosen:
+                model.add(var == 1).only_enforce_if(enforce)
     return RosterModel(model, v, soft_terms, value_terms, buckets)
 
 
