@@ -1295,6 +1295,15 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
     }
 
 
+def _officer_capacity_use(inputs: AnnualInputs, monthly: pd.DataFrame) -> tuple[float, float]:
+    """Officer overtime capacity of the planned months and the hours the plan uses of it."""
+    planned = range(inputs.fixed_months, len(inputs.months))
+    capacity = sum(inputs.officer_capacity_hours[m] for m in planned)
+    keys = {inputs.months[m].key for m in planned}
+    used = float(monthly[monthly["month"].isin(keys) & (monthly["project"] == "sv")]["officer_overtime_hours"].sum())
+    return capacity, used
+
+
 def _capacity_notes(
     scenario: Scenario, inputs: AnnualInputs, monthly: pd.DataFrame, projects: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
@@ -1305,17 +1314,20 @@ def _capacity_notes(
     """
     if "sv" not in scenario.active_projects:
         return []
-    planned = range(inputs.fixed_months, len(inputs.months))
-    capacity = sum(inputs.officer_capacity_hours[m] for m in planned)
-    keys = {inputs.months[m].key for m in planned}
-    used = float(monthly[monthly["month"].isin(keys) & (monthly["project"] == "sv")]["officer_overtime_hours"].sum())
+    capacity, used = _officer_capacity_use(inputs, monthly)
     left = float(projects["sv"]["headroom_gbp"])
     if capacity <= 0 or used < 0.99 * capacity or left < 0.01 * float(projects["sv"]["allocation_gbp"]):
         return []
+    short = capacity - used
+    # a few hours short of capacity with the ceiling reached: the ceiling took them, and says so here
+    where = (
+        f"within {short:,.0f} h of the officers' working-time capacity (the patrol-hour ceiling takes those)"
+        if short >= 1 and float(monthly["patrol_person_hours"].sum()) >= 0.99 * inputs.ceiling_hours
+        else "at the officers' working-time capacity"
+    )
     return [
-        f"officer overtime is at the officers' working-time capacity ({used:,.0f} of {capacity:,.0f} hours: "
-        f"max_weekly_hours less normal duty), not the money: £{left:,.2f} of the SV allocation is left; more "
-        "officers in the overtime pool would use it"
+        f"officer overtime is {where} ({used:,.0f} of {capacity:,.0f} hours: max_weekly_hours less normal duty), "
+        f"not the money: £{left:,.2f} of the SV allocation is left; more officers in the overtime pool would use it"
     ]
 
 
@@ -1479,14 +1491,29 @@ def _ceiling_notes(
     unspent = projects["asb"]["headroom_gbp"] if "asb" in projects else 0.0
     final_month = inputs.months[-1].key
     funded = int(monthly[(monthly["month"] == final_month) & (monthly["project"] == "asb")]["warden_posts"].sum())
-    if "asb" not in projects or funded >= posts or unspent < 0.01 * float(projects["asb"]["allocation_gbp"]):
-        return []  # every contract funded, or the money is spent: the ceiling did not cut posts
-    return [
-        f"the ceiling of {inputs.ceiling_hours:,.0f} patrol person-hours decides this plan ({hours:,.1f} planned), "
-        f"not the money: the scenario's {posts} warden contracts alone are {contracted:,.0f} contracted hours in "
-        f"the period, so posts are cut and £{unspent:,.2f} of the ASB allocation is left (the weekly roster still "
-        "pays every contract in the scenario: align them, or raise the ceiling if the Home Office agrees)"
-    ]
+    notes = []
+    if "asb" in projects and funded < posts and unspent >= 0.01 * float(projects["asb"]["allocation_gbp"]):
+        notes.append(
+            f"the ceiling of {inputs.ceiling_hours:,.0f} patrol person-hours decides this plan ({hours:,.1f} "
+            f"planned), not the money: the scenario's {posts} warden contracts alone are {contracted:,.0f} "
+            f"contracted hours in the period, so posts are cut and £{unspent:,.2f} of the ASB allocation is left "
+            "(the weekly roster still pays every contract in the scenario: align them, or raise the ceiling if the "
+            "Home Office agrees)"
+        )
+    left_sv = float(projects["sv"]["headroom_gbp"]) if "sv" in projects else 0.0
+    capacity, used = _officer_capacity_use(inputs, monthly)
+    if (
+        "sv" in scenario.active_projects
+        and "sv" in projects
+        and capacity > 0
+        and used < 0.99 * capacity  # near capacity, the officers' hours decide (their note)
+        and left_sv >= 0.01 * float(projects["sv"]["allocation_gbp"])
+    ):
+        notes.append(
+            f"£{left_sv:,.2f} of the SV allocation is left: the ceiling of {inputs.ceiling_hours:,.0f} patrol "
+            f"person-hours is reached ({hours:,.1f} planned), so no more overtime hours fit beside the warden posts"
+        )
+    return notes
 
 
 def annual_plan(

@@ -678,8 +678,19 @@ def test_sv_money_left_at_the_officers_capacity_is_explained() -> None:
     decided. With a fifth of the SV money there is none left over, and no note."""
     loaded = load_scenario(SCENARIO_DIR / "cleveland.yaml")
     plan = annual_plan(loaded, seasonality="flat")
-    notes = [n for n in plan.summary["notes"] if n.startswith("officer overtime is at the officers' working-time")]
+    notes = [n for n in plan.summary["notes"] if n.startswith("officer overtime is ")]
     assert len(notes) == 1 and "of the SV allocation is left" in notes[0]
+    # 12 h short of capacity with the ceiling reached: said as such, not "at" capacity
+    assert "within 12 h of the officers' working-time capacity (the patrol-hour ceiling takes those)" in notes[0]
+    assert not [n for n in plan.summary["notes"] if "ceiling of 20,000 patrol person-hours is reached" in n]
+    # a 12,000-hour ceiling stops overtime far below capacity: the SV money left is the ceiling's doing
+    capped = annual_plan(loaded, seasonality="flat", ceiling_hours=12000)
+    assert any(
+        n.endswith("of the SV allocation is left: the ceiling of 12,000 patrol person-hours is reached (12,000.0 "
+                   "planned), so no more overtime hours fit beside the warden posts")
+        for n in capped.summary["notes"]
+    )  # fmt: skip
+    assert not [n for n in capped.summary["notes"] if n.startswith("officer overtime is ")]
     poor = annual_plan(load_scenario(SCENARIO_DIR / "cleveland.yaml", ["projects.sv.allocation_gbp=80000"]),
                        seasonality="flat")  # fmt: skip
     assert not [n for n in poor.summary["notes"] if n.startswith("officer overtime is at")]
