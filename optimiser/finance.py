@@ -2042,6 +2042,15 @@ def annual_figures(summary: Mapping[str, Any]) -> dict[str, Any]:
     for project, figures_of in summary_mapping(summary, "projects").items():
         for name in ("allocation_gbp", "spend_gbp", "headroom_gbp"):
             figures[f"{project}_{name}"] = figures_of.get(name)
+    # the inputs that explain a difference: the hour limits, the months fixed by actuals, the contracts
+    contracts = summary_mapping(summary, "warden_contracts")
+    figures.update(
+        target_hours=summary.get("target_hours"),
+        ceiling_hours=summary.get("ceiling_hours"),
+        actuals_as_of=summary_mapping(summary, "actuals").get("as_of") or "none",
+        contracts_committed=bool(contracts.get("committed")),
+        projects_planned=",".join(p for p, f in summary_mapping(summary, "projects").items() if f.get("planned", True)),
+    )
     return figures
 
 
@@ -2071,7 +2080,15 @@ def compare_table(
         )
     if annual_a is not None and annual_b is not None:
         fig_a, fig_b = annual_figures(annual_a), annual_figures(annual_b)
-        return _side_by_side(a, b, fig_a, fig_b, annual_a, annual_b, tuple(fig_a))
+        frame = _side_by_side(a, b, fig_a, fig_b, annual_a, annual_b, tuple(fig_a))
+        if fig_a["projects_planned"] != fig_b["projects_planned"]:
+            # each plan shares harm over its own projects' hotspots: the same hours weigh differently
+            frame.attrs["notes"] = [
+                f"the two plans cover different projects ({fig_a['projects_planned']} against "
+                f"{fig_b['projects_planned']}): harm-weighted hours share the harm over each plan's own projects, "
+                "so they do not compare; compare hours and spend"
+            ]
+        return frame
     _name_a, plan_a = _plan_of(a, week_start=week, overrides=overrides)
     _name_b, plan_b = _plan_of(b, week_start=week, overrides=overrides)
     return _side_by_side(
@@ -2146,6 +2163,8 @@ def format_comparison(frame: pd.DataFrame) -> str:
     # a side with no plan has zero figures: say so, or its zeros read as a plan that does nothing
     for side, reason in frame.attrs["unplanned"].items():
         out.append(f"note: {side} has no plan ({reason}); its figures are zeros, not a plan's")
+    for note in frame.attrs.get("notes", []):
+        out.append(f"note: {note}")
     for side, violations in frame.attrs.get("failed", {}).items():
         first = f", first: {violations[0]}" if violations else ""
         out.append(

@@ -777,6 +777,16 @@ def test_two_annual_plans_compare_side_by_side(tmp_path: Path, capsys: pytest.Ca
     assert float(table.loc["sv_spend_gbp", "delta"]) == pytest.approx(
         float(table.loc["sv_spend_gbp", "b"]) - float(table.loc["sv_spend_gbp", "a"]), abs=1e-6
     )
+    # the inputs that explain a difference are rows too
+    assert {"target_hours", "ceiling_hours", "actuals_as_of", "contracts_committed", "projects_planned"} <= set(
+        table.index
+    )
+    # plans of different projects share harm differently: their harm-weighted hours are said not to compare
+    sv_only = load_scenario(TINY, ["active_projects=[sv]"])
+    annual_plan(sv_only, seasonality="flat", target_hours=0, out_dir=tmp_path / "sv")
+    capsys.readouterr()
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "sv")]) == 0
+    assert "note: the two plans cover different projects (asb,sv against sv)" in capsys.readouterr().out
     weekly = tmp_path / "weekly"
     import shutil
 
