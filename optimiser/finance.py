@@ -721,6 +721,15 @@ def annual_inputs(
         fixed = [m.key for m in months].index(actuals.as_of) + 1
         spend, hours = actuals.spend_gbp, actuals.patrol_hours
         notes.extend(actuals.notes)
+        for m, month in enumerate(months[:fixed]):
+            # officer overtime beyond what the officers could work that month is likely a ledger slip
+            sv_hours = sum(h for (key, project, _d), h in hours.items() if key == month.key and project == "sv")
+            if police.capacity_hours[m] > 0 and sv_hours > 1.05 * police.capacity_hours[m]:
+                notes.append(
+                    f"actuals: {month.key} SV patrol hours {sv_hours:,.1f} exceed the officers' overtime capacity "
+                    f"that month ({police.capacity_hours[m]:,.1f} h: max_weekly_hours less normal duty); check the "
+                    "ledger (person-hours, not pounds?)"
+                )
         last = months[fixed - 1].key
         for district in asb_districts:
             paid = spend.get((last, "asb", district), 0.0)

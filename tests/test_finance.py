@@ -852,3 +852,19 @@ def test_posts_are_hired_early_rather_than_piled_into_the_last_months(tmp_path: 
     ends = {solver: plan.summary["warden_posts_at_end"] for solver, plan in plans.items()}
     assert ends["cbc"] == ends["highs"] == {"E08000035": 5}
     assert plans["cbc"].summary["objective"] == pytest.approx(plans["highs"].summary["objective"], rel=1e-6)
+
+
+def test_actual_overtime_beyond_the_officers_capacity_is_noted(tmp_path: Path) -> None:
+    """5,000 SV hours in April, far above what tiny's two officers could work: accepted (it is the ledger),
+    with a note to check it, as a finance reviewer once found 3,180 h against 832 without a word."""
+    ledger = tmp_path / "actuals.csv"
+    ledger.write_text(
+        "month,project,district,spend_gbp,patrol_hours\n"
+        "2024-04,asb,N,2136.99,85.71\n2024-04,asb,S,0,0\n2024-04,sv,N,1000.00,5000\n",
+        encoding="utf-8",
+    )
+    plan = annual_plan(load_scenario(TINY), seasonality="flat", actuals=ledger, as_of="2024-04")
+    assert any(
+        n.startswith("actuals: 2024-04 SV patrol hours 5,000.0 exceed the officers' overtime capacity")
+        for n in plan.summary["notes"]
+    )
