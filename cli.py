@@ -136,7 +136,8 @@ def _solver_overrides(args: argparse.Namespace) -> list[str]:
 
 def _weekdays(text: str) -> tuple[int, ...]:
     """``mon,tue`` -> (0, 1): days of the week, for --pin-days."""
-    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    from optimiser.scenario import DAYS as names
+
     days = [d.strip().lower()[:3] for d in text.split(",") if d.strip()]
     unknown = [d for d in days if d not in names]
     if not days or unknown:

@@ -1304,6 +1304,14 @@ def _summary(loaded: LoadedScenario, inputs: AnnualInputs, solution: AnnualSolut
     }
 
 
+def _ceiling_reached(inputs: AnnualInputs, monthly: pd.DataFrame) -> bool:
+    """Whether the plan's patrol person-hours reach the Home Office ceiling.
+
+    Within 1%: posts come whole, so the last hours may not fit.
+    """
+    return float(monthly["patrol_person_hours"].sum()) >= 0.99 * inputs.ceiling_hours
+
+
 def _officer_capacity_use(inputs: AnnualInputs, monthly: pd.DataFrame) -> tuple[float, float]:
     """Officer overtime capacity of the planned months and the hours the plan uses of it."""
     planned = range(inputs.fixed_months, len(inputs.months))
@@ -1331,7 +1339,7 @@ def _capacity_notes(
     # a few hours short of capacity with the ceiling reached: the ceiling took them, and says so here
     where = (
         f"within {short:,.0f} h of the officers' working-time capacity (the patrol-hour ceiling takes those)"
-        if short >= 1 and float(monthly["patrol_person_hours"].sum()) >= 0.99 * inputs.ceiling_hours
+        if short >= 1 and _ceiling_reached(inputs, monthly)
         else "at the officers' working-time capacity"
     )
     return [
@@ -1436,8 +1444,7 @@ def _saturation_notes(
     them is worth nothing, so the plan leaves the money as headroom; finance read that as --target-hours
     capping the spend.
     """
-    hours = float(monthly["patrol_person_hours"].sum())
-    if hours >= 0.99 * inputs.ceiling_hours:
+    if _ceiling_reached(inputs, monthly):
         return []  # the ceiling decides (its own note)
     notes = []
     for project in PROJECTS:
@@ -1492,9 +1499,9 @@ def _ceiling_notes(
     Why: the weekly roster pays every warden contract in the scenario, while this plan may fund fewer
     posts because the year's patrol hours are capped; finance must see that the two differ and why.
     """
-    hours = float(monthly["patrol_person_hours"].sum())
-    if hours < 0.99 * inputs.ceiling_hours:  # within 1%: posts come whole, so the last hours may not fit
+    if not _ceiling_reached(inputs, monthly):
         return []
+    hours = float(monthly["patrol_person_hours"].sum())
     contracts = _contracts_summary(scenario, inputs)
     posts, contracted = contracts["count"], contracts["contracted_hours"]
     unspent = projects["asb"]["headroom_gbp"] if "asb" in projects else 0.0

@@ -24,6 +24,7 @@ from ortools.sat.python import cp_model
 
 from optimiser import cpsat
 from optimiser.instance import CrewGroup, ProblemData
+from optimiser.scenario import DAYS
 
 log = logging.getLogger(__name__)
 
@@ -867,8 +868,7 @@ def build_model(data: ProblemData, *, pin: Pin | None = None, with_visits: bool 
     define_objective(model, value_terms, soft_terms)
     if pin is not None and (pin.days or pin.people):
         # an assumption like the rules: an infeasible re-plan can then name the pinned days in its core
-        names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        worked = ", ".join(names[d] for d in sorted(pin.days)) or "none"
+        worked = ", ".join(DAYS[d] for d in sorted(pin.days)) or "none"
         kept = f"; {len(pin.people)} people's published shifts kept all week" if pin.people else ""
         enforce = _assumption(model, v, f"pinned days: {worked} worked as published{kept}")
         for index, var in v.shift.items():
