@@ -11,10 +11,36 @@ which writes nothing and exits 130.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ortools.sat.python import cp_model
 
 POLL_SECONDS = 0.1
+
+_wall_clock_stops: list[list[str]] = []
+
+
+@contextmanager
+def wall_clock_stops() -> Iterator[list[str]]:
+    """Collect what stopped on the wall-clock safety cap inside the block (searches that may not repeat).
+
+    Why: results repeat because searches stop on deterministic budgets; a busy machine can hit the
+    wall-clock cap first, and a log line is easily missed, so the plan itself says so.
+    """
+    stops: list[str] = []
+    _wall_clock_stops.append(stops)
+    try:
+        yield stops
+    finally:
+        _wall_clock_stops.remove(stops)
+
+
+def note_wall_clock_stop(what: str) -> None:
+    """Record that ``what`` stopped on the wall clock before its deterministic budget (see above)."""
+    for stops in _wall_clock_stops:
+        if what not in stops:
+            stops.append(what)
 
 
 def solve(

@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from optimiser import cpsat
 from optimiser.breaks import BreakCrew, place_breaks
 from optimiser.errors import DataError, InfeasibleError, ScenarioError
 from optimiser.instance import (
@@ -39,7 +40,9 @@ from optimiser.plan import (
     RosterRow,
     VisitRow,
     prepare_out_dir,
+    proven_optimal,
     read_plan,
+    relative_gap,
     shift_day_keys,
     shift_spans,
     write_plan,
@@ -404,6 +407,37 @@ def plan_week(
     pin_days: Sequence[date] | None = None,
     cache_dir: Path | None = None,
 ) -> PlanResult:
+    """Plan one week (see :func:`_plan_week`); a search stopped by the wall-clock cap is said in the summary.
+
+    Why: the same scenario, seed and workers give the same plan because searches stop on deterministic
+    budgets; on a busy machine the wall-clock safety cap can stop one first, and then the plan (or the
+    lack of one) may not repeat. ``stopped_on_wall_clock`` lists such searches and a note says what to do.
+    """
+    with cpsat.wall_clock_stops() as stops:
+        result = _plan_week(loaded, week_start=week_start, pin_dir=pin_dir, pin_days=pin_days, cache_dir=cache_dir)
+    if stops:
+        summary = result.plan.summary
+        summary["stopped_on_wall_clock"] = list(stops)
+        said = (
+            f"the {' and '.join(stops)} stopped on the wall-clock safety cap before its deterministic budget: the "
+            "machine was busy or slow, so this result may not repeat for the same seed; raise --time-limit or plan "
+            "on a less busy machine"
+        )
+        if summary.get("status") == "no-plan":
+            summary["explanation"] = f"{summary.get('explanation', '')} ({said})"
+        else:
+            summary["notes"] = [*summary.get("notes", []), said]
+    return result
+
+
+def _plan_week(
+    loaded: LoadedScenario,
+    *,
+    week_start: date | None = None,
+    pin_dir: Path | None = None,
+    pin_days: Sequence[date] | None = None,
+    cache_dir: Path | None = None,
+) -> PlanResult:
     """Plan one week: roster, routes, costs; validated before it is returned.
 
     Returns a :class:`PlanResult` whose summary status is ``optimal``, ``feasible``, ``infeasible``
@@ -542,13 +576,11 @@ def plan_week(
     summary["best_bound"] = min(summary["bounds"].values())
     objective = figures["objective"]
     bound = summary["best_bound"]
-    summary["gap"] = round((bound - objective) / bound, 6) if bound > 0 else 0.0
-    # proven optimal when the roster model (a relaxation) is solved to optimality and the routes realise
-    # its value; its coefficients are rounded by at most 1e-6 of a dosage unit each (in the bound's favour)
-    realised = roster.status == "optimal" and objective >= roster.objective - 1e-4 * max(1.0, abs(objective))
-    # a gap below zero (a bound under the objective) is a bug the check names, never a proof of optimality
-    proven = abs(summary["gap"]) <= 1e-9 or (realised and summary["gap"] >= -1e-6)
-    summary["status"] = "optimal" if proven else "feasible"
+    summary["gap"] = relative_gap(bound, objective)
+    # proven optimal when the objective is within OPTIMAL_GAP of a valid bound (when the roster relaxation
+    # is solved to optimality and the routes realise its value, its bound is that close); a gap below zero
+    # (a bound under the objective) is a bug the check names, never a proof of optimality
+    summary["status"] = "optimal" if proven_optimal(bound, objective) else "feasible"
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
@@ -681,8 +713,8 @@ def _keep_published_unless_beaten(
         return plan, summary  # the re-plan gains enough to move people's shifts
     kept = {**summary, **figures}
     bound = kept["best_bound"]
-    kept["gap"] = round((bound - figures["objective"]) / bound, 6) if bound > 0 else 0.0
-    kept["status"] = "optimal" if abs(kept["gap"]) <= 1e-9 else "feasible"
+    kept["gap"] = relative_gap(bound, figures["objective"])
+    kept["status"] = "optimal" if proven_optimal(bound, figures["objective"]) else "feasible"
     kept["predictability_by_hotspot"] = _predictability(data, candidate.visits)
     candidate.summary = kept
     # the notes describe the roster kept (the published one), not the re-plan's
@@ -1278,6 +1310,7 @@ def _restaff(
         current = trial
         kept += 1
     if clock_time.perf_counter() >= deadline:
+        cpsat.note_wall_clock_stop("staffing search")
         log.warning("the staffing search stopped on the wall-clock limit; this run may not repeat exactly")
     log.info(
         "staffing search: %d move(s) kept, objective %.2f; %d staffing questions, %d screens, %d re-routes left",

@@ -145,6 +145,30 @@ class Plan:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def relative_gap(best_bound: float, objective: float) -> float | None:
+    """The contract's gap: (best_bound - objective) / |best_bound|, rounded to 6 places; None when unknown.
+
+    Why |best_bound|: soft penalties can make a week's objective and bound negative, and a gap must still be
+    at least 0 when the bound is above the objective. A bound of 0 gives no ratio: 0 when the objective is 0
+    too (the bound is reached), else unknown.
+    """
+    if abs(best_bound) <= 1e-9:
+        return 0.0 if abs(objective) <= 1e-9 else None
+    return round((best_bound - objective) / abs(best_bound), 6)
+
+
+#: A plan is reported ``optimal`` when its objective is within this share of a valid bound (the relative gap
+#: CPLEX and Gurobi stop at by default): the solver's coefficients are rounded up by up to 1e-4 of a dosage
+#: unit each, so a bound is never reached more exactly than that.
+OPTIMAL_GAP = 1e-4
+
+
+def proven_optimal(best_bound: float, objective: float) -> bool:
+    """True when the objective is within ``OPTIMAL_GAP`` of the bound (and not above it: that would be a bug)."""
+    gap = relative_gap(best_bound, objective)
+    return gap is not None and -1e-6 <= gap <= OPTIMAL_GAP
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

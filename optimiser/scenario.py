@@ -134,10 +134,27 @@ class DosagePolicy(_Model):
     dwell_min_minutes: int = Field(default=10, ge=10, le=20)
     dwell_target_minutes: int = Field(default=15, ge=10, le=20)
     dwell_max_minutes: int = Field(default=20, ge=10, le=20)
-    revisit_gap_minutes: int = Field(default=120, ge=0, le=1440)
+    revisit_gap_minutes: int = Field(
+        default=120,
+        ge=30,
+        le=1440,
+        description="least minutes between two arrivals at one hotspot (all crews); at least 30: plans are made "
+        "in half-hour slots, at most one visit to a hotspot starting in any 30 minutes",
+    )
     visits_wanted_per_day: int = Field(default=2, ge=0, le=24)
     max_presence_minutes_per_day: int = Field(default=90, ge=10, le=1440)
     repeat_visit_factor: float = Field(default=0.6, gt=0, le=1)
+
+    @field_validator("revisit_gap_minutes", mode="before")
+    @classmethod
+    def _half_hour_at_least(cls, value: Any) -> Any:
+        # said in planner terms before the bare bound does: why a shorter gap cannot be planned
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 30:
+            raise ValueError(
+                f"{value:g} minutes is too short: plans are made in half-hour slots, at most one visit to a hotspot "
+                "starting in any 30 minutes, so the revisit gap must be at least 30 (the evidence suggests about 120)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> DosagePolicy:

@@ -30,7 +30,19 @@ from zoneinfo import ZoneInfo
 
 from optimiser.errors import DataError, ScenarioError
 from optimiser.network import TravelMatrix, travel_matrix
-from optimiser.plan import FUNDINGS, STATUSES, Plan, RosterRow, VisitRow, format_time, read_plan, rewrite_summary
+from optimiser.plan import (
+    FUNDINGS,
+    STATUSES,
+    Plan,
+    RosterRow,
+    VisitRow,
+    format_time,
+    proven_optimal,
+    read_plan,
+    relative_gap,
+    rewrite_summary,
+    summary_mapping,
+)
 from optimiser.scenario import (
     DAYS,
     DosagePolicy,
@@ -1420,11 +1432,11 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
     if bound is not None and objective is not None:
         if bound < objective - FIGURE_TOLERANCE * max(1.0, abs(objective)):
             yield Violation(rule, f"{rule}: best_bound {bound:.6g} is below the objective {objective:.6g}")
-        if gap is not None and abs(bound) > _EPS and not _close(gap, (bound - objective) / bound):
+        if gap is not None and abs(bound) > _EPS and not _close(gap, (bound - objective) / abs(bound)):
             yield Violation(
                 rule,
-                f"{rule}: gap {gap:.6g} is not (best_bound - objective) / best_bound = "
-                f"{(bound - objective) / bound:.6g}",
+                f"{rule}: gap {gap:.6g} is not (best_bound - objective) / |best_bound| = "
+                f"{(bound - objective) / abs(bound):.6g}",
             )
 
 
@@ -1597,16 +1609,24 @@ def update_summary(plan_dir: Path) -> list[Violation]:
     plan.visits = [replace(v, value=round(values.get(v.visit_id, 0.0), 6)) for v in plan.visits]
     figures = recompute_summary(plan, loaded.scenario, week or loaded.scenario.default_week_start)
     summary = {**plan.summary, **figures}
+    objective = figures["objective"]
+    beaten = FIGURE_TOLERANCE * max(1.0, abs(objective))
+
+    def standing(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool) and value >= objective - beaten
+
+    if isinstance(summary.get("bounds"), dict):
+        # a bound the edit beats should not happen (each is a relaxation of these rules): it is dropped, and
+        # the best bound is the tightest one left
+        summary["bounds"] = {name: value for name, value in summary["bounds"].items() if standing(value)}
     bound = summary.get("best_bound")
-    if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > 0:
-        if bound < figures["objective"]:
-            # the edit beat the solver's bound (its rules are stricter than these): the gap is unknown, and
-            # so is optimality
-            summary["best_bound"] = summary["gap"] = None
-            if summary.get("status") == "optimal":
-                summary["status"] = "feasible"
-        else:
-            summary["gap"] = round((bound - figures["objective"]) / bound, 6)
+    if not standing(bound):
+        remaining = list(summary_mapping(summary, "bounds").values())
+        bound = min(remaining) if remaining else None
+        summary["best_bound"] = bound
+    summary["gap"] = relative_gap(bound, objective) if bound is not None else None
+    if summary.get("status") == "optimal" and (bound is None or not proven_optimal(bound, objective)):
+        summary["status"] = "feasible"  # an edit that loses value is no longer proven best
     summary["validation"] = {"ok": True, "violations": []}
     summary["edited"] = True
     plan.summary = summary

@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 
 import cli
+from optimiser import cpsat, pipeline
 from optimiser.errors import DataError, InfeasibleError
 from optimiser.pipeline import PlanResult, _days_of, plan_to_folder, plan_week, require_feasible
 from optimiser.plan import Plan, read_plan, write_plan
 from optimiser.scenario import LoadedScenario, load_scenario
-from optimiser.validate import check, check_folder
+from optimiser.validate import check, check_folder, update_summary
 
 DATA = Path(__file__).resolve().parent / "data" / "roster"
 
@@ -624,3 +625,79 @@ def test_an_officer_on_leave_gets_no_shift_that_day_and_the_check_names_one() ->
     ]
     messages = [v.message for v in check(replace(result.plan, roster=moved), scenario.scenario) if v.rule == "contract"]
     assert messages and "officer O-02 works shift" in messages[0] and "a day of leave" in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "optimum"),
+    [
+        ("bound_two_windows", 16.0),  # one visit in each of two windows on a day
+        ("bound_midnight_window", 50.0),  # a day of arrival holding two runs of buckets (SV across midnight)
+        ("bound_false_optimal", 16.0),  # Monday's two windows beat Tuesday's heavier one
+        ("bound_stay_put", 50.0),  # a crew revisits a distant hotspot without going back to base
+        ("bound_negative_bound", -98.24),  # a shortfall no plan avoids: objective and bound below zero
+    ],
+)
+def test_every_bound_holds_and_the_optimum_is_reached(name: str, optimum: float) -> None:
+    """Tiny weeks (see each file's arithmetic) whose optimum a too-strict relaxation once cut off.
+
+    The plan reaches the hand optimum; every bound is at least that (a bound below a real plan would make a
+    valid plan fail its own check, or call a worse one optimal); the gap is taken over |best_bound|.
+    """
+    summary = plan_week(loaded(name)).plan.summary
+    assert summary["validation"]["ok"], summary["validation"]
+    assert summary["objective"] == pytest.approx(optimum, abs=1e-6)
+    assert all(bound >= optimum - 1e-6 for bound in summary["bounds"].values()), summary["bounds"]
+    assert summary["status"] == "optimal"
+    assert summary["gap"] == pytest.approx((summary["best_bound"] - optimum) / abs(summary["best_bound"]), abs=1e-6)
+
+
+def test_a_visit_outside_the_windows_counts_against_the_shortfall_in_every_bound() -> None:
+    """bound_outside_window.yaml: 12:00 (worth 0), 14:00, 16:00, 18:00 = 30 less a shortfall of 1 x 10 is 20.
+
+    The engine makes no 0-value visits (it plans 3 visits: 30 - 20 = 10), so it cannot call its plan optimal,
+    and no bound may be under 20: the relaxation credits the visits crews could make outside the windows.
+    """
+    summary = plan_week(loaded("bound_outside_window")).plan.summary
+    assert summary["validation"]["ok"]
+    assert summary["objective"] == pytest.approx(10.0)
+    assert min(summary["bounds"].values()) >= 20.0 - 1e-6
+    assert summary["status"] == "feasible"
+
+
+def test_an_edit_below_a_negative_bound_updates_the_gap_and_status(tmp_path: Path) -> None:
+    """bound_negative_bound.yaml: optimal at -98.24; deleting the last two visits (a legal edit) leaves 14:00 and
+    16:00, 10 x 1.6 - 120 = -104: the gap is taken over |bound| (0.0587) and the plan is no longer called
+    optimal (the update was once refused: a gap of 0 was kept for any bound at or below 0).
+    """
+    result = plan_week(loaded("bound_negative_bound"))
+    assert result.plan.summary["status"] == "optimal"
+    folder = write_plan(result.plan, tmp_path / "plan")
+    visits = (folder / "visits.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "visits.csv").write_text("\n".join(visits[:-2]) + "\n", encoding="utf-8")
+    assert update_summary(folder) == []
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    bound = summary["best_bound"]
+    assert bound == pytest.approx(-98.24)
+    assert summary["objective"] == pytest.approx(-104.0)
+    assert summary["gap"] == pytest.approx((bound - summary["objective"]) / abs(bound), abs=1e-6)
+    assert summary["gap"] > 0
+    assert summary["status"] == "feasible"
+    assert check_folder(folder)[0] == []
+
+
+def test_a_search_stopped_by_the_wall_clock_is_said_in_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy machine can stop a search on the wall-clock cap before its deterministic budget; the plan may then
+    not repeat for its seed, and the summary says so (a log line alone is missed by batch runs)."""
+    real = pipeline._plan_week
+
+    def busy(*args: object, **kwargs: object) -> PlanResult:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        cpsat.note_wall_clock_stop("roster search")
+        return result
+
+    monkeypatch.setattr(pipeline, "_plan_week", busy)
+    summary = plan_week(loaded("base")).plan.summary
+    assert summary["stopped_on_wall_clock"] == ["roster search"]
+    assert any("roster search stopped on the wall-clock safety cap" in note for note in summary["notes"])
+    monkeypatch.undo()
+    assert "stopped_on_wall_clock" not in plan_week(loaded("base")).plan.summary

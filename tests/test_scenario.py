@@ -774,3 +774,14 @@ def test_a_child_that_replaces_the_bases_is_named_in_the_error(tmp_path: Path) -
     )
     problems = _problems(child)
     assert any("unknown base 'BASE-LDS'" in p and f"the bases come from {child}" in p for p in problems)
+
+
+@pytest.mark.parametrize("gap", [0, 29])
+def test_a_revisit_gap_under_half_an_hour_is_refused_with_the_reason(gap: int) -> None:
+    """Plans are made in half-hour slots (one visit to a hotspot starting in any 30 minutes), so a shorter
+    gap would let real plans out-score the solver's bound: refused, saying why, not planned wrongly."""
+    problems = _problems(CLEVELAND, (f"projects.asb.dosage.revisit_gap_minutes={gap}",))
+    assert len(problems) == 1
+    assert "projects.asb.dosage.revisit_gap_minutes" in problems[0]
+    assert f"{gap} minutes is too short" in problems[0] and "at least 30" in problems[0]
+    assert load_scenario(CLEVELAND, ("projects.asb.dosage.revisit_gap_minutes=30",)).scenario

@@ -109,6 +109,21 @@ def gap_buckets(gap_minutes: int) -> int:
     return max(1, gap_minutes // BUCKET_MINUTES)
 
 
+def spaced_buckets(buckets: Sequence[int], run: int) -> int:
+    """Most of ``buckets`` that can all hold a visit with at most one visit in any ``run`` consecutive buckets.
+
+    Why: a hotspot-day's buckets need not be one unbroken stretch (two windows, an SV window across
+    midnight, gaps in the crews' reach); the earliest-first greedy count is exact for any set of buckets,
+    where ``ceil(len / run)`` undercounts separate stretches and would cut real plans off.
+    """
+    count, last = 0, None
+    for bucket in sorted(buckets):
+        if last is None or bucket - last >= run:
+            count += 1
+            last = bucket
+    return count
+
+
 def hotspot_policy_gap(data: ProblemData, hotspot: int) -> tuple[int, int]:
     """Revisit gap and daily presence cap of a hotspot: the stricter of the projects it serves."""
     spec = data.hotspots[hotspot].spec
@@ -327,14 +342,23 @@ def crew_class(group: CrewGroup) -> str:
 
 
 def _class_legs(data: ProblemData, members: Sequence[CrewGroup]) -> dict[int, int]:
-    """Each class hotspot's shortest leg (class profile) to another class hotspot or the class base."""
+    """Least time a class crew spends after arriving at each hotspot before its next arrival, beyond the dwell.
+
+    After a visit a crew goes to another class hotspot or its base (the shortest leg, 0 for one at the same
+    point), or stays and visits the same hotspot again, arriving at least the revisit gap after the last
+    arrival (``gap - dwell`` beyond the dwell). The least of these keeps every real route's spacing.
+    """
     matrix = data.matrices[members[0].profile]
+    dwell = data.policy(members[0].project).dwell_min_minutes
     spots = sorted({h for g in members for h in g.hotspots})
-    locations = [data.hotspots[h].location for h in spots] + [members[0].base_location]
-    return {
-        h: min([int(matrix[data.hotspots[h].location, o]) for o in locations if o != data.hotspots[h].location] or [0])
-        for h in spots
-    }
+    legs = {}
+    for h in spots:
+        here = data.hotspots[h].location
+        elsewhere = [int(matrix[here, data.hotspots[k].location]) for k in spots if k != h]
+        elsewhere.append(int(matrix[here, members[0].base_location]))
+        stay = max(0, hotspot_policy_gap(data, h)[0] - dwell)
+        legs[h] = min([*elsewhere, stay])
+    return legs
 
 
 def define_visit_capacity(
@@ -668,7 +692,7 @@ def define_dosage_value(
         for index, (weight, members) in enumerate(segments):
             seen += members
             upto = [var for b in seen for var in by_bucket[b]]
-            most = min(len(upto), math.ceil(len(seen) / gap_buckets(gap)))
+            most = min(len(upto), spaced_buckets(seen, gap_buckets(gap)))
             next_weight = segments[index + 1][0] if index + 1 < len(segments) else 0.0
             kappa = weight - next_weight
             if kappa == 0:
@@ -688,20 +712,31 @@ def define_dosage_value(
 def define_visit_shortfall(
     model: cp_model.CpModel, data: ProblemData, v: RosterVars
 ) -> list[tuple[cp_model.LinearExprT, float]]:
-    """Soft: visits short of visits_wanted_per_day, per hotspot and day of the week, times harm."""
+    """Soft: visits short of visits_wanted_per_day, per hotspot and day of the week, times harm.
+
+    A visit outside every patrol window is worth nothing but still counts as a visit (the contract counts
+    every visit), and the model has no variables for such visits: each hotspot-day is credited with as
+    many of them as crews could make there (arrivals outside the windows, spaced by the revisit gap), so
+    the model never charges a shortfall a plan avoids and its bound stays valid.
+    """
     weight = data.scenario.soft_weights.visit_shortfall
     if weight <= 0:
         return []
+    spans = _arrival_spans(data)
     terms: list[tuple[cp_model.LinearExprT, float]] = []
     for h, hotspot in enumerate(data.hotspots):
         projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
         wanted = max(data.policy(p).visits_wanted_per_day for p in projects)
         if wanted == 0:
             continue
+        gap, _cap = hotspot_policy_gap(data, h)
         for day in range(data.patrol_days):
+            outside = _spaced_count(spans.get((h, day), {}).get(0.0, []), gap)
+            if outside >= wanted:
+                continue
             visits = v.day_visits.get((h, day), 0)
             short = model.new_int_var(0, wanted, f"shortfall[{hotspot.id},{day}]")
-            model.add(short >= wanted - visits)
+            model.add(short >= wanted - outside - visits)
             terms.append((short, weight * hotspot.harm_weight))
     return terms
 
@@ -970,6 +1005,7 @@ def solve(
         and not (first_search and status in (cp_model.OPTIMAL, cp_model.FEASIBLE))
     )
     if stopped_early and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        cpsat.note_wall_clock_stop("roster search")
         log.warning(
             "the roster stopped on the wall-clock limit (%.0f s) before its deterministic budget; "
             "this run may not repeat exactly - raise --time-limit",

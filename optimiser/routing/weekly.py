@@ -261,6 +261,7 @@ def route_team_day(
         and solver.wall_time >= time_limit_seconds * 0.99
     ):
         # stopped by the wall clock before its deterministic budget (a busy machine): say so, it may not repeat
+        cpsat.note_wall_clock_stop("route search")
         log.warning(
             "a route call stopped on the wall-clock limit (%.1f s) before its deterministic budget; this run may "
             "not repeat exactly - raise --time-limit or plan on a less busy machine",
