@@ -449,7 +449,7 @@ def _refuse_csv_target(target: Path, sources: Sequence[Path], *, option: str = "
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Plan many scenarios in parallel processes (or on a Dask cluster); one folder each plus summary.csv."""
-    from optimiser.batch import batch
+    from optimiser.batch import batch, is_valid_plan
 
     names = _glob_all(args.patterns)
     overrides = list(args.set or [])
@@ -468,8 +468,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     )
     print(_batch_console(table))
     failed = int((table["status"] == "error").sum()) if "status" in table else 0
-    print(f"{len(table)} scenario(s), {failed} failed; summary {Path(args.out) / 'summary.csv'}")
-    return 1 if failed else 0
+    # a week with no plan in the time limit, or a plan failing its check, is not an answer a nightly run can use
+    unusable = sum(
+        1
+        for row in table.to_dict("records")
+        if row.get("status") == "no-plan" or (row.get("status") in ("optimal", "feasible") and not is_valid_plan(row))
+    )
+    problems = f", {unusable} without a valid plan (no plan in the time limit, or a failed check)" if unusable else ""
+    print(f"{len(table)} scenario(s), {failed} failed{problems}; summary {Path(args.out) / 'summary.csv'}")
+    return 1 if failed or unusable else 0
 
 
 # ---- parser --------------------------------------------------------------------------------------

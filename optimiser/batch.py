@@ -25,7 +25,8 @@ import pandas as pd
 
 from optimiser.errors import DataError, PatrolError
 from optimiser.finance import plan_figures
-from optimiser.plan import Plan, write_plan
+from optimiser.outputs import beside, holds_a_valid_plan, may_take_a_plan, written_summary
+from optimiser.plan import Plan, prepare_out_dir, write_plan
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,16 @@ def run_job(job: Job) -> tuple[dict[str, Any], Plan | None]:
     Imports the planner here so a worker process pays for it once and the client never needs it.
     """
     from optimiser.pipeline import plan_week
-    from optimiser.scenario import load_scenario
+    from optimiser.scenario import load_scenario, week_is_valid
 
     started = clock_time.perf_counter()
     row: dict[str, Any] = {"scenario": job.name, "file": job.path, "week_start": job.week_start}
     try:
         loaded = load_scenario(job.path, job.overrides)
         week = date.fromisoformat(job.week_start) if job.week_start else None
+        if week is not None and (problem := week_is_valid(loaded.scenario, week)):
+            row.update(status="error", error=f"{job.path}: {problem}")
+            return _timed(row, started), None
         result = plan_week(loaded, week_start=week)
     except PatrolError as exc:
         row.update(status="error", error=str(exc).replace("\n", "; "))
@@ -112,9 +116,50 @@ def run_job(job: Job) -> tuple[dict[str, Any], Plan | None]:
     row["scenario"] = loaded.scenario.name
     row["week_start"] = result.plan.summary.get("week_start")
     row.update(plan_figures(result.plan))
+    if row["status"] not in ("optimal", "feasible"):
+        row["validation_ok"] = None  # no roster was checked: a filter on validation_ok must not take it
     if result.plan.summary.get("explanation"):
         row["error"] = result.plan.summary["explanation"]
     return _timed(row, started), result.plan
+
+
+def is_valid_plan(row: dict[str, Any]) -> bool:
+    """Whether a summary row is a plan that passed its check (what a nightly run wants every row to be)."""
+    # `in (True,)`: read back from a table the flag may be a numpy bool, or NaN where it was left empty
+    return row.get("status") in ("optimal", "feasible") and row.get("validation_ok") in (True,)
+
+
+def _write_summary(frame: pd.DataFrame, folder: Path) -> None:
+    """``summary.csv`` replaced atomically: a reader (or a Ctrl-C) never sees half of it."""
+    staging = folder / ".summary.csv.tmp"
+    frame.to_csv(staging, index=False)
+    staging.replace(folder / "summary.csv")
+
+
+def _frame(rows: dict[int, dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records([rows[i] for i in sorted(rows)])
+    for column in SUMMARY_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame[list(SUMMARY_COLUMNS) + sorted(c for c in frame.columns if c not in SUMMARY_COLUMNS)]
+
+
+def _check_out_dir(folder: Path) -> None:
+    """Refuse an ``--out`` that is a plan's folder or holds a summary.csv that is not a batch's."""
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder}: is a file, not a folder; give --out a folder for the batch's plans")
+    if written_summary(folder) is not None or (folder / "summary.json").exists():
+        raise DataError(f"{folder}: is a plan's folder; give --out a folder of its own for the batch")
+    summary = folder / "summary.csv"
+    if summary.is_file():
+        try:
+            header = summary.read_text(encoding="utf-8").partition("\n")[0].strip().split(",")
+        except (OSError, UnicodeDecodeError):
+            header = []
+        if header[: len(SUMMARY_COLUMNS)] != list(SUMMARY_COLUMNS):
+            raise DataError(
+                f"{summary}: is not a batch summary (its columns differ); give --out a folder of its own for the batch"
+            )
 
 
 def _timed(row: dict[str, Any], started: float) -> dict[str, Any]:
@@ -181,9 +226,12 @@ def batch(
         raise DataError(f"--workers must be at least 1 (got {workers})")
     if weeks and week_start is not None:
         raise DataError("give one week (--week) or several (--weeks), not both")
+    if week_start is not None and week_start.weekday() != 0:
+        raise DataError(
+            f"--week {week_start} is a {week_start.strftime('%A')}; give a Monday (a week runs Monday to Sunday)"
+        )
     folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise DataError(f"{folder}: is a file, not a folder; give --out a folder for the batch's plans")
+    _check_out_dir(folder)
     folder.mkdir(parents=True, exist_ok=True)
     extra = [f"solver.workers={solver_workers}"] if solver_workers is not None else []
     names = _names(files)
@@ -209,7 +257,22 @@ def batch(
             "error": "no file matches this pattern",
         }
         log.warning("batch: no file matches %s", pattern)
-    total = len(jobs) + len(unmatched)
+    # a folder that cannot take a plan (someone's files) is named before any solving, not after it
+    blocked: list[Job] = []
+    for job in jobs:
+        try:
+            prepare_out_dir(folder / job.name)
+        except DataError as exc:
+            blocked.append(job)
+            rows[job.index] = {
+                "scenario": job.name,
+                "file": job.path,
+                "week_start": job.week_start,
+                "status": "error",
+                "error": f"cannot write {folder / job.name}: {exc}",
+            }
+    jobs = [job for job in jobs if job not in blocked]
+    total = len(jobs) + len(rows)
     report, finish = _progress(progress, total)
     for row in list(rows.values()):
         report(row)
@@ -227,13 +290,23 @@ def batch(
         else:
             row, plan = outcome
         if plan is not None:
+            target = folder / job.name
             try:
-                write_plan(plan, folder / job.name)
-                row["folder"] = job.name  # relative to out_dir, so summaries compare across machines
+                if not is_valid_plan(row) and holds_a_valid_plan(target):
+                    # as `patrol plan` does: last night's valid plan is not replaced by no plan
+                    kind = str(row["status"]) if row["status"] not in ("optimal", "feasible") else "failed-check"
+                    target = beside(target, kind, may_take_a_plan)
+                    log.warning(
+                        "%s holds a valid plan: this run's %s result is written beside it", folder / job.name, outcome
+                    )
+                write_plan(plan, target)
+                row["folder"] = target.name  # relative to out_dir, so summaries compare across machines
             except (OSError, DataError) as exc:  # DataError: the folder holds something that is not a plan
-                row.update(status="error", error=f"cannot write {folder / job.name}: {exc}")
+                row.update(status="error", error=f"cannot write {target}: {exc}")
         rows[job.index] = row
         report(row)
+        # written as each scenario ends: the summary always lists the folders this run has replaced
+        _write_summary(_frame(rows), folder)
 
     try:
         if dask_scheduler == "local":
@@ -252,12 +325,19 @@ def batch(
                     collect(futures[future], _outcome(future))
     finally:
         finish()
-    frame = pd.DataFrame.from_records([rows[i] for i in sorted(rows)])
-    for column in SUMMARY_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
-    frame = frame[list(SUMMARY_COLUMNS) + sorted(c for c in frame.columns if c not in SUMMARY_COLUMNS)]
-    frame.to_csv(folder / "summary.csv", index=False)
+    frame = _frame(rows)
+    _write_summary(frame, folder)
+    written = {str(name) for name in frame["folder"].dropna()}
+    stale = sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and p.name not in written and written_summary(p) is not None
+    )
+    if stale:
+        log.warning(
+            "batch: %d plan folder(s) in %s are from earlier runs and not in this summary: %s",
+            len(stale),
+            folder,
+            ", ".join(stale[:10]) + (" ..." if len(stale) > 10 else ""),
+        )
     failed = int((frame["status"] == "error").sum())
     log.info("batch: %d scenario(s), %d failed; summary in %s", len(frame), failed, folder / "summary.csv")
     return frame

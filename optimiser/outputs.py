@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from optimiser.errors import DataError
+from optimiser.plan import prepare_out_dir
 
 
 def replace_files(out_dir: Path, writers: Mapping[str, Callable[[Path], object]]) -> Path:
@@ -70,3 +71,21 @@ def beside(target: Path, outcome: str, usable: Callable[[Path], bool]) -> Path:
         if usable(target.with_name(name)):
             return target.with_name(name)
     raise DataError(f"{target}: holds a valid plan and {names[0]} ... {names[-1]} are all taken; give another --out")
+
+
+def may_take_a_plan(folder: Path) -> bool:
+    """Whether a plan may be written to ``folder``: missing, empty or a plan's folder (``prepare_out_dir``)."""
+    try:
+        prepare_out_dir(folder)
+    except DataError:
+        return False
+    return True
+
+
+def holds_a_valid_plan(folder: Path) -> bool:
+    """Whether ``folder`` holds a plan whose summary says it is a valid plan (as written, not re-checked)."""
+    summary = written_summary(folder)
+    if summary is None or summary.get("status") not in ("optimal", "feasible"):
+        return False
+    validation = summary.get("validation")
+    return isinstance(validation, dict) and validation.get("ok") is True

@@ -33,7 +33,7 @@ from optimiser.instance import (
     paid_minutes_by_row,
     row_cost_pence,
 )
-from optimiser.outputs import beside, written_summary
+from optimiser.outputs import beside, holds_a_valid_plan, may_take_a_plan
 from optimiser.plan import (
     HotspotRow,
     Plan,
@@ -1760,7 +1760,7 @@ def plan_to_folder(
     if valid and (pin_dir is None or target.resolve() != Path(pin_dir).resolve()):
         # the plan replaced is what staff calendars hold: revise against it (a pinned folder of the days
         # worked only knows those days)
-        if pin_dir is not None and not pin_days and not _holds_a_valid_plan(target):
+        if pin_dir is not None and not pin_days and not holds_a_valid_plan(target):
             log.warning(
                 "the shifts this re-plan withdraws are worked out against %s; if it holds only the days worked, "
                 "write the re-plan over the published plan's folder (--out PUBLISHED) so the calendars cancel "
@@ -1768,9 +1768,9 @@ def plan_to_folder(
                 pin_dir,
             )
         _revise(result.plan, target, loaded, week)
-    if keep_valid and not valid and _holds_a_valid_plan(target):
+    if keep_valid and not valid and holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"
-        published, target = target, beside(target, outcome, _may_take_a_plan)
+        published, target = target, beside(target, outcome, may_take_a_plan)
         log.warning("%s holds a valid plan: this run's %s result is written beside it", published, outcome)
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):
@@ -1790,7 +1790,7 @@ def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> Non
     Why: its calendars are sent again; with the revision as their SEQUENCE and the dropped shifts
     cancelled, staff calendars take the changes instead of keeping the old events beside the new.
     """
-    if not _holds_a_valid_plan(target):
+    if not holds_a_valid_plan(target):
         return
     try:
         previous = read_plan(target, require_scenario=False)
@@ -1822,23 +1822,6 @@ def _set_revision(summary: dict[str, Any], previous: Plan, plan: Plan, tz: Any) 
     notes = summary.get("notes")
     kept = [n for n in notes if not str(n).startswith("revision ")] if isinstance(notes, list) else []
     summary["notes"] = [*kept, note]
-
-
-def _may_take_a_plan(folder: Path) -> bool:
-    try:
-        prepare_out_dir(folder)
-    except DataError:
-        return False
-    return True
-
-
-def _holds_a_valid_plan(folder: Path) -> bool:
-    """Whether ``folder`` holds a plan whose summary says it is a valid plan (as written, not re-checked)."""
-    summary = written_summary(folder)
-    if summary is None or summary.get("status") not in ("optimal", "feasible"):
-        return False
-    validation = summary.get("validation")
-    return isinstance(validation, dict) and validation.get("ok") is True
 
 
 def require_feasible(result: PlanResult) -> PlanResult:

@@ -7,6 +7,7 @@ second), a broken YAML and a missing file written per test.
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -145,3 +146,70 @@ def test_batch_plans_several_weeks_of_each_scenario(tmp_path: Path, capsys: pyte
     assert "week" in capsys.readouterr().out.splitlines()[0]
     assert cli.main(["batch", str(tmp_path / "tiny.yaml"), "--weeks", "2024-05-07:2024-05-20", "--out", str(out)]) == 2
     assert "two Mondays" in capsys.readouterr().err
+
+
+def test_a_week_with_no_plan_never_replaces_last_nights_valid_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Re-run with a budget that makes the week infeasible: the valid `tiny/` stays, the answer goes beside it
+    (`tiny.infeasible/`), its row has no validation flag (no roster was checked); a week with no plan in the
+    time limit makes the run exit 1, as cron must see it."""
+    import cli
+
+    scenario = tmp_path / "tiny.yaml"
+    shutil.copy(DATA / "tiny.yaml", scenario)
+    out = tmp_path / "out"
+    first = batch([str(scenario)], out_dir=out, workers=1, progress=False)
+    assert first["status"].tolist() == ["optimal"]
+    again = batch(
+        [str(scenario)], out_dir=out, workers=1, progress=False, overrides=["projects.asb.weekly_budget_gbp=10"]
+    )
+    assert again["status"].tolist() == ["infeasible"]
+    assert again["folder"].tolist() == ["tiny.infeasible"]
+    assert pd.isna(again["validation_ok"].tolist()[0])
+    assert read_plan(out / "tiny").summary["status"] == "optimal"
+    assert read_plan(out / "tiny.infeasible").summary["status"] == "infeasible"
+    assert pd.read_csv(out / "summary.csv")["folder"].tolist() == ["tiny.infeasible"]
+    # an infeasible week is an answer (exit 0); a failed check is not (exit 1)
+    assert cli.main(["batch", str(scenario), "--out", str(out), "--set", "projects.asb.weekly_budget_gbp=10"]) == 0
+    capsys.readouterr()
+
+
+def test_batch_out_must_be_a_folder_of_its_own_and_the_week_a_monday(tmp_path: Path) -> None:
+    """A plan's folder, or a folder whose summary.csv is someone else's, is refused before solving."""
+    scenario = tmp_path / "tiny.yaml"
+    shutil.copy(DATA / "tiny.yaml", scenario)
+    plan_folder = tmp_path / "plan"
+    batch([str(scenario)], out_dir=tmp_path / "out", workers=1, progress=False)
+    shutil.copytree(tmp_path / "out" / "tiny", plan_folder)
+    with pytest.raises(DataError, match="is a plan's folder"):
+        batch([str(scenario)], out_dir=plan_folder, workers=1, progress=False)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "summary.csv").write_text("month,spend\n2024-04,100\n", encoding="utf-8")
+    with pytest.raises(DataError, match="is not a batch summary"):
+        batch([str(scenario)], out_dir=mine, workers=1, progress=False)
+    assert (mine / "summary.csv").read_text(encoding="utf-8") == "month,spend\n2024-04,100\n"
+    with pytest.raises(DataError, match="is a Wednesday; give a Monday"):
+        batch([str(scenario)], out_dir=tmp_path / "w", workers=1, progress=False, week_start=date(2024, 4, 3))
+
+
+def test_cron_sees_exit_1_for_a_plan_failing_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`validation_ok` false (or a no-plan) is not an answer: the run exits 1 and says how many."""
+    import cli
+    from optimiser import batch as batch_module
+
+    real = batch_module.run_job
+
+    def failing(job: batch_module.Job) -> tuple[dict[str, object], object]:
+        row, plan = real(job)
+        row["validation_ok"] = False
+        return row, plan
+
+    monkeypatch.setattr(batch_module, "run_job", failing)
+    scenario = tmp_path / "tiny.yaml"
+    shutil.copy(DATA / "tiny.yaml", scenario)
+    assert cli.main(["batch", str(scenario), "--out", str(tmp_path / "out")]) == 1
+    assert "1 without a valid plan" in capsys.readouterr().out
