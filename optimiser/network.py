@@ -430,15 +430,15 @@ def _load_graph_cached(
     """Load once per (file version, profile, fallback): the arguments after ``path`` key the LRU cache."""
     del mtime_ns, size, inode  # part of the cache key only
     extract = Path(path)
-    digest = _sha256(extract)
+    digest = file_sha256(extract)
     key = f"v{_CACHE_VERSION}-{digest}-{profile}" + (f"-{fallback:g}kmh" if profile == "drive" else "")
     folder = (cache_dir or default_cache_dir()) / "graphs"
     cached = folder / f"{key}.npz"
     if cached.is_file():
         try:
             graph = _read_graph(cached, source=path, sha256=digest)
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("ignoring unreadable graph cache %s (%s); rebuilding", cached, exc)
+        except Exception as exc:  # any damage (a truncated zip, a short array): the cache is rebuilt, never trusted
+            logger.warning("ignoring unreadable graph cache %s (%s: %s); rebuilding", cached, type(exc).__name__, exc)
         else:
             logger.info("street graph %s (%s) from cache %s", extract.name, profile, cached)
             return graph
@@ -454,7 +454,7 @@ def _load_graph_cached(
     return graph
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     """SHA-256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -517,6 +517,14 @@ def _read_osmnx_graph(path: Path) -> Any:
                 raise DataError(
                     f"{path}: GraphML graph is projected ({crs}); save the unprojected graph "
                     "(crs epsg:4326, as osmnx downloads it) or pass the .osm/.osm.pbf extract instead."
+                )
+            if not graph.is_directed():
+                # an undirected graph gives each street once, in an arbitrary direction: driving would lose most
+                # streets and one-way streets would be lost altogether
+                raise DataError(
+                    f"{path}: the GraphML graph is undirected (saved after ox.convert.to_undirected?), so the "
+                    "direction of travel along its streets is lost; save the directed graph osmnx downloads "
+                    "(ox.save_graphml(G)) or pass the .osm/.osm.pbf extract"
                 )
             _require_attributes(graph, path)
             return graph
@@ -646,6 +654,17 @@ def _slowest_class(highways: list[str]) -> str:
 def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256: str) -> StreetGraph:
     """Filter, orient, time and prune the osmnx graph of ``path`` into a :class:`StreetGraph`."""
     graph = _read_osmnx_graph(path)
+    if (
+        profile == "drive"
+        and graph.number_of_edges() > 100
+        and not any("true" in _values(data, "oneway") for _u, _v, data in graph.edges(data=True))
+    ):
+        logger.warning(
+            "%s: no street in this extract is one-way: a GraphML downloaded for walking (osmnx "
+            "network_type='walk') treats every street as two-way, so driving times ignore one-way streets; use "
+            "`patrol network fetch` or the .osm/.osm.pbf extract for driving",
+            path,
+        )
     allowed = _walkable if profile == "walk" else _drivable
     edges = [(u, v, k) for u, v, k, data in graph.edges(keys=True, data=True) if allowed(data)]
     if not edges:
@@ -695,6 +714,13 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
     np.minimum.at(smallest_id, labels, node_ids)
     best = int(np.lexsort((smallest_id, -sizes))[0])
     kept_nodes = np.flatnonzero(labels == best)
+    if len(kept_nodes) < 2:
+        # every point would snap to one node and every leg take 0 minutes: a plan would be nonsense, not valid
+        raise DataError(
+            f"{path}: the {profile} street network has no two places connected both ways ({n_comp} separate "
+            f"part(s) of {n} junctions); check the extract covers the area with its streets, and that a GraphML "
+            "file keeps each street's direction"
+        )
     renumber = np.full(n, -1, dtype=np.int64)
     renumber[kept_nodes] = np.arange(len(kept_nodes))
     in_comp = (renumber[src] >= 0) & (renumber[dst] >= 0)
@@ -1113,8 +1139,8 @@ def _network_matrix_cached(
                 result = (data["seconds"].astype(np.int64), data["snap_m"].astype(np.float64))
             if result[0].shape != (len(points), len(points)) or len(result[1]) != len(points):
                 raise ValueError("shape does not match the points")
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("ignoring unreadable matrix cache %s (%s)", path, exc)
+        except Exception as exc:  # any damage (a truncated zip, a short array): the cache is rebuilt, never trusted
+            logger.warning("ignoring unreadable matrix cache %s (%s: %s); rebuilding", path, type(exc).__name__, exc)
             result = None
     if result is None:
         snapped = snap(graph, points, snap_max_m=math.inf)
@@ -1223,6 +1249,19 @@ def inspect(
 _FETCH_NETWORK_TYPES = {"all": "all", "walk": "walk", "drive": "drive"}
 
 
+def _proxied(url: str) -> bool:
+    """Whether requests would reach ``url`` through a proxy (``HTTPS_PROXY`` / ``HTTP_PROXY``, not ``NO_PROXY``).
+
+    Why: police and council networks often allow the internet only through a proxy; a direct probe there
+    always fails, though the download itself (requests honours the proxy variables) would work.
+    """
+    import urllib.request
+
+    host = urlparse(url).hostname or ""
+    scheme = urlparse(url).scheme or "https"
+    return bool(urllib.request.getproxies().get(scheme)) and not urllib.request.proxy_bypass(host)
+
+
 def _probe(url: str, timeout_s: float) -> str | None:
     """Try a TCP connection to ``url``'s host within ``timeout_s``; return why it failed, or None.
 
@@ -1285,6 +1324,8 @@ def fetch(place: str, out: Path, *, profile: str = "all", timeout_s: float = 10)
     import osmnx as ox
 
     for url in (ox.settings.nominatim_url, ox.settings.overpass_url):
+        if _proxied(url):
+            continue  # behind a proxy (HTTPS_PROXY), only requests' own connection through it can tell
         problem = _probe(url, timeout_s)
         if problem is not None:
             raise NetworkUnavailableError(

@@ -9,6 +9,7 @@ batch all call it; nothing is written unless the caller asks.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -22,6 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from optimiser import cpsat
 from optimiser.breaks import BreakCrew, place_breaks
 from optimiser.errors import DataError, InfeasibleError, ScenarioError
@@ -33,6 +36,7 @@ from optimiser.instance import (
     paid_minutes_by_row,
     row_cost_pence,
 )
+from optimiser.network import file_sha256
 from optimiser.outputs import beside, holds_a_valid_plan, may_take_a_plan
 from optimiser.plan import (
     HotspotRow,
@@ -179,11 +183,18 @@ def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) 
     scenario = loaded.scenario
     travel = scenario.travel
     speeds = ", ".join(f"{p} {v:g} km/h" for p, v in sorted(travel.speeds_kmh.items()))
-    model_text = (
-        f"network ({Path(str(travel.extract)).name}; {speeds})"
-        if travel.model == "network"
-        else f"crowfly (great-circle x {travel.circuity:g}; {speeds})"
-    )
+    extract: dict[str, str] = {}
+    if travel.model == "network":
+        # on streets, driving is timed at OSM speed limits; the scenario's drive speed only fills roads with none
+        walk, drive = travel.speeds_kmh.get("walk"), travel.speeds_kmh.get("drive")
+        model_text = (
+            f"network ({Path(str(travel.extract)).name}; walk {walk:g} km/h; drive at OSM speed limits, "
+            f"{drive:g} km/h on roads with none)"
+        )
+        with contextlib.suppress(OSError):  # a missing extract is named where the network is read
+            extract["travel_extract_sha256"] = file_sha256(Path(str(travel.extract)))
+    else:
+        model_text = f"crowfly (great-circle x {travel.circuity:g}; {speeds})"
     return {
         "scenario": scenario.name,
         "scenario_sha256": loaded.sha256,
@@ -202,6 +213,7 @@ def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) 
         "cost_gbp": {"grant-asb": 0.0, "grant-sv": 0.0, "force": 0.0},
         "budget_gbp": {p: round(scenario.weekly_budget_gbp(p, week), 2) for p in ("asb", "sv")},
         "travel_model": model_text,
+        **extract,
         "hotspots_window": scenario.hotspots_window,
         "solve_seconds": 0.0,
         "validation": {"ok": True, "violations": []},
@@ -269,6 +281,49 @@ def _reach_notes(data: ProblemData) -> list[str]:
         "(check their district and lat/lon, the projects' roles and patrol windows, travel.beat_minutes, and "
         "whether a shift leaves time to get there and back)"
     ]
+
+
+#: A place farther than this from its street-network junction is named in the plan's notes (metres).
+SNAP_NOTE_METRES = 50.0
+
+
+def _snap_notes(data: ProblemData) -> list[str]:
+    """On a street network, places far from their junction, and places that share one, named in the notes.
+
+    Why: legs run between the junctions the places are snapped to; the walk from a place to its junction
+    is not timed, and places on one junction are 0 minutes apart. A hotspot 4 km off the map, let in by a
+    raised ``snap_max_m``, once gave a plan that passed its check with nothing said.
+    """
+    notes = []
+    for profile, matrix in sorted(data.travel.items()):
+        if matrix.model != "network":
+            continue
+        far = sorted(
+            ((metres, point) for point, metres in matrix.snap_distances_m.items() if metres > SNAP_NOTE_METRES),
+            reverse=True,
+        )
+        if far:
+            shown = ", ".join(f"{point} {metres:,.0f} m" for metres, point in far[:8])
+            more = f" and {len(far) - 8} more" if len(far) > 8 else ""
+            notes.append(
+                f"{len(far)} place(s) lie more than {SNAP_NOTE_METRES:g} m from the nearest junction of the {profile} "
+                f"street network ({shown}{more}): their legs are timed from that junction and the way to it is not "
+                "counted; check their coordinates, or use an extract with their streets"
+            )
+        together = (matrix.seconds == 0) & (matrix.seconds.T == 0)
+        np.fill_diagonal(together, False)
+        shared = sorted(
+            {
+                tuple(matrix.ids[j] for j in np.flatnonzero(together[i] | (np.arange(len(matrix.ids)) == i)))
+                for i in np.flatnonzero(together.any(axis=1))
+            }
+        )
+        for points in shared:
+            notes.append(
+                f"{', '.join(points)} share one junction of the {profile} street network: legs between them take "
+                "0 minutes"
+            )
+    return notes
 
 
 def _look_ahead(hotspots_window: str | None, week: date) -> str:
@@ -584,7 +639,7 @@ def _plan_week(
     summary["predictability_by_hotspot"] = _predictability(data, plan.visits)
     summary["roster_objective"] = round(roster.objective, 6)
     summary["roster_status"] = roster.status
-    summary["notes"] = _reach_notes(data) + budget_notes + ([repair_note] if repair_note else [])
+    summary["notes"] = _reach_notes(data) + _snap_notes(data) + budget_notes + ([repair_note] if repair_note else [])
     if previous is not None and pin_dir is not None and pin_days:
         plan, summary = _keep_published_unless_beaten(data, plan, summary, previous, loaded, week, pin_dir, pin)
     if previous is not None:
@@ -723,7 +778,9 @@ def _keep_published_unless_beaten(
     except DataError as exc:  # the scenario no longer offers some published shift: the re-plan stands
         log.info("the published week has shifts this scenario no longer offers (%s): the re-plan is kept", exc)
         return plan, summary
-    kept["notes"] = _reach_notes(data) + _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
+    kept["notes"] = (
+        _reach_notes(data) + _snap_notes(data) + _sv_budget_notes(data, shifts, _crew_counts(data, shifts), pin)
+    )
     kept["notes"] = [
         *kept["notes"],
         f"the published week is kept: the re-plan of the days left reached {summary['objective']:,.2f} against its "

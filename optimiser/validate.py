@@ -17,6 +17,7 @@ recomputed from the rows as written.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import math
@@ -1364,6 +1365,32 @@ def _shown(value: Any) -> str:
     return f"the text {value!r}, not a number" if isinstance(value, str) else repr(value)
 
 
+_OTHER_STREETS = "is not the one the plan was made with"
+
+
+def _extract_unchanged(ctx: _Context) -> Iterator[Violation]:
+    """A street-network plan is judged on the extract it was made with (its ``travel_extract_sha256``).
+
+    Why: after a routine OSM refresh the legs are judged on other streets; without this the check lists dozens
+    of travel violations with no word of the cause (or, on faster streets, passes a plan nobody re-made).
+    """
+    made_with = ctx.plan.summary.get("travel_extract_sha256")
+    extract = ctx.scenario.travel.extract
+    if ctx.scenario.travel.model != "network" or not isinstance(made_with, str) or extract is None:
+        return
+    try:
+        digest = hashlib.sha256(Path(extract).read_bytes()).hexdigest()
+    except OSError:
+        return  # a missing extract is named where the legs are worked out
+    if digest != made_with:
+        yield Violation(
+            "summary",
+            f"summary: the street network {extract} {_OTHER_STREETS} (sha256 {digest[:12]}..., "
+            f"the plan's {made_with[:12]}...): travel is judged on other streets; re-plan the week, or restore the "
+            "extract it was made with",
+        )
+
+
 def _rule_summary(ctx: _Context) -> Iterator[Violation]:
     rule = "summary"
     summary = ctx.plan.summary
@@ -1385,6 +1412,7 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
         yield Violation(
             rule, f"{rule}: travel_model {model!r} but the scenario's travel model is {ctx.scenario.travel.model!r}"
         )
+    yield from _extract_unchanged(ctx)
     if status in ("infeasible", "no-plan"):
         if ctx.plan.roster or ctx.plan.visits:
             yield Violation(rule, f"{rule}: status {status!r} but the plan has roster or visit rows")
@@ -1649,7 +1677,9 @@ def format_report(violations: Sequence[Violation]) -> str:
     by_rule = ", ".join(f"{rule} {counts[rule]}" for rule in RULES if rule in counts)
     by_rule += "".join(f", {rule} {n}" for rule, n in counts.items() if rule not in RULES)
     lines = [f"plan breaks {len(counts)} rule(s) with {len(violations)} violation(s): {by_rule}"]
-    lines += [f"  {v.message}" for v in violations]
+    # a cause of many other violations (the plan judged on other streets) is shown first
+    causes = [v for v in violations if _OTHER_STREETS in v.message]
+    lines += [f"  {v.message}" for v in [*causes, *(v for v in violations if v not in causes)]]
     lines.append(
         "each rule is defined in docs/plan-rules.md: edit the rows named (shift_id in roster.csv, visit_id in "
         "visits.csv) and check again, or plan the week again (patrol plan, --pin to keep the days worked)"

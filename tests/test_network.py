@@ -474,3 +474,69 @@ def test_a_graphml_without_lengths_or_coordinates_is_named(
     broken.write_text(re.sub(pattern, replacement, text), encoding="utf-8")
     with pytest.raises(DataError, match=message):
         nw.load_graph(broken, profile="walk", cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_a_damaged_cache_file_is_rebuilt_not_a_traceback(tmp_path: Path, damage: str) -> None:
+    """A cache file cut short (a full disk, a killed run) or overwritten is ignored and rebuilt, with the same
+    graph and matrix as before (it once raised BadZipFile / EOFError out of `patrol plan`)."""
+    travel = _network(Path(f"{LEEDS}.osm.pbf"), snap_max_m=400)
+    graph = nw.load_graph(f"{LEEDS}.osm.pbf", profile="walk", cache_dir=tmp_path)
+    matrix = nw.travel_matrix(LEEDS_POINTS, travel=travel, profile="walk", cache_dir=tmp_path)
+    for cached in [*(tmp_path / "graphs").glob("*.npz"), *(tmp_path / "matrices").glob("*.npz")]:
+        if damage == "truncate":
+            cached.write_bytes(cached.read_bytes()[:100])
+        else:
+            cached.write_bytes(b"\x00not a zip file at all" * 10)
+    nw.clear_caches()
+    again = nw.load_graph(f"{LEEDS}.osm.pbf", profile="walk", cache_dir=tmp_path)
+    assert np.array_equal(again.length_m, graph.length_m)
+    nw.clear_caches()
+    rebuilt = nw.travel_matrix(LEEDS_POINTS, travel=travel, profile="walk", cache_dir=tmp_path)
+    assert np.array_equal(rebuilt.seconds, matrix.seconds)
+
+
+def test_fetch_behind_a_proxy_skips_the_direct_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With HTTPS_PROXY set (police and council networks), a direct TCP probe always fails though the download
+    through the proxy would work: the probe is skipped and the download's own error is what is reported."""
+    import osmnx as ox
+    import requests
+
+    probes: list[str] = []
+    monkeypatch.setattr(nw, "_probe", lambda url, timeout_s: probes.append(url) or "blocked")
+
+    def through_the_proxy(*args: object, **kwargs: object) -> None:
+        raise requests.exceptions.ProxyError("proxy said no")
+
+    monkeypatch.setattr(ox, "graph_from_place", through_the_proxy)
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(NetworkUnavailableError, match="not reachable"):
+        nw.fetch("Middlesbrough, UK", tmp_path / "mbro.graphml", timeout_s=1)
+    assert probes
+    probes.clear()
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.force.example:8080")
+    with pytest.raises(NetworkUnavailableError, match="ProxyError: proxy said no"):
+        nw.fetch("Middlesbrough, UK", tmp_path / "mbro.graphml", timeout_s=1)
+    assert probes == []
+
+
+def test_an_undirected_graphml_is_refused_and_a_network_of_one_junction_too(tmp_path: Path) -> None:
+    """An undirected GraphML (ox.convert.to_undirected, saved for display) keeps each street once in an
+    arbitrary direction: refused by name. A network whose largest two-way part is one junction would snap every
+    point to it and time every leg at 0 minutes: refused, not planned."""
+    import osmnx as ox
+
+    directed = ox.load_graphml(f"{LEEDS}.graphml")
+    undirected = tmp_path / "undirected.graphml"
+    ox.save_graphml(ox.convert.to_undirected(directed), undirected)
+    with pytest.raises(DataError, match="undirected"):
+        nw.load_graph(undirected, profile="drive", cache_dir=tmp_path)
+    one_way_pair = directed.subgraph(list(directed.nodes)[:2]).copy()
+    one_way_pair.remove_edges_from(list(one_way_pair.edges))
+    first, second = list(one_way_pair.nodes)
+    one_way_pair.add_edge(first, second, length=100.0, highway="residential", oneway=True)
+    tiny = tmp_path / "one-way.graphml"
+    ox.save_graphml(one_way_pair, tiny)
+    with pytest.raises(DataError, match="no two places connected both ways"):
+        nw.load_graph(tiny, profile="drive", cache_dir=tmp_path)

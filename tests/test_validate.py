@@ -1265,3 +1265,28 @@ def test_a_leg_too_fast_says_when_the_crew_can_arrive() -> None:
     (message,) = [v.message for v in check(plan, scenario, week_start=WEEK) if v.rule == "travel"]
     assert "3 min for a 7-min leg; arrive at " in message and "14:52" in message and "or leave earlier" in message
     assert "docs/plan-rules.md" in format_report(check(plan, scenario, week_start=WEEK)).splitlines()[-1]
+
+
+def test_a_street_network_plan_checked_on_another_extract_names_the_cause_first(tmp_path: Path) -> None:
+    """A routine OSM refresh under a plan: the check says the streets changed (before the legs it breaks)."""
+    import shutil
+
+    from optimiser.pipeline import plan_week
+    from optimiser.plan import write_plan
+
+    root = Path(__file__).resolve().parents[1]
+    extract = tmp_path / "area.osm"
+    shutil.copyfile(root / "data" / "osm" / "leeds_its_example.osm", extract)
+    loaded = load_scenario(
+        root / "scenarios" / "leeds-demo.yaml", [f"travel.extract={extract}", "solver.time_limit_seconds=10"]
+    )
+    result = plan_week(loaded)
+    assert result.plan.summary["travel_extract_sha256"]
+    folder = write_plan(result.plan, tmp_path / "plan")
+    assert check_folder(folder)[0] == []
+    text = extract.read_text(encoding="utf-8")
+    extract.write_text(text.replace('k="highway" v="footway"', 'k="highway" v="construction"'), encoding="utf-8")
+    violations, _plan = check_folder(folder)
+    assert any("is not the one the plan was made with" in v.message for v in violations)
+    report = format_report(violations).splitlines()
+    assert "is not the one the plan was made with" in report[1]
