@@ -163,7 +163,7 @@ def test_sv_only_plans_only_sv_with_a_short_time_limit() -> None:
     base = _load(CLEVELAND).scenario
     scenario = _load(SCENARIO_DIR / "cleveland-sv-only.yaml").scenario
     assert scenario.active_projects == ["sv"]
-    assert scenario.solver.time_limit_seconds == 20
+    assert scenario.solver.time_limit_seconds == 40
     assert scenario.solver.seed == base.solver.seed and scenario.solver.workers == base.solver.workers
     assert scenario.hotspots == base.hotspots and scenario.staff == base.staff
     assert scenario.projects == base.projects
@@ -325,7 +325,7 @@ def test_precedence_schema_default_then_base_then_file_then_set() -> None:
     solver = load_scenario(FIXTURES / "precedence.yaml").scenario.solver
     assert solver.visit_grid_minutes == 15  # schema default
     assert solver.workers == 2  # cleveland.yaml (base of the base)
-    assert solver.time_limit_seconds == 20  # cleveland-sv-only.yaml overrides cleveland's 60
+    assert solver.time_limit_seconds == 40  # cleveland-sv-only.yaml overrides cleveland's 60
     assert solver.seed == 7  # this file overrides cleveland's 0
     overridden = load_scenario(
         FIXTURES / "precedence.yaml",
