@@ -972,7 +972,8 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
     for text in overrides:
         parts, value = parse_override(text)
         _apply_override(data, parts, value, text)
-        origins.where[tuple(parts)] = (f"--set {text}", None)
+        # list indices as the validator's locations give them (ints), so an error there is blamed on --set
+        origins.where[tuple(int(part) if part.isdigit() else part for part in parts)] = (f"--set {text}", None)
     if overrides:
         # a path given with --set is from the current directory (the YAML files' own are absolute by now), and
         # absolute in the resolved scenario so a plan folder's copy reads the same anywhere
@@ -999,6 +1000,9 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
                 message = "unknown field; check the spelling (patrol schema lists every field)"
             elif message.startswith("Value error, "):
                 message = message[len("Value error, ") :]
+            elif error["type"] != "missing" and isinstance(error.get("input"), str | int | float | bool):
+                # pydantic's own messages do not say what was written: show it, to find it in the file
+                message = f"{message}; got {error['input']!r}"
             problems.append(Problem(file, line, _fmt_loc(loc), message))
     if scenario is not None:
         problems.extend(cross_check(scenario, origins, str(scenario_path)))

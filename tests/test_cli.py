@@ -113,7 +113,7 @@ def test_validate_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> 
 
 BROKEN = [
     ("unknown_key.yaml", ":6: solver.time_limt_seconds: unknown field; check the spelling"),
-    ("negative_budget.yaml", ":7: projects.asb.allocation_gbp: Input should be greater than or equal to 0"),
+    ("negative_budget.yaml", ":7: projects.asb.allocation_gbp: Input should be greater than or equal to 0; got -5"),
     ("unknown_district.yaml", ":9: staff.wardens[0].district: unknown district 'E06000099'"),
     ("contract_order.yaml", ":7: staff.wardens[0]: contract_end 2024-05-01 is before contract_start 2025-03-31"),
     ("broken_yaml.yaml", ":5: broken YAML: expected ',' or '}', but got ':'; fix the syntax at that line"),
@@ -165,7 +165,9 @@ def test_validate_with_set(capsys: pytest.CaptureFixture[str]) -> None:
     """`--set` applies to validate too: a bad value is located at the --set that wrote it."""
     code, _, err = run(capsys, "validate", LEEDS, "--set", "solver.workers=0")
     assert code == 2
-    assert err.splitlines()[0] == "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1"
+    assert err.splitlines()[0] == (
+        "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1; got 0"
+    )
     assert run(capsys, "validate", LEEDS, "--set", "solver.workers=1")[0] == 0
 
 
@@ -245,7 +247,10 @@ def test_plan_week_that_is_not_a_date(capsys: pytest.CaptureFixture[str]) -> Non
     ("override", "message"),
     [
         ("solver.workers", "--set 'solver.workers': expected key.path=value"),
-        ("solver.workers=0", "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1"),
+        (
+            "solver.workers=0",
+            "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1; got 0",
+        ),
         ("solver.colour=red", "--set solver.colour=red: solver.colour: unknown field"),
         ("colour.shade=red", "--set colour.shade=red: colour: unknown field"),
         ("travel.extract=null", "--set travel.extract=null: travel: model: network needs extract"),

@@ -228,7 +228,7 @@ BROKEN: list[tuple[str, str]] = [
         "unknown_key.yaml",
         "{f}:6: solver.time_limt_seconds: unknown field; check the spelling (patrol schema lists every field)",
     ),
-    ("negative_budget.yaml", "{f}:7: projects.asb.allocation_gbp: Input should be greater than or equal to 0"),
+    ("negative_budget.yaml", "{f}:7: projects.asb.allocation_gbp: Input should be greater than or equal to 0; got -5"),
     (
         "unknown_district.yaml",
         f"{{f}}:9: staff.wardens[0].district: unknown district 'E06000099'; known: {CLEVELAND_DISTRICTS}",
@@ -272,12 +272,13 @@ def test_several_schema_problems_are_all_listed_in_one_run() -> None:
     """The seven problems of several_problems.yaml, each with its line (see the fixture's header)."""
     f = FIXTURES / "several_problems.yaml"
     assert sorted(_problems(f), key=lambda s: int(s.split(":")[1])) == [
-        f"{f}:6: name: String should match pattern '^[A-Za-z0-9_.-]+$'",
+        f"{f}:6: name: String should match pattern '^[A-Za-z0-9_.-]+$'; got 'has spaces'",
         f"{f}:7: colour: unknown field; check the spelling (patrol schema lists every field)",
-        f"{f}:10: projects.sv.allocation_gbp: Input should be greater than or equal to 0",
-        f"{f}:11: projects.sv.dosage.dwell_min_minutes: Input should be greater than or equal to 10",
-        f"{f}:13: solver.workers: Input should be greater than or equal to 1",
-        f"{f}:14: solver.time_limit_seconds: Input should be a valid number, unable to parse string as a number",
+        f"{f}:10: projects.sv.allocation_gbp: Input should be greater than or equal to 0; got -1",
+        f"{f}:11: projects.sv.dosage.dwell_min_minutes: Input should be greater than or equal to 10; got 5",
+        f"{f}:13: solver.workers: Input should be greater than or equal to 1; got 0",
+        f"{f}:14: solver.time_limit_seconds: Input should be a valid number, unable to parse string as a number; "
+        "got 'fast'",
         f"{f}:16: shift_templates[0].start: expected a time as HH:MM (24-hour clock, e.g. '14:00'), got '25:00'",
     ]
 
@@ -300,7 +301,7 @@ def test_a_problem_in_the_base_file_is_located_in_the_base_file(tmp_path: Path) 
     line = 1 + text.splitlines().index("  snap_max_m: -300")
     child = tmp_path / "child.yaml"
     child.write_text("extends: base.yaml\nname: child\n", encoding="utf-8")
-    assert _problems(child) == [f"{base}:{line}: travel.snap_max_m: Input should be greater than 0"]
+    assert _problems(child) == [f"{base}:{line}: travel.snap_max_m: Input should be greater than 0; got -300"]
 
 
 def test_a_problem_in_a_hotspots_file_names_that_file_and_line() -> None:
@@ -382,7 +383,7 @@ def test_a_malformed_set_is_a_clear_problem(override: str, expected: str) -> Non
 def test_an_invalid_set_value_is_located_at_the_set() -> None:
     """A value that fails the schema names the --set that wrote it, in place of file and line."""
     assert _problems(LEEDS, ("solver.workers=0",)) == [
-        "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1"
+        "--set solver.workers=0: solver.workers: Input should be greater than or equal to 1; got 0"
     ]
     assert _problems(LEEDS, ("solver.colour=red",)) == [
         "--set solver.colour=red: solver.colour: unknown field; check the spelling (patrol schema lists every field)"
@@ -785,3 +786,15 @@ def test_a_revisit_gap_under_half_an_hour_is_refused_with_the_reason(gap: int) -
     assert "projects.asb.dosage.revisit_gap_minutes" in problems[0]
     assert f"{gap} minutes is too short" in problems[0] and "at least 30" in problems[0]
     assert load_scenario(CLEVELAND, ("projects.asb.dosage.revisit_gap_minutes=30",)).scenario
+
+
+def test_a_set_with_a_list_index_is_blamed_on_the_set_not_a_line_of_the_file() -> None:
+    """`--set projects.asb.windows.0.start=25:00` once pointed at cleveland.yaml's line (which says 14:00)."""
+    assert _problems(CLEVELAND, ("projects.asb.windows.0.start=25:00",)) == [
+        "--set projects.asb.windows.0.start=25:00: projects.asb.windows[0].start: expected a time as HH:MM "
+        "(24-hour clock, e.g. '14:00'), got '25:00'"
+    ]
+    assert _problems(CLEVELAND, ("staff.wardens.4.contracted_hours_per_week=abc",)) == [
+        "--set staff.wardens.4.contracted_hours_per_week=abc: staff.wardens[4].contracted_hours_per_week: Input "
+        "should be a valid number, unable to parse string as a number; got 'abc'"
+    ]
