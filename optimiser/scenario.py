@@ -1283,12 +1283,40 @@ def week_is_valid(scenario: Scenario, week_start: date) -> str | None:
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of a scenario file, for editors' autocompletion (``patrol schema``)."""
-    schema = Scenario.model_json_schema()
-    schema["properties"]["extends"] = {"type": "string", "description": "base scenario file this one overrides"}
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "patrol scenario"
-    return schema
+    """JSON Schema of a scenario file, for editors' autocompletion (``patrol schema``).
+
+    A file with ``extends:`` gives only what it changes, so for it nothing is required (the same shapes
+    without ``required``); a file without it must give every required field. Why: with one schema every
+    child file, the documented way to make a variant, was marked invalid in the editor.
+    """
+    full = Scenario.model_json_schema()
+    full["properties"]["extends"] = {"type": "string", "description": "base scenario file this one overrides"}
+    definitions = full.pop("$defs", {})
+    partial = _partial(full)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "patrol scenario",
+        "description": "a scenario file; with extends: only the fields it changes",
+        "$defs": {**definitions, **{f"{name}{_PARTIAL}": _partial(shape) for name, shape in definitions.items()}},
+        "if": {"type": "object", "required": ["extends"]},
+        "then": partial,
+        "else": full,
+    }
+
+
+_PARTIAL = "_partial"
+
+
+def _partial(shape: Any) -> Any:
+    """``shape`` with no ``required`` anywhere and its ``$ref`` to the partial definitions (an extends file)."""
+    if isinstance(shape, dict):
+        out = {key: _partial(value) for key, value in shape.items() if key != "required"}
+        if isinstance(out.get("$ref"), str) and out["$ref"].startswith("#/$defs/"):
+            out["$ref"] = f"{out['$ref']}{_PARTIAL}"
+        return out
+    if isinstance(shape, list):
+        return [_partial(item) for item in shape]
+    return shape
 
 
 def minutes_of(text: str) -> int:

@@ -183,7 +183,7 @@ def test_schema_prints_the_json_schema(capsys: pytest.CaptureFixture[str]) -> No
     schema = json.loads(out)
     assert schema == json.loads(json.dumps(json_schema()))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert {"period", "projects", "staff", "travel", "solver", "extends"} <= set(schema["properties"])
+    assert {"period", "projects", "staff", "travel", "solver", "extends"} <= set(schema["else"]["properties"])
 
 
 # --------------------------------------------------------------------------------------------------
