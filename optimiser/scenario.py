@@ -1146,12 +1146,15 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
         if problem := _misplaced(hotspot, scenario.bases):
             add(("hotspots", i, "lat"), problem)
 
-    def replaced(loc: PathKey) -> str:
-        """A hint when ``bases`` comes from another file than the field naming one (a child replaced the list)."""
-        where, _ = origins.locate(("bases",), default_file)
+    def replaced(loc: PathKey, section: str = "bases") -> str:
+        """A hint when a list comes from another file than the field naming it (a child replaced the list)."""
+        where, _ = origins.locate((section,), default_file)
         here, _ = origins.locate(loc, default_file)
         if where != here:
-            return f" (the bases come from {where}: under extends:, a list a file gives replaces the base file's whole)"
+            what = section.replace("_", " ")
+            return (
+                f" (the {what} come from {where}: under extends:, a list a file gives replaces the base file's whole)"
+            )
         return ""
 
     staff_ids: list[str] = [w.id for w in scenario.warden_list()]
@@ -1172,6 +1175,32 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
             if entry.station not in bases:
                 loc = ("staff", kind, i, "station")
                 add(loc, f"unknown station {entry.station!r}; known: {sorted(bases)}{replaced(loc)}")
+    # a leave day the plan can never see is a typo (a year, a month): it would silently leave the person rostered
+    period = scenario.period
+    for i, warden in enumerate(scenario.staff.wardens):
+        who = warden.id or f"{warden.id_prefix} pool"
+        for k, day in enumerate(warden.leave):
+            if not period.start <= day <= period.end:
+                add(
+                    ("staff", "wardens", i, "leave", k),
+                    f"leave {day} is outside the grant period {period.start}..{period.end} (the year typed wrong?); "
+                    "correct the date or remove it",
+                )
+            elif not warden.contract_start <= day <= warden.contract_end:
+                add(
+                    ("staff", "wardens", i, "leave", k),
+                    f"leave {day} is outside {who}'s contract {warden.contract_start}..{warden.contract_end}; "
+                    "correct the date or remove it",
+                )
+    for kind, entries in police:
+        for i, entry in enumerate(entries):
+            for k, day in enumerate(entry.leave):
+                if not period.start <= day <= period.end:
+                    add(
+                        ("staff", kind, i, "leave", k),
+                        f"leave {day} is outside the grant period {period.start}..{period.end} (the year typed "
+                        "wrong?); correct the date or remove it",
+                    )
     staff_ids += [o.id for o in scenario.officer_list()] + [p.id for p in scenario.pcso_list()]
     duplicates = sorted({s for s in staff_ids if staff_ids.count(s) > 1})
     if duplicates:
@@ -1193,7 +1222,8 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
         project = scenario.projects.get(name)
         for role in project.roles:
             if not any(role in t.roles for t in scenario.shift_templates):
-                add(("projects", name, "roles"), f"no shift template allows role {role!r}")
+                loc = ("projects", name, "roles")
+                add(loc, f"no shift template allows role {role!r}{replaced(loc, 'shift_templates')}")
     for name in ("asb", "sv"):
         counts = scenario.projects.get(name).hotspots_per_district
         if isinstance(counts, dict):

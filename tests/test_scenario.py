@@ -734,3 +734,41 @@ def test_a_set_with_a_list_index_is_blamed_on_the_set_not_a_line_of_the_file() -
         "--set staff.wardens.4.contracted_hours_per_week=abc: staff.wardens[4].contracted_hours_per_week: Input "
         "should be a valid number, unable to parse string as a number; got 'abc'"
     ]
+
+
+def test_leave_the_plan_can_never_see_is_named(tmp_path: Path) -> None:
+    """A leave day outside the grant period (a year typed wrong) or outside a warden's contract would leave the
+    person rostered on the day meant, silently: named with the file's line."""
+    child = tmp_path / "leave.yaml"
+    child.write_text(
+        f"extends: {CLEVELAND}\nname: leave-typo\n",
+        encoding="utf-8",
+    )
+    problems = _problems(
+        child,
+        (
+            "staff.wardens.0.leave=[2025-12-03]",
+            "staff.wardens.1.contract_end=2024-10-31",
+            "staff.wardens.1.leave=[2024-11-04]",
+            "staff.officers.0.leave=[2023-12-03]",
+        ),
+    )
+    assert len(problems) == 3, problems
+    assert (
+        "staff.wardens[0].leave[0]: leave 2025-12-03 is outside the grant period 2024-04-01..2025-03-31" in problems[0]
+    )
+    assert "staff.wardens[1].leave[0]: leave 2024-11-04 is outside" in problems[1] and "contract" in problems[1]
+    assert "staff.officers[0].leave[0]: leave 2023-12-03 is outside the grant period" in problems[2]
+
+
+def test_a_child_that_replaces_the_shift_templates_is_told_why_a_role_has_none(tmp_path: Path) -> None:
+    """Meant to add a template, the child replaced the list: the problem says where the templates come from."""
+    child = tmp_path / "templates.yaml"
+    child.write_text(
+        f"extends: {CLEVELAND}\nname: one-template\n"
+        'shift_templates:\n  - {id: W-EARLY, roles: [warden], start: "10:00", end: "17:44"}\n',
+        encoding="utf-8",
+    )
+    problems = _problems(child)
+    assert problems and all("no shift template allows role" in p for p in problems)
+    assert all(f"the shift templates come from {child}" in p for p in problems)
