@@ -1222,8 +1222,8 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
         project = scenario.projects.get(name)
         for role in project.roles:
             if not any(role in t.roles for t in scenario.shift_templates):
-                loc = ("projects", name, "roles")
-                add(loc, f"no shift template allows role {role!r}{replaced(loc, 'shift_templates')}")
+                roles_loc: PathKey = ("projects", name, "roles")
+                add(roles_loc, f"no shift template allows role {role!r}{replaced(roles_loc, 'shift_templates')}")
     for name in ("asb", "sv"):
         counts = scenario.projects.get(name).hotspots_per_district
         if isinstance(counts, dict):
