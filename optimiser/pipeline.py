@@ -474,7 +474,7 @@ def plan_week(
         summary = result.plan.summary
         summary["stopped_on_wall_clock"] = list(stops)
         said = (
-            f"the {' and '.join(stops)} stopped on the wall-clock safety cap before its deterministic budget: the "
+            f"the {' and '.join(stops)} stopped on the wall-clock safety cap before the deterministic budget: the "
             "machine was busy or slow, so this result may not repeat for the same seed; raise --time-limit or plan "
             "on a less busy machine"
         )
