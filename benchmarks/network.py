@@ -11,6 +11,12 @@ identical. Required: at least 20x at 500 points on the grid.
 
     python benchmarks/network.py                 # full run, several minutes (the baseline is slow)
     python benchmarks/network.py --points 100 500 --out network.csv
+    python benchmarks/network.py --cold 80       # cold load of both profiles: extract read once vs twice
+
+``--cold SIDE`` writes a synthetic OSM XML grid (SIDE x SIDE junctions 80 m apart, three shape nodes a
+block) and times building the walk and drive graphs from it with no cache, twice in one process: first
+parsing the extract for each profile (the baseline: the parsed graph is released between them), then
+parsing it once for both, as a plan does. Both runs must give identical graphs.
 """
 
 from __future__ import annotations
@@ -119,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-leeds", action="store_true", help="skip the Leeds extract cases")
     ap.add_argument("--out", type=Path, help="write the table as CSV")
+    ap.add_argument("--cold", type=int, metavar="SIDE", help="only the cold-load case, on a SIDE x SIDE OSM grid")
     args = ap.parse_args(argv)
+    if args.cold:
+        return cold_load(args.cold)
 
     rows: list[dict[str, object]] = []
     started = time.perf_counter()
@@ -166,6 +175,73 @@ def main(argv: list[str] | None = None) -> int:
             writer.writerows(rows)
     ok = all(r["identical"] for r in rows) and all(float(r["speedup"]) >= REQUIRED_RATIO for r in gate)
     return 0 if ok else 1
+
+
+def write_grid_osm(side: int, out: Path, *, shape_nodes: int = 3) -> int:
+    """A synthetic OSM XML street grid (residential, two-way), SIDE x SIDE junctions 80 m apart; returns its nodes."""
+    lat0, lon0, step = 54.55, -1.25, 80 / 111_195.0
+    lon_step = step / 0.58
+    node_id = 1
+    junction: dict[tuple[int, int], int] = {}
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="patrol-benchmark">']
+    for i in range(side):
+        for j in range(side):
+            junction[i, j] = node_id
+            lines.append(
+                f'  <node id="{node_id}" version="1" lat="{lat0 + i * step:.7f}" lon="{lon0 + j * lon_step:.7f}"/>'
+            )
+            node_id += 1
+    ways: list[list[int]] = []
+    for i in range(side):
+        for j in range(side):
+            for di, dj in ((0, 1), (1, 0)):
+                if i + di >= side or j + dj >= side:
+                    continue
+                refs = [junction[i, j]]
+                for k in range(1, shape_nodes + 1):
+                    f = k / (shape_nodes + 1)
+                    lat, lon = lat0 + (i + di * f) * step, lon0 + (j + dj * f) * lon_step
+                    lines.append(f'  <node id="{node_id}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
+                    refs.append(node_id)
+                    node_id += 1
+                refs.append(junction[i + di, j + dj])
+                ways.append(refs)
+    for way_id, refs in enumerate(ways, start=1):
+        lines.append(f'  <way id="{way_id}" version="1">')
+        lines += [f'    <nd ref="{ref}"/>' for ref in refs]
+        lines += ['    <tag k="highway" v="residential"/>', "  </way>"]
+    lines.append("</osm>")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return node_id - 1
+
+
+def cold_load(side: int) -> int:
+    """Walk and drive graphs of one extract with no cache: parsed per profile (baseline) vs once for both."""
+    import osmnx  # noqa: F401 - imported before timing: its import is paid once by either way
+
+    with tempfile.TemporaryDirectory() as folder:
+        extract = Path(folder) / f"grid{side}.osm"
+        nodes = write_grid_osm(side, extract)
+        print(f"grid extract: {nodes:,} OSM nodes, {extract.stat().st_size / 1e6:.1f} MB", flush=True)
+        timings, graphs = {}, {}
+        for way in ("per profile", "once"):
+            nw.clear_caches()
+            started = time.perf_counter()
+            built = []
+            for profile in nw.PROFILES:
+                if way == "per profile":
+                    nw.release_source_graph()
+                built.append(nw.load_graph(extract, profile=profile, cache_dir=Path(folder) / way))
+            timings[way] = time.perf_counter() - started
+            graphs[way] = built
+            print(f"{way}: {timings[way]:.1f} s", flush=True)
+        identical = all(
+            np.array_equal(a.length_m, b.length_m) and a.stats == b.stats
+            for a, b in zip(graphs["per profile"], graphs["once"], strict=True)
+        )
+    ratio = timings["per profile"] / timings["once"]
+    print(f"cold load of walk + drive: {ratio:.2f}x faster reading the extract once; identical={identical}")
+    return 0 if identical else 1
 
 
 def _fmt(row: dict[str, object]) -> str:

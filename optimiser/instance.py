@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optimiser.network import TravelMatrix, travel_matrix
+from optimiser.network import TravelMatrix, release_source_graph, travel_matrix
 from optimiser.scenario import (
     DAYS,
     DosagePolicy,
@@ -346,6 +346,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
         p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles
     }
     matrices = {p: np.asarray(t.minutes(), dtype=np.int64) for p, t in travel.items()}
+    release_source_graph()  # the parsed extract was kept for the other profile only
 
     windows: dict[str, list[Window]] = {}
     for name in ("asb", "sv"):

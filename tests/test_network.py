@@ -540,3 +540,29 @@ def test_an_undirected_graphml_is_refused_and_a_network_of_one_junction_too(tmp_
     ox.save_graphml(one_way_pair, tiny)
     with pytest.raises(DataError, match="no two places connected both ways"):
         nw.load_graph(tiny, profile="drive", cache_dir=tmp_path)
+
+
+def test_an_extract_is_parsed_once_for_both_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing is most of a cold build: the walk and drive graphs share one parse, and the graphs are the same
+    as parsed apart (benchmarks/network.py --cold measures the time)."""
+    reads: list[Path] = []
+    real = nw._read_osmnx_graph
+
+    def counting(path: Path):  # type: ignore[no-untyped-def]
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(nw, "_read_osmnx_graph", counting)
+    shared = [nw.load_graph(f"{LEEDS}.osm", profile=p, cache_dir=tmp_path / "shared") for p in nw.PROFILES]
+    assert len(reads) == 1
+    nw.clear_caches()
+    apart = []
+    for profile in nw.PROFILES:
+        nw.release_source_graph()
+        apart.append(nw.load_graph(f"{LEEDS}.osm", profile=profile, cache_dir=tmp_path / "apart"))
+    assert len(reads) == 3
+    for a, b in zip(shared, apart, strict=True):
+        assert np.array_equal(a.length_m, b.length_m) and a.stats == b.stats
+    assert nw._SOURCE_GRAPH  # kept for another profile until released
+    nw.release_source_graph()
+    assert not nw._SOURCE_GRAPH
