@@ -25,7 +25,7 @@ import pandas as pd
 
 from optimiser.errors import DataError, PatrolError
 from optimiser.finance import plan_figures
-from optimiser.outputs import beside, holds_a_valid_plan, may_take_a_plan, written_summary
+from optimiser.outputs import beside, holds_a_valid_plan, may_replace_with_any, written_summary
 from optimiser.plan import Plan, prepare_out_dir, write_plan
 
 log = logging.getLogger(__name__)
@@ -269,9 +269,10 @@ def batch(
                 "file": job.path,
                 "week_start": job.week_start,
                 "status": "error",
-                "error": f"cannot write {folder / job.name}: {exc}",
+                "error": str(exc),  # it names the folder
             }
     jobs = [job for job in jobs if job not in blocked]
+    job_folders = {job.name for job in jobs} | {job.name for job in blocked}
     total = len(jobs) + len(rows)
     report, finish = _progress(progress, total)
     for row in list(rows.values()):
@@ -295,9 +296,13 @@ def batch(
                 if not is_valid_plan(row) and holds_a_valid_plan(target):
                     # as `patrol plan` does: last night's valid plan is not replaced by no plan
                     kind = str(row["status"]) if row["status"] not in ("optimal", "feasible") else "failed-check"
-                    target = beside(target, kind, may_take_a_plan)
+                    # never another scenario's folder of this batch, nor any valid plan
+                    target = beside(target, kind, lambda p: p.name not in job_folders and may_replace_with_any(p))
                     log.warning(
-                        "%s holds a valid plan: this run's %s result is written beside it", folder / job.name, outcome
+                        "%s holds a valid plan: this run's %s result is written beside it, in %s",
+                        folder / job.name,
+                        kind,
+                        target.name,
                     )
                 write_plan(plan, target)
                 row["folder"] = target.name  # relative to out_dir, so summaries compare across machines
@@ -329,7 +334,9 @@ def batch(
     _write_summary(frame, folder)
     written = {str(name) for name in frame["folder"].dropna()}
     stale = sorted(
-        p.name for p in folder.iterdir() if p.is_dir() and p.name not in written and written_summary(p) is not None
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and p.name not in written and p.name not in job_folders and written_summary(p) is not None
     )
     if stale:
         log.warning(

@@ -176,6 +176,7 @@ class TravelMatrix:
     model: str
     profile: str
     snap_distances_m: dict[str, float]
+    notes: tuple[str, ...] = ()  # what a planner should hear about the street graph (kept share, one-way streets)
 
     def minutes(self) -> np.ndarray:
         """Leg times in whole minutes, ``ceil(seconds / 60)``, as the plan contract states them (int64)."""
@@ -1122,7 +1123,36 @@ def travel_matrix(
     if far:  # a cached matrix was built under a looser limit: recheck through snap() for the same message
         snap(graph, clean, snap_max_m=limit)
     snapped = {pid: round(float(dist), 1) for pid, dist in zip(ids, distances, strict=True)}
-    return TravelMatrix(ids, seconds, "network", profile, snapped)
+    return TravelMatrix(ids, seconds, "network", profile, snapped, graph_notes(graph))
+
+
+#: Below this share of the junctions on usable streets, the kept network is named in the plan's notes.
+KEPT_SHARE_NOTE = 0.5
+
+
+def graph_notes(graph: StreetGraph) -> tuple[str, ...]:
+    """Notes on a street graph a plan is timed on: most of its junctions dropped, or no one-way street to drive.
+
+    Why: the warnings at load are printed once, when the graph is built, and a cached graph is silent; the
+    plan's notes carry them on every plan made on it.
+    """
+    notes = []
+    usable = graph.stats.nodes + graph.stats.nodes_dropped
+    if usable and graph.stats.nodes < KEPT_SHARE_NOTE * usable:
+        notes.append(
+            f"the {graph.profile} street network keeps {graph.stats.nodes:,} of {usable:,} junctions (its largest part "
+            "connected both ways): places on the rest are timed from its nearest junction; check the extract covers "
+            "the area and keeps each street's direction"
+        )
+    if graph.profile == "drive" and graph.n_edges > 100:
+        forward = set(zip(graph.src.tolist(), graph.dst.tolist(), strict=True))
+        if all((b, a) in forward for a, b in forward):
+            notes.append(
+                "the drive street network has no one-way street: driving times ignore one-way streets (a GraphML "
+                "downloaded for walking treats every street as two-way); use `patrol network fetch` or the "
+                ".osm/.osm.pbf extract"
+            )
+    return tuple(notes)
 
 
 _MEMORY_MATRICES: dict[str, tuple[np.ndarray, np.ndarray]] = {}

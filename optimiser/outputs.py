@@ -89,3 +89,12 @@ def holds_a_valid_plan(folder: Path) -> bool:
         return False
     validation = summary.get("validation")
     return isinstance(validation, dict) and validation.get("ok") is True
+
+
+def may_replace_with_any(folder: Path) -> bool:
+    """Whether a result that is not a valid plan may go to ``folder``: it may take a plan and holds no valid one.
+
+    Why: a side folder (``<name>.infeasible``) can be another scenario's folder holding its valid plan (a
+    scenario file called ``x.infeasible.yaml``); a no-plan must never replace a valid plan, whosever it is.
+    """
+    return may_take_a_plan(folder) and not holds_a_valid_plan(folder)

@@ -37,7 +37,7 @@ from optimiser.instance import (
     row_cost_pence,
 )
 from optimiser.network import file_sha256
-from optimiser.outputs import beside, holds_a_valid_plan, may_take_a_plan
+from optimiser.outputs import beside, holds_a_valid_plan, may_replace_with_any
 from optimiser.plan import (
     HotspotRow,
     Plan,
@@ -294,10 +294,11 @@ def _snap_notes(data: ProblemData) -> list[str]:
     is not timed, and places on one junction are 0 minutes apart. A hotspot 4 km off the map, let in by a
     raised ``snap_max_m``, once gave a plan that passed its check with nothing said.
     """
-    notes = []
+    notes: list[str] = []
     for profile, matrix in sorted(data.travel.items()):
         if matrix.model != "network":
             continue
+        notes += matrix.notes
         far = sorted(
             ((metres, point) for point, metres in matrix.snap_distances_m.items() if metres > SNAP_NOTE_METRES),
             reverse=True,
@@ -1827,7 +1828,7 @@ def plan_to_folder(
         _revise(result.plan, target, loaded, week)
     if keep_valid and not valid and holds_a_valid_plan(target):
         outcome = status if status not in ("optimal", "feasible") else "failed-check"
-        published, target = target, beside(target, outcome, may_take_a_plan)
+        published, target = target, beside(target, outcome, may_replace_with_any)
         log.warning("%s holds a valid plan: this run's %s result is written beside it", published, outcome)
     writers = {}
     if formats and result.plan.summary["status"] in ("optimal", "feasible"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from optimiser.errors import Problem, ScenarioError
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+log = logging.getLogger(__name__)
+
 DAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PROJECT_NAMES: tuple[Literal["asb", "sv"], ...] = ("asb", "sv")
 POLICE_UK_CRIME_TYPES: tuple[str, ...] = (
@@ -1006,6 +1009,8 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
             problems.append(Problem(file, line, _fmt_loc(loc), message))
     if scenario is not None:
         problems.extend(cross_check(scenario, origins, str(scenario_path)))
+        for warning in leave_warnings(scenario, origins, str(scenario_path)):
+            log.warning("%s", warning)
     else:  # the sections' own errors hide the cross-references: check the ones raw data allows, all in one run
         problems.extend(_raw_cross_check(data, origins, str(scenario_path)))
     if problems:
@@ -1175,32 +1180,6 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
             if entry.station not in bases:
                 loc = ("staff", kind, i, "station")
                 add(loc, f"unknown station {entry.station!r}; known: {sorted(bases)}{replaced(loc)}")
-    # a leave day the plan can never see is a typo (a year, a month): it would silently leave the person rostered
-    period = scenario.period
-    for i, warden in enumerate(scenario.staff.wardens):
-        who = warden.id or f"{warden.id_prefix} pool"
-        for k, day in enumerate(warden.leave):
-            if not period.start <= day <= period.end:
-                add(
-                    ("staff", "wardens", i, "leave", k),
-                    f"leave {day} is outside the grant period {period.start}..{period.end} (the year typed wrong?); "
-                    "correct the date or remove it",
-                )
-            elif not warden.contract_start <= day <= warden.contract_end:
-                add(
-                    ("staff", "wardens", i, "leave", k),
-                    f"leave {day} is outside {who}'s contract {warden.contract_start}..{warden.contract_end}; "
-                    "correct the date or remove it",
-                )
-    for kind, entries in police:
-        for i, entry in enumerate(entries):
-            for k, day in enumerate(entry.leave):
-                if not period.start <= day <= period.end:
-                    add(
-                        ("staff", kind, i, "leave", k),
-                        f"leave {day} is outside the grant period {period.start}..{period.end} (the year typed "
-                        "wrong?); correct the date or remove it",
-                    )
     staff_ids += [o.id for o in scenario.officer_list()] + [p.id for p in scenario.pcso_list()]
     duplicates = sorted({s for s in staff_ids if staff_ids.count(s) > 1})
     if duplicates:
@@ -1239,6 +1218,53 @@ def cross_check(scenario: Scenario, origins: _Origins | None = None, default_fil
         if role != "warden":
             add(("projects", "asb", "roles"), f"ASB hotspots are patrolled by wardens; {role!r} is not allowed")
     return problems
+
+
+def leave_warnings(scenario: Scenario, origins: _Origins | None = None, default_file: str = "") -> list[str]:
+    """Leave days no week of the grant can see, as ``file:line: field: message`` warnings.
+
+    Why: a year typed wrong (2025-05-14 for 2024-05-14) leaves the person rostered on the day meant, and
+    nothing said. Warnings, not errors: a what-if that shortens contracts, or a leave list kept across years,
+    is legitimate. Officers' and PCSOs' leave a day either side of the period can still shape the first or
+    last week (duty from the Sunday before, to the Monday after).
+    """
+    origins = origins or _Origins()
+    period = scenario.period
+    out: list[str] = []
+
+    def warn(loc: PathKey, message: str) -> None:
+        file, line = origins.locate(loc, default_file)
+        out.append(str(Problem(file, line, _fmt_loc(loc), message)))
+
+    for i, warden in enumerate(scenario.staff.wardens):
+        who = warden.id or f"the {warden.id_prefix} pool"
+        for k, day in enumerate(warden.leave):
+            if not period.start <= day <= period.end:
+                warn(
+                    ("staff", "wardens", i, "leave", k),
+                    f"leave {day} is outside the grant period {period.start}..{period.end}, so no plan sees it (the "
+                    "year typed wrong?)",
+                )
+            elif not warden.contract_start <= day <= warden.contract_end:
+                warn(
+                    ("staff", "wardens", i, "leave", k),
+                    f"leave {day} is outside {who}'s contract {warden.contract_start}..{warden.contract_end}, so no "
+                    "plan sees it",
+                )
+    police: list[tuple[str, Sequence[Officer | Pcso]]] = [
+        ("officers", scenario.staff.officers),
+        ("pcsos", scenario.staff.pcsos),
+    ]
+    for kind, entries in police:
+        for i, entry in enumerate(entries):
+            for k, day in enumerate(entry.leave):
+                if not period.start - timedelta(days=1) <= day <= period.end + timedelta(days=1):
+                    warn(
+                        ("staff", kind, i, "leave", k),
+                        f"leave {day} is outside the grant period {period.start}..{period.end}, so no plan sees it "
+                        "(the year typed wrong?)",
+                    )
+    return out
 
 
 def _raw_cross_check(data: Mapping[str, Any], origins: _Origins, default_file: str) -> list[Problem]:

@@ -213,3 +213,24 @@ def test_cron_sees_exit_1_for_a_plan_failing_its_check(
     shutil.copy(DATA / "tiny.yaml", scenario)
     assert cli.main(["batch", str(scenario), "--out", str(tmp_path / "out")]) == 1
     assert "1 without a valid plan" in capsys.readouterr().out
+
+
+def test_a_result_written_beside_never_replaces_another_scenarios_valid_plan(tmp_path: Path) -> None:
+    """`x.infeasible.yaml` has the folder `x.infeasible`, the name `x`'s infeasible week would go to: it goes to
+    `x.infeasible.2` instead, and both valid plans stay (`patrol plan` picks side folders the same way)."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(DATA / "tiny.yaml", folder / "tiny.yaml")
+    shutil.copy(DATA / "tiny.yaml", folder / "x.yaml")
+    shutil.copy(DATA / "tiny-b.yaml", folder / "x.infeasible.yaml")  # extends tiny.yaml
+    out = tmp_path / "out"
+    night1 = batch([str(folder / "x.yaml"), str(folder / "x.infeasible.yaml")], out_dir=out, progress=False)
+    assert night1["status"].tolist() == ["optimal", "optimal"]
+    night2 = batch(
+        [str(folder / "x.yaml")], out_dir=out, progress=False, overrides=["projects.asb.weekly_budget_gbp=10"]
+    )
+    assert night2["folder"].tolist() == ["x.infeasible.2"]
+    assert read_plan(out / "x").summary["status"] == "optimal"
+    assert read_plan(out / "x.infeasible").summary["scenario"] == "tiny-finance-b"
+    assert read_plan(out / "x.infeasible").summary["status"] == "optimal"
+    assert read_plan(out / "x.infeasible.2").summary["status"] == "infeasible"

@@ -566,3 +566,28 @@ def test_an_extract_is_parsed_once_for_both_profiles(tmp_path: Path, monkeypatch
     assert nw._SOURCE_GRAPH  # kept for another profile until released
     nw.release_source_graph()
     assert not nw._SOURCE_GRAPH
+
+
+def test_every_plan_on_a_thin_or_two_way_only_drive_network_says_so(tmp_path: Path) -> None:
+    """Load warnings are printed once, when a graph is built; the matrix carries them to every plan's notes. The
+    shipped Leeds clip keeps 64 of 148 drivable junctions (clipped one-way streets); a GraphML downloaded for
+    walking has no one-way street."""
+    import osmnx as ox
+
+    shipped = nw.load_graph(f"{LEEDS}.osm.pbf", profile="drive", cache_dir=tmp_path)
+    assert any("keeps 64 of 148 junctions" in note for note in nw.graph_notes(shipped))
+    assert nw.graph_notes(nw.load_graph(f"{LEEDS}.osm.pbf", profile="walk", cache_dir=tmp_path)) == ()
+    walked = ox.load_graphml(f"{LEEDS}.graphml")
+    two_way = tmp_path / "two-way.graphml"
+    for u, v, data in list(walked.edges(data=True)):
+        if not walked.has_edge(v, u):
+            walked.add_edge(v, u, **{**data, "reversed": True})
+        data["oneway"] = False
+    ox.save_graphml(walked, two_way)
+    notes = nw.graph_notes(nw.load_graph(two_way, profile="drive", cache_dir=tmp_path))
+    assert any("has no one-way street" in note for note in notes)
+    nw.clear_caches()
+    matrix = nw.travel_matrix(
+        LEEDS_POINTS, travel=_network(two_way, snap_max_m=400), profile="drive", cache_dir=tmp_path
+    )
+    assert any("has no one-way street" in note for note in matrix.notes)

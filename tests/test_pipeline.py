@@ -720,3 +720,15 @@ def test_places_far_from_the_street_network_or_sharing_a_junction_are_noted() ->
     assert "ASB-LDS-02 343 m" in far and "BASE-LDS 205 m" in far and "ASB-LDS-01 186 m" in far
     assert "ASB-LDS-01, ASB-LDS-02, BASE-LDS share one junction of the drive street network" in " ".join(notes)
     assert result.plan.summary["travel_model"].startswith("network (leeds_its_example.osm.pbf; walk 4.8 km/h; drive at")
+
+
+@pytest.mark.slow
+def test_the_default_week_on_one_worker_plans_within_its_budget_and_repeats() -> None:
+    """`--workers 1` once found no roster of the default week in 45 s and hit the wall-clock cap (about 2
+    minutes, not repeatable): one thread now interleaves the strategies two workers run (about 32 s)."""
+    runs = [plan_week(load_scenario(None, ["solver.workers=1"])) for _ in range(2)]
+    for result in runs:
+        summary = result.plan.summary
+        assert summary["status"] == "feasible" and summary["validation"]["ok"]
+        assert "stopped_on_wall_clock" not in summary
+    assert runs[0].plan.roster == runs[1].plan.roster and runs[0].plan.visits == runs[1].plan.visits
