@@ -722,23 +722,49 @@ def define_visit_shortfall(
     weight = data.scenario.soft_weights.visit_shortfall
     if weight <= 0:
         return []
-    spans = _arrival_spans(data)
+    outside = _outside_window_visits(data)
     terms: list[tuple[cp_model.LinearExprT, float]] = []
     for h, hotspot in enumerate(data.hotspots):
         projects = [p for p in data.scenario.active_projects if hotspot.spec.serves(p)]
         wanted = max(data.policy(p).visits_wanted_per_day for p in projects)
         if wanted == 0:
             continue
-        gap, _cap = hotspot_policy_gap(data, h)
         for day in range(data.patrol_days):
-            outside = _spaced_count(spans.get((h, day), {}).get(0.0, []), gap)
-            if outside >= wanted:
-                continue
             visits = v.day_visits.get((h, day), 0)
+            # each rostered crew of a group that can arrive outside the windows may make up to this many there
+            credit = sum((v.crews[g] * min(count, wanted) for g, count in outside.get((h, day), {}).items()), start=0)
             short = model.new_int_var(0, wanted, f"shortfall[{hotspot.id},{day}]")
-            model.add(short >= wanted - outside - visits)
+            model.add(cp_model.LinearExpr.sum([short, visits, credit]) >= wanted)
             terms.append((short, weight * hotspot.harm_weight))
     return terms
+
+
+def _outside_window_visits(data: ProblemData) -> dict[tuple[int, int], dict[int, int]]:
+    """Most visits one crew of each group can make to a hotspot on a day of arrival outside every window.
+
+    Arrivals the crew can make there with window weight 0, spaced by the hotspot's revisit gap; keyed by
+    (hotspot, day of arrival), then group. A crew's visits outside the windows are at most this many.
+    """
+    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
+    days = data.clock.day_indices(np.arange(horizon))
+    weights = {p: data.weights(p, horizon) for p in ("asb", "sv")}
+    out: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for g, group in enumerate(data.groups):
+        for h in group.hotspots:
+            earliest, latest = arrival_range(data, group, h)
+            if latest < earliest:
+                continue
+            gap, _cap = hotspot_policy_gap(data, h)
+            minutes = np.arange(earliest, latest + 1)
+            free = weights[group.project][earliest : latest + 1] == 0
+            for day in np.unique(days[earliest : latest + 1][free]):
+                chosen = minutes[free & (days[earliest : latest + 1] == day)]
+                cuts = np.flatnonzero(np.diff(chosen) != 1) + 1
+                intervals = [(int(run[0]), int(run[-1])) for run in np.split(chosen, cuts) if len(run)]
+                count = _spaced_count(intervals, gap)
+                if count:
+                    out[(h, int(day))][g] = count
+    return out
 
 
 def _spread(
