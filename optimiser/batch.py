@@ -118,6 +118,8 @@ def run_job(job: Job) -> tuple[dict[str, Any], Plan | None]:
     row.update(plan_figures(result.plan))
     if row["status"] not in ("optimal", "feasible"):
         row["validation_ok"] = None  # no roster was checked: a filter on validation_ok must not take it
+    # a plan that may not repeat for its seed (a busy machine): a nightly run can filter on it
+    row["stopped_on_wall_clock"] = "; ".join(result.plan.summary.get("stopped_on_wall_clock", [])) or None
     if result.plan.summary.get("explanation"):
         row["error"] = result.plan.summary["explanation"]
     return _timed(row, started), result.plan

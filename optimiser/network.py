@@ -1306,7 +1306,7 @@ _FETCH_NETWORK_TYPES = {"all": "all", "walk": "walk", "drive": "drive"}
 
 
 def _proxied(url: str) -> bool:
-    """Whether requests would reach ``url`` through a proxy (``HTTPS_PROXY`` / ``HTTP_PROXY``, not ``NO_PROXY``).
+    """Whether requests would reach ``url`` through a proxy (``HTTPS_PROXY``, ``ALL_PROXY``; not ``NO_PROXY``).
 
     Why: police and council networks often allow the internet only through a proxy; a direct probe there
     always fails, though the download itself (requests honours the proxy variables) would work.
@@ -1315,7 +1315,8 @@ def _proxied(url: str) -> bool:
 
     host = urlparse(url).hostname or ""
     scheme = urlparse(url).scheme or "https"
-    return bool(urllib.request.getproxies().get(scheme)) and not urllib.request.proxy_bypass(host)
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(host)
 
 
 def _probe(url: str, timeout_s: float) -> str | None:

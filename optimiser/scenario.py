@@ -1003,7 +1003,11 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
                 message = "unknown field; check the spelling (patrol schema lists every field)"
             elif message.startswith("Value error, "):
                 message = message[len("Value error, ") :]
-            elif error["type"] != "missing" and isinstance(error.get("input"), str | int | float | bool):
+            elif (
+                error["type"] != "missing"
+                and "got" not in message
+                and isinstance(error.get("input"), str | int | float | bool)
+            ):
                 # pydantic's own messages do not say what was written: show it, to find it in the file
                 message = f"{message}; got {error['input']!r}"
             problems.append(Problem(file, line, _fmt_loc(loc), message))
@@ -1364,9 +1368,17 @@ _PARTIAL = "_partial"
 
 
 def _partial(shape: Any) -> Any:
-    """``shape`` with no ``required`` anywhere and its ``$ref`` to the partial definitions (an extends file)."""
+    """``shape`` with no ``required`` and its ``$ref`` to the partial definitions (an extends file).
+
+    A list's items keep the full shape: under ``extends:`` a list replaces the base's list whole, so each item
+    must be complete.
+    """
     if isinstance(shape, dict):
-        out = {key: _partial(value) for key, value in shape.items() if key != "required"}
+        out = {
+            key: value if key in ("items", "prefixItems") else _partial(value)
+            for key, value in shape.items()
+            if key != "required"
+        }
         if isinstance(out.get("$ref"), str) and out["$ref"].startswith("#/$defs/"):
             out["$ref"] = f"{out['$ref']}{_PARTIAL}"
         return out

@@ -33,6 +33,7 @@ from optimiser.errors import DataError, ScenarioError
 from optimiser.network import TravelMatrix, travel_matrix
 from optimiser.plan import (
     FUNDINGS,
+    OPTIMAL_GAP,
     STATUSES,
     Plan,
     RosterRow,
@@ -1379,7 +1380,11 @@ def _extract_unchanged(ctx: _Context) -> Iterator[Violation]:
     if ctx.scenario.travel.model != "network" or not isinstance(made_with, str) or extract is None:
         return
     try:
-        digest = hashlib.sha256(Path(extract).read_bytes()).hexdigest()
+        hasher = hashlib.sha256()
+        with Path(extract).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(block)
+        digest = hasher.hexdigest()
     except OSError:
         return  # a missing extract is named where the legs are worked out
     if digest != made_with:
@@ -1460,6 +1465,12 @@ def _rule_summary(ctx: _Context) -> Iterator[Violation]:
     if bound is not None and objective is not None:
         if bound < objective - FIGURE_TOLERANCE * max(1.0, abs(objective)):
             yield Violation(rule, f"{rule}: best_bound {bound:.6g} is below the objective {objective:.6g}")
+        if summary.get("status") == "optimal" and not proven_optimal(bound, objective):
+            yield Violation(
+                rule,
+                f"{rule}: status 'optimal' but the objective {objective:.6g} is not within {OPTIMAL_GAP:.2%} of "
+                f"best_bound {bound:.6g}; write 'feasible'",
+            )
         if gap is not None and abs(bound) > _EPS and not _close(gap, (bound - objective) / abs(bound)):
             yield Violation(
                 rule,
@@ -1653,8 +1664,9 @@ def update_summary(plan_dir: Path) -> list[Violation]:
         bound = min(remaining) if remaining else None
         summary["best_bound"] = bound
     summary["gap"] = relative_gap(bound, objective) if bound is not None else None
-    if summary.get("status") == "optimal" and (bound is None or not proven_optimal(bound, objective)):
-        summary["status"] = "feasible"  # an edit that loses value is no longer proven best
+    if summary.get("status") in ("optimal", "feasible"):
+        # as the planner decides it: an edit that loses value is no longer proven best, one that reaches the bound is
+        summary["status"] = "optimal" if bound is not None and proven_optimal(bound, objective) else "feasible"
     summary["validation"] = {"ok": True, "violations": []}
     summary["edited"] = True
     plan.summary = summary

@@ -591,3 +591,13 @@ def test_every_plan_on_a_thin_or_two_way_only_drive_network_says_so(tmp_path: Pa
         LEEDS_POINTS, travel=_network(two_way, snap_max_m=400), profile="drive", cache_dir=tmp_path
     )
     assert any("has no one-way street" in note for note in matrix.notes)
+
+
+def test_all_proxy_counts_as_a_proxy_and_no_proxy_bypasses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert not nw._proxied("https://nominatim.openstreetmap.org/")
+    monkeypatch.setenv("ALL_PROXY", "http://proxy.force.example:8080")
+    assert nw._proxied("https://nominatim.openstreetmap.org/")
+    monkeypatch.setenv("NO_PROXY", "openstreetmap.org")
+    assert not nw._proxied("https://nominatim.openstreetmap.org/")

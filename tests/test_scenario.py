@@ -770,3 +770,11 @@ def test_a_child_that_replaces_the_shift_templates_is_told_why_a_role_has_none(t
     problems = _problems(child)
     assert problems and all("no shift template allows role" in p for p in problems)
     assert all(f"the shift templates come from {child}" in p for p in problems)
+
+
+def test_a_child_files_list_items_must_be_whole_in_the_schema() -> None:
+    """Under extends: a list replaces the base's list whole, so each item needs its required fields."""
+    child = {"extends": "cleveland.yaml", "bases": [{"id": "B-X"}]}
+    errors = _schema_errors(child)
+    assert any("'kind' is a required property" in e for e in errors), errors
+    assert _schema_errors({"extends": "cleveland.yaml", "solver": {"seed": 3}}) == []

@@ -44,6 +44,7 @@ from optimiser.validate import (
     format_report,
     recompute_summary,
     reprice,
+    update_summary,
     visit_values,
 )
 
@@ -1290,3 +1291,24 @@ def test_a_street_network_plan_checked_on_another_extract_names_the_cause_first(
     assert any("is not the one the plan was made with" in v.message for v in violations)
     report = format_report(violations).splitlines()
     assert "is not the one the plan was made with" in report[1]
+
+
+def test_optimal_is_a_claim_the_check_holds_to_the_bound(tmp_path: Path) -> None:
+    """`status: optimal` means within 0.01% of best_bound (plan-rules.md): 'optimal' beside a 50% gap is named;
+    `--update-summary` of an edit that reaches the bound says optimal, one that loses value says feasible."""
+    plan, data = base()
+    plan, scenario = finish(plan, data)
+    objective = plan.summary["objective"]
+    plan.summary = {**plan.summary, "status": "optimal", "best_bound": objective * 2, "gap": 0.5}
+    found = [v for v in check(plan, scenario, week_start=WEEK) if v.rule == "summary"]
+    assert len(found) == 1 and "status 'optimal' but the objective" in found[0].message
+    plan.summary = {**plan.summary, "best_bound": objective * (1 + 5e-5), "gap": round(5e-5 / (1 + 5e-5), 6)}
+    assert [v for v in check(plan, scenario, week_start=WEEK) if v.rule == "summary"] == []
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary.update(best_bound=summary["objective"], gap=0.0, status="feasible")
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert update_summary(folder) == []
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["status"] == "optimal"
