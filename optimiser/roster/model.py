@@ -559,23 +559,36 @@ def _spaced_count(intervals: Sequence[tuple[int, int]], gap: int) -> int:
     return count
 
 
+def _group_arrival_spans(
+    data: ProblemData, horizon_days: np.ndarray, weights: dict[str, np.ndarray], group: CrewGroup, h: int
+) -> list[tuple[int, float, tuple[int, int]]]:
+    """(day of arrival, window weight, [first, last] minute) runs in which a crew of ``group`` can arrive at ``h``."""
+    earliest, latest = arrival_range(data, group, h)
+    if latest < earliest:
+        return []
+    span_days = horizon_days[earliest : latest + 1]
+    span_weights = weights[group.project][earliest : latest + 1]
+    cuts = np.flatnonzero((np.diff(span_days) != 0) | (np.diff(span_weights) != 0)) + 1
+    return [
+        (int(span_days[lo]), float(span_weights[lo]), (earliest + int(lo), earliest + int(hi) - 1))
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(span_days)], strict=True)
+    ]
+
+
+def _horizon(data: ProblemData) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Day index and each project's window weight of every minute a crew may arrive (Monday 00:00 onwards)."""
+    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
+    return data.clock.day_indices(np.arange(horizon)), {p: data.weights(p, horizon) for p in ("asb", "sv")}
+
+
 def _arrival_spans(data: ProblemData) -> dict[tuple[int, int], dict[float, list[tuple[int, int]]]]:
     """Minutes some crew can arrive at each hotspot, by day of arrival and window weight (0: outside windows)."""
-    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
-    days = data.clock.day_indices(np.arange(horizon))
-    weights = {p: data.weights(p, horizon) for p in ("asb", "sv")}
+    days, weights = _horizon(data)
     spans: dict[tuple[int, int], dict[float, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for group in data.groups:
         for h in group.hotspots:
-            earliest, latest = arrival_range(data, group, h)
-            if latest < earliest:
-                continue
-            span_days = days[earliest : latest + 1]
-            span_weights = weights[group.project][earliest : latest + 1]
-            cuts = np.flatnonzero((np.diff(span_days) != 0) | (np.diff(span_weights) != 0)) + 1
-            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(span_days)], strict=True):
-                key = (h, int(span_days[lo]))
-                spans[key][float(span_weights[lo])].append((earliest + int(lo), earliest + int(hi) - 1))
+            for day, weight, interval in _group_arrival_spans(data, days, weights, group, h):
+                spans[(h, day)][weight].append(interval)
     return spans
 
 
@@ -716,8 +729,8 @@ def define_visit_shortfall(
 
     A visit outside every patrol window is worth nothing but still counts as a visit (the contract counts
     every visit), and the model has no variables for such visits: each hotspot-day is credited with as
-    many of them as crews could make there (arrivals outside the windows, spaced by the revisit gap), so
-    the model never charges a shortfall a plan avoids and its bound stays valid.
+    many of them as its rostered crews could make there (each crew's arrivals outside the windows, spaced
+    by the revisit gap), so the model never charges a shortfall a plan avoids and its bound stays valid.
     """
     weight = data.scenario.soft_weights.visit_shortfall
     if weight <= 0:
@@ -745,25 +758,18 @@ def _outside_window_visits(data: ProblemData) -> dict[tuple[int, int], dict[int,
     Arrivals the crew can make there with window weight 0, spaced by the hotspot's revisit gap; keyed by
     (hotspot, day of arrival), then group. A crew's visits outside the windows are at most this many.
     """
-    horizon = max([g.end for g in data.groups] + [WEEK_MINUTES]) + 1
-    days = data.clock.day_indices(np.arange(horizon))
-    weights = {p: data.weights(p, horizon) for p in ("asb", "sv")}
+    days, weights = _horizon(data)
     out: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
     for g, group in enumerate(data.groups):
         for h in group.hotspots:
-            earliest, latest = arrival_range(data, group, h)
-            if latest < earliest:
-                continue
+            outside: dict[int, list[tuple[int, int]]] = defaultdict(list)
+            for day, weight, interval in _group_arrival_spans(data, days, weights, group, h):
+                if weight == 0:
+                    outside[day].append(interval)
             gap, _cap = hotspot_policy_gap(data, h)
-            minutes = np.arange(earliest, latest + 1)
-            free = weights[group.project][earliest : latest + 1] == 0
-            for day in np.unique(days[earliest : latest + 1][free]):
-                chosen = minutes[free & (days[earliest : latest + 1] == day)]
-                cuts = np.flatnonzero(np.diff(chosen) != 1) + 1
-                intervals = [(int(run[0]), int(run[-1])) for run in np.split(chosen, cuts) if len(run)]
-                count = _spaced_count(intervals, gap)
-                if count:
-                    out[(h, int(day))][g] = count
+            for day, intervals in outside.items():
+                if count := _spaced_count(intervals, gap):
+                    out[(h, day)][g] = count
     return out
 
 
