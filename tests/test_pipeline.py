@@ -725,7 +725,7 @@ def test_places_far_from_the_street_network_or_sharing_a_junction_are_noted() ->
 @pytest.mark.slow
 def test_the_default_week_on_one_worker_plans_within_its_budget_and_repeats() -> None:
     """`--workers 1` once found no roster of the default week in 45 s and hit the wall-clock cap (about 2
-    minutes, not repeatable): one thread now interleaves the strategies two workers run (about 32 s)."""
+    minutes, not repeatable): one thread now interleaves the strategies two workers run (about 40 s)."""
     runs = [plan_week(load_scenario(None, ["solver.workers=1"])) for _ in range(2)]
     for result in runs:
         summary = result.plan.summary
