@@ -71,7 +71,7 @@ DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType({"walk": 4.8, "drive"
 # this many seconds above an integer count as that integer.
 _ROUND_TOLERANCE_S = 1e-6
 # Bump when the processing below changes, so stale disk caches are ignored rather than trusted.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 # At most this many float64 cells per Dijkstra batch (sources x graph nodes), about 4 MB: measured on a
 # 50,000-node grid, batches of 200 sources ran at 16 ms a source and batches of <= 16 at 5-6 ms (the
 # distance rows stay in cache).
@@ -205,7 +205,7 @@ class GraphStats:
     Attributes
     ----------
     source_nodes, source_edges : int
-        Nodes and directed edges of the simplified osmnx graph built from every highway in the extract.
+        Nodes and directed edges of the osmnx graph built from every highway in the extract.
     profile_edges : int
         Directed edges the profile may use (walking edges counted in both directions).
     components : int
@@ -505,7 +505,10 @@ def _useful_way_tags() -> list[str]:
 
 
 def _read_osmnx_graph(path: Path) -> Any:
-    """Read an extract into a simplified, unfiltered osmnx MultiDiGraph of its highways (one-way aware)."""
+    """Read an extract into an unfiltered osmnx MultiDiGraph of its highways (one-way aware, every node kept).
+
+    A GraphML file is read as saved: a simplified one (osmnx's default download) has only junctions as nodes.
+    """
     kind = _extract_kind(path)
     with _osmnx_settings(useful_tags_way=_useful_way_tags(), log_console=False) as ox:
         if kind == "graphml":
@@ -537,7 +540,9 @@ def _read_osmnx_graph(path: Path) -> Any:
                     "covers the area and was not filtered to other features."
                 )
             try:
-                return ox.graph_from_xml(highways, bidirectional=False, simplify=True, retain_all=True)
+                # not simplified: every OSM node of the streets stays a node (metres apart), so a place snaps to
+                # the street it stands on, not to a junction hundreds of metres along it (a simplified rural edge)
+                return ox.graph_from_xml(highways, bidirectional=False, simplify=False, retain_all=True)
             except Exception as exc:  # InsufficientResponseError, ParseError, ...
                 raise DataError(f"{path}: no street network could be built from this extract ({exc}).") from exc
 
@@ -580,7 +585,7 @@ def _write_highways_xml(path: Path, out: Path) -> int:
 
 
 def export_graphml(extract: Path | str, out: Path | str) -> Path:
-    """Save the simplified, unfiltered osmnx graph of an ``.osm``/``.osm.pbf`` extract as GraphML.
+    """Save the unfiltered osmnx graph of an ``.osm``/``.osm.pbf`` extract (every street node) as GraphML.
 
     The file holds exactly what :func:`load_graph` builds before applying a profile, so loading it
     gives the same graphs, snaps and matrices as the extract itself (this is how the shipped
@@ -653,8 +658,8 @@ def _slowest_class(highways: list[str]) -> str:
 
 
 #: The osmnx graph of the extract last read, kept for its other profile: (path, sha256) -> graph. Why: parsing
-#: and simplifying the extract is about 90% of building a profile's graph, and a plan needs both profiles
-#: (a 44,000-node grid: 15.1 s cold for walk and drive, 8.3 s reading it once); one entry, dropped by
+#: the extract is a large part of building a profile's graph, and a plan needs both profiles (a 44,000-node
+#: grid: 15.1 s cold for walk and drive, 12.4 s reading it once); one entry, dropped by
 #: :func:`release_source_graph` once the travel matrices are made, as it is the largest thing in memory.
 _SOURCE_GRAPH: dict[tuple[str, str], Any] = {}
 _SOURCE_LOCK = threading.Lock()
@@ -692,11 +697,11 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
             path,
         )
     allowed = _walkable if profile == "walk" else _drivable
-    edges = [(u, v, k) for u, v, k, data in graph.edges(keys=True, data=True) if allowed(data)]
+    edges = [(u, v, k, data) for u, v, k, data in graph.edges(keys=True, data=True) if allowed(data)]
     if not edges:
         raise DataError(f"{path}: the extract has no streets usable for {profile!r} travel.")
-    sub = graph.edge_subgraph(edges).copy()
     if profile == "drive":
+        sub = graph.edge_subgraph([(u, v, k) for u, v, k, _data in edges]).copy()
         for _u, _v, data in sub.edges(data=True):
             if isinstance(data.get("highway"), list):
                 # osmnx times a merged edge by the first class in an unordered list; make it deterministic.
@@ -704,12 +709,15 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
         import osmnx as ox
 
         sub = ox.add_edge_travel_times(ox.add_edge_speeds(sub, fallback=drive_fallback_kmh))
+        kept = [(u, v, data) for u, v, data in sub.edges(data=True)]
+    else:
+        # walking needs lengths only: read them off the source graph, no copy of it (most of a cold build once)
+        kept = [(u, v, data) for u, v, _k, data in edges]
 
-    node_ids = np.array(sorted(sub.nodes), dtype=np.int64)
+    node_ids = np.array(sorted({u for u, _v, _d in kept} | {v for _u, v, _d in kept}), dtype=np.int64)
     index = {int(osmid): i for i, osmid in enumerate(node_ids)}
     rows = [
-        (index[u], index[v], float(data["length"]), float(data.get("travel_time", math.nan)))
-        for u, v, data in sub.edges(data=True)
+        (index[u], index[v], float(data["length"]), float(data.get("travel_time", math.nan))) for u, v, data in kept
     ]
     arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
     src, dst = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
@@ -744,14 +752,14 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
         # every point would snap to one node and every leg take 0 minutes: a plan would be nonsense, not valid
         raise DataError(
             f"{path}: the {profile} street network has no two places connected both ways ({n_comp} separate "
-            f"part(s) of {n} junctions); check the extract covers the area with its streets, and that a GraphML "
+            f"part(s) of {n} street nodes); check the extract covers the area with its streets, and that a GraphML "
             "file keeps each street's direction"
         )
     renumber = np.full(n, -1, dtype=np.int64)
     renumber[kept_nodes] = np.arange(len(kept_nodes))
     in_comp = (renumber[src] >= 0) & (renumber[dst] >= 0)
-    lat = np.array([float(sub.nodes[int(i)]["y"]) for i in node_ids[kept_nodes]], dtype=np.float64)
-    lon = np.array([float(sub.nodes[int(i)]["x"]) for i in node_ids[kept_nodes]], dtype=np.float64)
+    lat = np.array([float(graph.nodes[int(i)]["y"]) for i in node_ids[kept_nodes]], dtype=np.float64)
+    lon = np.array([float(graph.nodes[int(i)]["x"]) for i in node_ids[kept_nodes]], dtype=np.float64)
     stats = GraphStats(
         source_nodes=graph.number_of_nodes(),
         source_edges=graph.number_of_edges(),
@@ -1126,12 +1134,12 @@ def travel_matrix(
     return TravelMatrix(ids, seconds, "network", profile, snapped, graph_notes(graph))
 
 
-#: Below this share of the junctions on usable streets, the kept network is named in the plan's notes.
+#: Below this share of the street nodes on usable streets, the kept network is named in the plan's notes.
 KEPT_SHARE_NOTE = 0.5
 
 
 def graph_notes(graph: StreetGraph) -> tuple[str, ...]:
-    """Notes on a street graph a plan is timed on: most of its junctions dropped, or no one-way street to drive.
+    """Notes on a street graph a plan is timed on: most of its nodes dropped, or no one-way street to drive.
 
     Why: the warnings at load are printed once, when the graph is built, and a cached graph is silent; the
     plan's notes carry them on every plan made on it.
@@ -1140,8 +1148,8 @@ def graph_notes(graph: StreetGraph) -> tuple[str, ...]:
     usable = graph.stats.nodes + graph.stats.nodes_dropped
     if usable and graph.stats.nodes < KEPT_SHARE_NOTE * usable:
         notes.append(
-            f"the {graph.profile} street network keeps {graph.stats.nodes:,} of {usable:,} junctions (its largest part "
-            "connected both ways): places on the rest are timed from its nearest junction; check the extract covers "
+            f"the {graph.profile} street network keeps {graph.stats.nodes:,} of {usable:,} street nodes (its largest "
+            "part connected both ways): places on the rest are timed from its nearest node; check the extract covers "
             "the area and keeps each street's direction"
         )
     if graph.profile == "drive" and graph.n_edges > 100:
@@ -1403,7 +1411,7 @@ def fetch(place: str, out: Path, *, profile: str = "all", timeout_s: float = 10)
     with _osmnx_settings(**settings):
         try:
             graph = ox.graph_from_place(
-                place, network_type=_FETCH_NETWORK_TYPES[profile], simplify=True, retain_all=True
+                place, network_type=_FETCH_NETWORK_TYPES[profile], simplify=False, retain_all=True
             )
         except requests.exceptions.RequestException as exc:
             raise NetworkUnavailableError(

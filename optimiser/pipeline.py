@@ -283,15 +283,15 @@ def _reach_notes(data: ProblemData) -> list[str]:
     ]
 
 
-#: A place farther than this from its street-network junction is named in the plan's notes (metres).
+#: A place farther than this from the street network (its nearest node) is named in the plan's notes (metres).
 SNAP_NOTE_METRES = 50.0
 
 
 def _snap_notes(data: ProblemData) -> list[str]:
-    """On a street network, places far from their junction, and places that share one, named in the notes.
+    """On a street network, places far from it, and places that snap to one node of it, named in the notes.
 
-    Why: legs run between the junctions the places are snapped to; the walk from a place to its junction
-    is not timed, and places on one junction are 0 minutes apart. A hotspot 4 km off the map, let in by a
+    Why: legs run between the street nodes the places are snapped to; the way from a place to its node is
+    not timed, and places on one node are 0 minutes apart. A hotspot 4 km off the map, let in by a
     raised ``snap_max_m``, once gave a plan that passed its check with nothing said.
     """
     notes: list[str] = []
@@ -307,8 +307,8 @@ def _snap_notes(data: ProblemData) -> list[str]:
             shown = ", ".join(f"{point} {metres:,.0f} m" for metres, point in far[:8])
             more = f" and {len(far) - 8} more" if len(far) > 8 else ""
             notes.append(
-                f"{len(far)} place(s) lie more than {SNAP_NOTE_METRES:g} m from the nearest junction of the {profile} "
-                f"street network ({shown}{more}): their legs are timed from that junction and the way to it is not "
+                f"{len(far)} place(s) lie more than {SNAP_NOTE_METRES:g} m from the {profile} street network ({shown}"
+                f"{more}): their legs are timed from its nearest node and the way to it is not "
                 "counted; check their coordinates, or use an extract with their streets"
             )
         together = (matrix.seconds == 0) & (matrix.seconds.T == 0)
@@ -321,7 +321,7 @@ def _snap_notes(data: ProblemData) -> list[str]:
         )
         for points in shared:
             notes.append(
-                f"{', '.join(points)} share one junction of the {profile} street network: legs between them take "
+                f"{', '.join(points)} snap to one node of the {profile} street network: legs between them take "
                 "0 minutes"
             )
     return notes

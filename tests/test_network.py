@@ -456,22 +456,26 @@ def test_fetch_rejects_bad_arguments_before_going_online(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("pattern", "replacement", "message"),
+    ("attributes", "replacement", "message"),
     [
-        (r'<data key="d14">[^<]*</data>', "", r"585 of 585 street edges have no 'length' \(first: "),
-        (r'<data key="d[45]">[^<]*</data>', "", r"229 of 229 nodes have no x/y coordinates \(first: node "),
-        (r'(<data key="d14">)[^<]*(</data>)', r"\g<1>-5\g<2>", r"street edge\(s\) have no valid length \(first: "),
+        (("length",), "", r"1357 of 1357 street edges have no 'length' \(first: "),
+        (("x", "y"), "", r"626 of 626 nodes have no x/y coordinates \(first: node "),
+        (("length",), "-5", r"street edge\(s\) have no valid length \(first: "),
     ],
     ids=["no-length", "no-xy", "negative-length"],
 )
 def test_a_graphml_without_lengths_or_coordinates_is_named(
-    tmp_path: Path, pattern: str, replacement: str, message: str
+    tmp_path: Path, attributes: tuple[str, ...], replacement: str, message: str
 ) -> None:
     """Such files were KeyError tracebacks: now the count, the first edge or node, and what to do."""
     text = Path(f"{LEEDS}.graphml").read_text(encoding="utf-8")
-    assert '<key id="d14" for="edge" attr.name="length"' in text  # the keys the patterns remove
+    for name in attributes:
+        key = re.search(rf'<key id="(d\d+)" for="(?:edge|node)" attr.name="{name}"', text)
+        assert key is not None, name  # the GraphML key of the attribute the test removes or breaks
+        data = rf'<data key="{key.group(1)}">[^<]*</data>'
+        text = re.sub(data, f'<data key="{key.group(1)}">{replacement}</data>' if replacement else "", text)
     broken = tmp_path / "broken.graphml"
-    broken.write_text(re.sub(pattern, replacement, text), encoding="utf-8")
+    broken.write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match=message):
         nw.load_graph(broken, profile="walk", cache_dir=tmp_path / "cache")
 
@@ -521,9 +525,9 @@ def test_fetch_behind_a_proxy_skips_the_direct_probe(tmp_path: Path, monkeypatch
     assert probes == []
 
 
-def test_an_undirected_graphml_is_refused_and_a_network_of_one_junction_too(tmp_path: Path) -> None:
+def test_an_undirected_graphml_is_refused_and_a_network_of_one_node_too(tmp_path: Path) -> None:
     """An undirected GraphML (ox.convert.to_undirected, saved for display) keeps each street once in an
-    arbitrary direction: refused by name. A network whose largest two-way part is one junction would snap every
+    arbitrary direction: refused by name. A network whose largest two-way part is one node would snap every
     point to it and time every leg at 0 minutes: refused, not planned."""
     import osmnx as ox
 
@@ -570,12 +574,12 @@ def test_an_extract_is_parsed_once_for_both_profiles(tmp_path: Path, monkeypatch
 
 def test_every_plan_on_a_thin_or_two_way_only_drive_network_says_so(tmp_path: Path) -> None:
     """Load warnings are printed once, when a graph is built; the matrix carries them to every plan's notes. The
-    shipped Leeds clip keeps 64 of 148 drivable junctions (clipped one-way streets); a GraphML downloaded for
+    shipped Leeds clip keeps 122 of 315 drivable street nodes (clipped one-way streets); a GraphML downloaded for
     walking has no one-way street."""
     import osmnx as ox
 
     shipped = nw.load_graph(f"{LEEDS}.osm.pbf", profile="drive", cache_dir=tmp_path)
-    assert any("keeps 64 of 148 junctions" in note for note in nw.graph_notes(shipped))
+    assert any("keeps 122 of 315 street nodes" in note for note in nw.graph_notes(shipped))
     assert nw.graph_notes(nw.load_graph(f"{LEEDS}.osm.pbf", profile="walk", cache_dir=tmp_path)) == ()
     walked = ox.load_graphml(f"{LEEDS}.graphml")
     two_way = tmp_path / "two-way.graphml"

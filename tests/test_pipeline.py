@@ -703,12 +703,12 @@ def test_a_search_stopped_by_the_wall_clock_is_said_in_the_summary(monkeypatch: 
     assert "stopped_on_wall_clock" not in plan_week(loaded("base")).plan.summary
 
 
-def test_places_far_from_the_street_network_or_sharing_a_junction_are_noted() -> None:
-    """leeds-demo with wardens driving and snap_max_m raised to 400: three places snap to one drive junction
+def test_places_far_from_the_street_network_or_sharing_a_node_are_noted() -> None:
+    """leeds-demo with wardens driving and snap_max_m raised to 400: three places snap to one drive node
     186-343 m away. Their legs are timed from it (0 minutes between them): the plan says so, naming them."""
     root = Path(__file__).resolve().parents[1]
     plain = plan_week(load_scenario(root / "scenarios" / "leeds-demo.yaml", ["solver.time_limit_seconds=10"]))
-    assert not any("junction" in note for note in plain.plan.summary["notes"])
+    assert not any("street network" in note for note in plain.plan.summary["notes"])
     result = plan_week(
         load_scenario(
             root / "scenarios" / "leeds-demo.yaml",
@@ -716,9 +716,9 @@ def test_places_far_from_the_street_network_or_sharing_a_junction_are_noted() ->
         )
     )
     notes = result.plan.summary["notes"]
-    far = next(note for note in notes if "more than 50 m from the nearest junction of the drive" in note)
+    far = next(note for note in notes if "more than 50 m from the drive street network" in note)
     assert "ASB-LDS-02 343 m" in far and "BASE-LDS 205 m" in far and "ASB-LDS-01 186 m" in far
-    assert "ASB-LDS-01, ASB-LDS-02, BASE-LDS share one junction of the drive street network" in " ".join(notes)
+    assert "ASB-LDS-01, ASB-LDS-02, BASE-LDS snap to one node of the drive street network" in " ".join(notes)
     assert result.plan.summary["travel_model"].startswith("network (leeds_its_example.osm.pbf; walk 4.8 km/h; drive at")
 
 
