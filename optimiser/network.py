@@ -71,7 +71,7 @@ DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType({"walk": 4.8, "drive"
 # this many seconds above an integer count as that integer.
 _ROUND_TOLERANCE_S = 1e-6
 # Bump when the processing below changes, so stale disk caches are ignored rather than trusted.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 # At most this many float64 cells per Dijkstra batch (sources x graph nodes), about 4 MB: measured on a
 # 50,000-node grid, batches of 200 sources ran at 16 ms a source and batches of <= 16 at 5-6 ms (the
 # distance rows stay in cache).
@@ -254,6 +254,9 @@ class StreetGraph:
         float64 [m] drive travel times, seconds, from OSM speed limits; None for walking graphs.
     stats : GraphStats
         Counts of what was kept and dropped.
+    dropped_lat, dropped_lon : numpy.ndarray
+        float64 coordinates of the usable street nodes outside the kept component (a place near them is near
+        a street, one the network cannot use: a snap error says so rather than "off the map").
     """
 
     profile: str
@@ -267,6 +270,8 @@ class StreetGraph:
     length_m: np.ndarray
     travel_time_s: np.ndarray | None
     stats: GraphStats
+    dropped_lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    dropped_lon: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         # Graphs are shared through the in-process cache: make their arrays read-only.
@@ -781,6 +786,8 @@ def _build_graph(path: Path, *, profile: str, drive_fallback_kmh: float, sha256:
         length_m=length[in_comp],
         travel_time_s=None if seconds is None else seconds[in_comp],
         stats=stats,
+        dropped_lat=np.array([float(graph.nodes[int(i)]["y"]) for i in node_ids[labels != best]], dtype=np.float64),
+        dropped_lon=np.array([float(graph.nodes[int(i)]["x"]) for i in node_ids[labels != best]], dtype=np.float64),
     )
 
 
@@ -788,7 +795,7 @@ def _write_graph(path: Path, graph: StreetGraph) -> None:
     """Write the graph arrays to the disk cache atomically; a cache that cannot be written only logs."""
     arrays = {
         "osmid": graph.osmid, "lat": graph.lat, "lon": graph.lon, "src": graph.src, "dst": graph.dst,
-        "length_m": graph.length_m,
+        "length_m": graph.length_m, "dropped_lat": graph.dropped_lat, "dropped_lon": graph.dropped_lon,
         "meta": np.array(json.dumps({"profile": graph.profile, "stats": graph.stats.__dict__})),
     }  # fmt: skip
     if graph.travel_time_s is not None:
@@ -811,6 +818,7 @@ def _read_graph(path: Path, *, source: str, sha256: str) -> StreetGraph:
             length_m=data["length_m"],
             travel_time_s=data["travel_time_s"] if "travel_time_s" in data.files else None,
             stats=GraphStats(**meta["stats"]),
+            **{key: data[key] for key in ("dropped_lat", "dropped_lon") if key in data.files},
         )
 
 
@@ -867,6 +875,23 @@ def _utm_transformer(lat: float, lon: float) -> Any:
     return Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
 
 
+def _dropped_street_nearby(graph: StreetGraph, lat: float, lon: float, distance_m: float) -> str:
+    """A hint when a dropped street lies much nearer a far point than the kept network ("" otherwise).
+
+    Why: a point 13 m from a road the pruning dropped (not connected both ways to the rest, often one-way
+    streets cut at the extract's edge) read as "off the map: check its coordinates".
+    """
+    if not len(graph.dropped_lat):
+        return ""
+    nearest = float(np.min(haversine_m(lat, lon, graph.dropped_lat, graph.dropped_lon)))
+    if nearest >= distance_m / 2:
+        return ""
+    return (
+        f" but {nearest:,.0f} m from a street the network dropped (not connected both ways to the rest: one-way "
+        "streets cut at the extract's edge? use an extract reaching further)"
+    )
+
+
 def snap(
     graph: StreetGraph,
     points: Sequence[tuple[str, float, float]],
@@ -900,9 +925,13 @@ def snap(
     _, node = tree.query(np.column_stack([x, y]), k=1)
     node = np.asarray(node, dtype=np.int64)
     distance = haversine_m(lat, lon, graph.lat[node], graph.lon[node])
-    far = [(str(points[int(i)][0]), float(distance[i])) for i in np.flatnonzero(distance > snap_max_m)]
+    far_index = np.flatnonzero(distance > snap_max_m)
+    far = [(str(points[int(i)][0]), float(distance[i])) for i in far_index]
     if far:
-        listed = "; ".join(f"{pid!r} is {dist:,.0f} m away" for pid, dist in far[:10])
+        listed = "; ".join(
+            f"{pid!r} is {dist:,.0f} m away{_dropped_street_nearby(graph, lat[i], lon[i], dist)}"
+            for (pid, dist), i in zip(far[:10], far_index[:10], strict=False)
+        )
         more = f" (and {len(far) - 10} more)" if len(far) > 10 else ""
         raise SnapError(
             f"{len(far)} point(s) lie farther than travel.snap_max_m = {snap_max_m:g} m from the "

@@ -605,3 +605,20 @@ def test_all_proxy_counts_as_a_proxy_and_no_proxy_bypasses_it(monkeypatch: pytes
     assert nw._proxied("https://nominatim.openstreetmap.org/")
     monkeypatch.setenv("NO_PROXY", "openstreetmap.org")
     assert not nw._proxied("https://nominatim.openstreetmap.org/")
+
+
+def test_a_place_near_a_street_the_pruning_dropped_is_told_so(tmp_path: Path) -> None:
+    """ASB-LDS-02 is 343 m from the kept drive network of the Leeds clip but 13 m from a road outside its largest
+    two-way part: the snap error says so (it read as "off the map: check the coordinates"), and the dropped
+    nodes survive the disk cache."""
+    graph = nw.load_graph(f"{LEEDS}.osm.pbf", profile="drive", cache_dir=tmp_path)
+    assert len(graph.dropped_lat) == graph.stats.nodes_dropped > 0
+    point = [("ASB-LDS-02", 53.80812, -1.55984)]
+    with pytest.raises(nw.SnapError, match=r"'ASB-LDS-02' is \d+ m away but \d+ m from a street the network dropped"):
+        nw.snap(graph, point, snap_max_m=300)
+    nw.clear_caches()
+    cached = nw.load_graph(f"{LEEDS}.osm.pbf", profile="drive", cache_dir=tmp_path)
+    assert np.array_equal(cached.dropped_lat, graph.dropped_lat)
+    with pytest.raises(nw.SnapError) as caught:
+        nw.snap(graph, [("FAR", 53.85, -1.56)], snap_max_m=300)  # 4 km north: off the map, no hint
+    assert "dropped" not in str(caught.value)
