@@ -98,15 +98,28 @@ def _console():  # type: ignore[no-untyped-def]
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate scenario files; list every problem as ``file:line: field.path: message``."""
+    from optimiser.instance import build
+    from optimiser.pipeline import presolve_checks
     from optimiser.scenario import load_scenario
 
     problems: list[str] = []
     for name in args.files:
         try:
             loaded = load_scenario(name, args.set or [])
-            print(f"{name}: ok ({loaded.scenario.name}, {len(loaded.scenario.hotspots)} hotspots)")
         except ScenarioError as exc:
             problems.extend(str(p) for p in exc.problems)
+            continue
+        # the checks `patrol plan` makes before solving, on the default week: what only building the week finds
+        # (the street network, shifts that add up to the contracted hours, money for the contracts)
+        week = loaded.scenario.default_week_start
+        try:
+            conflicts = presolve_checks(build(loaded.scenario, week))
+        except PatrolError as exc:
+            problems.append(f"{name}: default week {week}: {exc}")
+            continue
+        print(f"{name}: ok ({loaded.scenario.name}, {len(loaded.scenario.hotspots)} hotspots)")
+        for conflict in conflicts:
+            print(f"{name}: warning: the default week {week} cannot be planned (patrol plan exits 3): {conflict}")
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
