@@ -342,11 +342,13 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
     loc_index = {lid: i for i, lid in enumerate(location_ids)}
     hotspots = [HotspotData(h.id, i, i, h.project, h.district, h.harm_weight, h) for i, h in enumerate(hotspot_specs)]
     profiles: list[str] = sorted(set(scenario.travel.profiles.values()))
-    travel = {
-        p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles
-    }
+    try:
+        travel = {
+            p: travel_matrix(location_points, travel=scenario.travel, profile=p, cache_dir=cache_dir) for p in profiles
+        }
+    finally:
+        release_source_graph()  # the parsed extract was kept for the other profile only (also when one fails)
     matrices = {p: np.asarray(t.minutes(), dtype=np.int64) for p, t in travel.items()}
-    release_source_graph()  # the parsed extract was kept for the other profile only
 
     windows: dict[str, list[Window]] = {}
     for name in ("asb", "sv"):

@@ -275,7 +275,10 @@ class StreetGraph:
 
     def __post_init__(self) -> None:
         # Graphs are shared through the in-process cache: make their arrays read-only.
-        for array in (self.osmid, self.lat, self.lon, self.src, self.dst, self.length_m, self.travel_time_s):
+        for array in (
+            self.osmid, self.lat, self.lon, self.src, self.dst, self.length_m, self.travel_time_s, self.dropped_lat,
+            self.dropped_lon,
+        ):  # fmt: skip
             if array is not None:
                 array.flags.writeable = False
 
@@ -300,6 +303,12 @@ class StreetGraph:
         if self.travel_time_s is None:
             raise ValueError("a walking graph has no edge travel times; use length_csr and the walk speed")
         return _csr(self.src, self.dst, self.travel_time_s, self.n_nodes)
+
+    @cached_property
+    def two_way_only(self) -> bool:
+        """Whether every edge has its reverse (no one-way street): worked out once per graph, not per matrix."""
+        forward = set(zip(self.src.tolist(), self.dst.tolist(), strict=True))
+        return all((b, a) in forward for a, b in forward)
 
     @cached_property
     def _tree(self) -> tuple[cKDTree, Any]:
@@ -1181,14 +1190,12 @@ def graph_notes(graph: StreetGraph) -> tuple[str, ...]:
             "part connected both ways): places on the rest are timed from its nearest node; check the extract covers "
             "the area and keeps each street's direction"
         )
-    if graph.profile == "drive" and graph.n_edges > 100:
-        forward = set(zip(graph.src.tolist(), graph.dst.tolist(), strict=True))
-        if all((b, a) in forward for a, b in forward):
-            notes.append(
-                "the drive street network has no one-way street: driving times ignore one-way streets (a GraphML "
-                "downloaded for walking treats every street as two-way); use `patrol network fetch` or the "
-                ".osm/.osm.pbf extract"
-            )
+    if graph.profile == "drive" and graph.n_edges > 100 and graph.two_way_only:
+        notes.append(
+            "the drive street network has no one-way street: driving times ignore one-way streets (a GraphML "
+            "downloaded for walking treats every street as two-way); use `patrol network fetch` or the "
+            ".osm/.osm.pbf extract"
+        )
     return tuple(notes)
 
 

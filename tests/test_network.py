@@ -622,3 +622,19 @@ def test_a_place_near_a_street_the_pruning_dropped_is_told_so(tmp_path: Path) ->
     with pytest.raises(nw.SnapError) as caught:
         nw.snap(graph, [("FAR", 53.85, -1.56)], snap_max_m=300)  # 4 km north: off the map, no hint
     assert "dropped" not in str(caught.value)
+
+
+def test_a_failed_build_still_releases_the_parsed_extract(tmp_path: Path) -> None:
+    """The parsed extract is kept only for the week's other profile: a build whose matrix fails (a place too far
+    from the drive network) releases it too, or a batch worker would hold the largest thing in memory."""
+    from optimiser import scenario as scenario_module
+    from optimiser.errors import PatrolError
+    from optimiser.instance import build
+
+    nw.clear_caches()
+    loaded = scenario_module.load_scenario(ROOT / "scenarios" / "leeds-demo.yaml", ["travel.profiles.officer=drive"])
+    with pytest.raises(PatrolError, match=r"farther than travel\.snap_max_m"):
+        build(loaded.scenario, loaded.scenario.default_week_start, cache_dir=tmp_path)  # a cold cache: parsed
+    assert not nw._SOURCE_GRAPH
+    graph = nw.load_graph(f"{LEEDS}.osm.pbf", profile="drive")
+    assert not graph.dropped_lat.flags.writeable and graph.two_way_only is False
