@@ -27,6 +27,7 @@ from optimiser.errors import DataError, PatrolError
 from optimiser.finance import plan_figures
 from optimiser.outputs import beside, holds_a_valid_plan, may_replace_with_any, written_summary
 from optimiser.plan import Plan, prepare_out_dir, write_plan
+from optimiser.scenario import not_a_monday
 
 log = logging.getLogger(__name__)
 
@@ -228,10 +229,8 @@ def batch(
         raise DataError(f"--workers must be at least 1 (got {workers})")
     if weeks and week_start is not None:
         raise DataError("give one week (--week) or several (--weeks), not both")
-    if week_start is not None and week_start.weekday() != 0:
-        raise DataError(
-            f"--week {week_start} is a {week_start.strftime('%A')}; give a Monday (a week runs Monday to Sunday)"
-        )
+    if week_start is not None and (problem := not_a_monday(week_start)):
+        raise DataError(problem)
     folder = Path(out_dir)
     _check_out_dir(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -259,6 +258,7 @@ def batch(
             "error": "no file matches this pattern",
         }
         log.warning("batch: no file matches %s", pattern)
+    job_folders = {job.name for job in jobs}  # a result written beside a valid plan never takes one of these
     # a folder that cannot take a plan (someone's files) is named before any solving, not after it
     blocked: list[Job] = []
     for job in jobs:
@@ -274,7 +274,6 @@ def batch(
                 "error": str(exc),  # it names the folder
             }
     jobs = [job for job in jobs if job not in blocked]
-    job_folders = {job.name for job in jobs} | {job.name for job in blocked}
     total = len(jobs) + len(rows)
     report, finish = _progress(progress, total)
     for row in list(rows.values()):

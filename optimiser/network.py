@@ -177,6 +177,7 @@ class TravelMatrix:
     profile: str
     snap_distances_m: dict[str, float]
     notes: tuple[str, ...] = ()  # what a planner should hear about the street graph (kept share, one-way streets)
+    extract_sha256: str = ""  # SHA-256 of the extract the network times came from ("" for crowfly)
 
     def minutes(self) -> np.ndarray:
         """Leg times in whole minutes, ``ceil(seconds / 60)``, as the plan contract states them (int64)."""
@@ -1169,7 +1170,7 @@ def travel_matrix(
     if far:  # a cached matrix was built under a looser limit: recheck through snap() for the same message
         snap(graph, clean, snap_max_m=limit)
     snapped = {pid: round(float(dist), 1) for pid, dist in zip(ids, distances, strict=True)}
-    return TravelMatrix(ids, seconds, "network", profile, snapped, graph_notes(graph))
+    return TravelMatrix(ids, seconds, "network", profile, snapped, graph_notes(graph), graph.sha256)
 
 
 #: Below this share of the street nodes on usable streets, the kept network is named in the plan's notes.

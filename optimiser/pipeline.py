@@ -9,7 +9,6 @@ batch all call it; nothing is written unless the caller asks.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import math
@@ -36,7 +35,6 @@ from optimiser.instance import (
     paid_minutes_by_row,
     row_cost_pence,
 )
-from optimiser.network import file_sha256
 from optimiser.outputs import beside, holds_a_valid_plan, may_replace_with_any
 from optimiser.plan import (
     HotspotRow,
@@ -191,8 +189,10 @@ def _summary_base(loaded: LoadedScenario, week: date, data: ProblemData | None) 
             f"network ({Path(str(travel.extract)).name}; walk {walk:g} km/h; drive at OSM speed limits, "
             f"{drive:g} km/h on roads with none)"
         )
-        with contextlib.suppress(OSError):  # a missing extract is named where the network is read
-            extract["travel_extract_sha256"] = file_sha256(Path(str(travel.extract)))
+        # the hash the street graph was loaded under (the extract is not read again for it)
+        hashes = {matrix.extract_sha256 for matrix in (data.travel.values() if data is not None else ())}
+        if len(hashes) == 1 and "" not in hashes:
+            extract["travel_extract_sha256"] = hashes.pop()
     else:
         model_text = f"crowfly (great-circle x {travel.circuity:g}; {speeds})"
     return {

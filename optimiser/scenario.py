@@ -1330,10 +1330,17 @@ def _raw_cross_check(data: Mapping[str, Any], origins: _Origins, default_file: s
     return problems
 
 
-def week_is_valid(scenario: Scenario, week_start: date) -> str | None:
-    """Why ``week_start`` cannot be planned (not a Monday, outside the period), or None when fine."""
+def not_a_monday(week_start: date) -> str | None:
+    """Why ``week_start`` cannot start a week (it is not a Monday), or None when it can."""
     if week_start.weekday() != 0:
         return f"--week {week_start} is a {week_start.strftime('%A')}; give a Monday (a week runs Monday to Sunday)"
+    return None
+
+
+def week_is_valid(scenario: Scenario, week_start: date) -> str | None:
+    """Why ``week_start`` cannot be planned (not a Monday, outside the period), or None when fine."""
+    if problem := not_a_monday(week_start):
+        return problem
     if not scenario.period.start <= week_start <= scenario.period.end:
         return (
             f"--week {week_start} is outside the grant period {scenario.period.start}..{scenario.period.end}; "
