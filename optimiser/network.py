@@ -71,7 +71,7 @@ DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType({"walk": 4.8, "drive"
 # this many seconds above an integer count as that integer.
 _ROUND_TOLERANCE_S = 1e-6
 # Bump when the processing below changes, so stale disk caches are ignored rather than trusted.
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 # At most this many float64 cells per Dijkstra batch (sources x graph nodes), about 4 MB: measured on a
 # 50,000-node grid, batches of 200 sources ran at 16 ms a source and batches of <= 16 at 5-6 ms (the
 # distance rows stay in cache).
@@ -244,7 +244,7 @@ class StreetGraph:
     sha256 : str
         SHA-256 of the extract file ("" for synthetic graphs); part of every cache key.
     osmid : numpy.ndarray
-        int64 [n] OSM node ids.
+        int64 [n] OSM node ids; below zero, a street point a simplified GraphML had merged into an edge.
     lat, lon : numpy.ndarray
         float64 [n] node coordinates, degrees (WGS84).
     src, dst : numpy.ndarray
@@ -401,7 +401,8 @@ def load_graph(
 ) -> StreetGraph:
     """Load a profile's street graph from an OSM extract, using the in-process and disk caches.
 
-    Loading builds the simplified osmnx graph of every ``highway`` way, keeps the edges the profile may
+    Loading builds the osmnx graph of every ``highway`` way with every street node (a simplified GraphML has
+    its edges split back at their geometry's points), keeps the edges the profile may
     use (see the module's ``_walkable`` / ``_drivable``), makes walking edges two-way, times driving
     edges from OSM speed limits (``ox.add_edge_speeds``; ``drive_fallback_kmh`` for road classes with no
     limit in the extract) and keeps the largest strongly connected component, so every kept node can
@@ -522,7 +523,8 @@ def _useful_way_tags() -> list[str]:
 def _read_osmnx_graph(path: Path) -> Any:
     """Read an extract into an unfiltered osmnx MultiDiGraph of its highways (one-way aware, every node kept).
 
-    A GraphML file is read as saved: a simplified one (osmnx's default download) has only junctions as nodes.
+    A simplified GraphML (osmnx's default download) has its edges split back at the points of their
+    geometry (:func:`_split_simplified_edges`), so it keeps every street node as an extract does.
     """
     kind = _extract_kind(path)
     with _osmnx_settings(useful_tags_way=_useful_way_tags(), log_console=False) as ox:
@@ -546,7 +548,7 @@ def _read_osmnx_graph(path: Path) -> Any:
                     "(ox.save_graphml(G)) or pass the .osm/.osm.pbf extract"
                 )
             _require_attributes(graph, path)
-            return graph
+            return _split_simplified_edges(graph)
         with tempfile.TemporaryDirectory(prefix="patrol-osm-") as tmp:
             highways = Path(tmp) / "highways.osm"
             if _write_highways_xml(path, highways) == 0:
@@ -560,6 +562,53 @@ def _read_osmnx_graph(path: Path) -> Any:
                 return ox.graph_from_xml(highways, bidirectional=False, simplify=False, retain_all=True)
             except Exception as exc:  # InsufficientResponseError, ParseError, ...
                 raise DataError(f"{path}: no street network could be built from this extract ({exc}).") from exc
+
+
+def _coordinate_key(lon: float, lat: float) -> tuple[float, float]:
+    """A point's position to about a centimetre: the two directions of a street share their inner points."""
+    return (round(float(lon), 7), round(float(lat), 7))
+
+
+def _split_simplified_edges(graph: Any) -> Any:
+    """Split each edge with a ``geometry`` at its inner points, as the unsimplified graph of its streets.
+
+    osmnx's default download (``simplify=True``) keeps only junctions as nodes and the street's shape as an
+    edge ``geometry``. Snapping to such a graph puts a place in the middle of a long street at a junction
+    hundreds of metres away, untimed, or refuses it as off the map. Each inner point becomes a node (a
+    negative id, numbered in coordinate order so loads repeat), shared by both directions of a two-way
+    street, and each piece keeps the edge's tags, with the edge's ``length`` shared out in proportion to
+    the pieces' great-circle lengths: a path's length and drive time along the street are unchanged.
+    """
+    shaped = [
+        (u, v, k, data)
+        for u, v, k, data in graph.edges(keys=True, data=True)
+        if data.get("geometry") is not None and len(data["geometry"].coords) > 2
+    ]
+    if not shaped:
+        return graph
+    node_at = {_coordinate_key(data["x"], data["y"]): node for node, data in graph.nodes(data=True)}
+    inner = sorted(
+        {_coordinate_key(*point) for _u, _v, _k, data in shaped for point in data["geometry"].coords[1:-1]}
+        - node_at.keys()
+    )
+    for number, (lon, lat) in enumerate(inner, start=1):
+        node_at[(lon, lat)] = -number
+        graph.add_node(-number, x=lon, y=lat, street_count=2)
+    for u, v, k, data in shaped:
+        points = np.asarray(data["geometry"].coords, dtype=np.float64)
+        chain = [u, *(node_at[_coordinate_key(*point)] for point in points[1:-1]), v]
+        pieces = haversine_m(points[:-1, 1], points[:-1, 0], points[1:, 1], points[1:, 0])
+        total = float(pieces.sum())
+        share = pieces / total if total > 0 else np.full(len(pieces), 1.0 / len(pieces))
+        tags = {key: value for key, value in data.items() if key not in ("geometry", "length")}
+        length = float(data["length"])
+        graph.remove_edge(u, v, k)
+        for start, end, fraction in zip(chain[:-1], chain[1:], share, strict=True):
+            if start == end:  # a point repeated in the geometry: no length to share
+                continue
+            graph.add_edge(start, end, **tags, length=length * float(fraction))
+    graph.graph["simplified"] = False
+    return graph
 
 
 def _require_attributes(graph: Any, path: Path) -> None:

@@ -546,6 +546,47 @@ def test_an_undirected_graphml_is_refused_and_a_network_of_one_node_too(tmp_path
         nw.load_graph(tiny, profile="drive", cache_dir=tmp_path)
 
 
+def test_a_simplified_graphml_is_split_back_at_its_street_points(tmp_path: Path) -> None:
+    """osmnx's default download keeps only junctions; a place mid-street snapped to a junction, untimed. Split
+    at its geometry, the simplified file gives the snaps and legs of the extract it came from."""
+    import osmnx as ox
+
+    simplified = tmp_path / "simplified.graphml"
+    ox.save_graphml(ox.simplify_graph(ox.load_graphml(f"{LEEDS}.graphml")), simplified)
+    rng = np.random.default_rng(0)
+    scattered = [
+        (f"p{i}", float(lat), float(lon))
+        for i, (lat, lon) in enumerate(
+            zip(rng.uniform(53.8055, 53.8105, 200), rng.uniform(-1.5610, -1.5495, 200), strict=True)
+        )
+    ]
+    for profile in nw.PROFILES:
+        matrices = [
+            nw.travel_matrix(
+                LEEDS_POINTS, travel=_network(extract, snap_max_m=400), profile=profile, cache_dir=tmp_path / "c"
+            )
+            for extract in (Path(f"{LEEDS}.osm.pbf"), simplified)
+        ]
+        assert np.array_equal(matrices[0].seconds, matrices[1].seconds), profile
+        assert matrices[0].snap_distances_m == matrices[1].snap_distances_m
+    walk = [
+        nw.load_graph(extract, profile="walk", cache_dir=tmp_path / "c") for extract in (f"{LEEDS}.osm", simplified)
+    ]
+    assert walk[1].stats.source_nodes == walk[0].stats.source_nodes == 626  # every street point is back
+    split, extract = (nw.snap(graph, scattered, snap_max_m=1e6).distance_m for graph in reversed(walk))
+    assert np.allclose(split, extract)
+    assert (walk[1].osmid < 0).sum() > 300  # the points the simplification merged, numbered below zero
+
+    nw.clear_caches()
+    junctions = ox.load_graphml(simplified)  # as the file was read before: a snap to the nearest junction
+    lat = np.array([data["y"] for _node, data in junctions.nodes(data=True)])
+    lon = np.array([data["x"] for _node, data in junctions.nodes(data=True)])
+    nearest_junction = np.array(
+        [haversine.min() for haversine in (nw.haversine_m(a, b, lat, lon) for _i, a, b in scattered)]
+    )
+    assert nearest_junction.mean() > 1.2 * split.mean()  # 39 m against 29 m
+
+
 def test_an_extract_is_parsed_once_for_both_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Parsing is most of a cold build: the walk and drive graphs share one parse, and the graphs are the same
     as parsed apart (benchmarks/network.py --cold measures the time)."""
