@@ -193,12 +193,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
             pin_dir=args.pin,
             pin_days=_pin_dates(args, loaded.scenario.default_week_start),
             formats=formats,
+            revises=args.revises,
         )
     summary = result.plan.summary
     print(result.headline())
     for note in summary.get("notes") or []:
         print(f"note: {note}")
     print(f"plan written to {result.out_dir}")
+    if summary["status"] in ("optimal", "feasible") and "ics" in formats and not summary.get("revision"):
+        print(
+            "calendars: revision 0, a first publication; to re-publish a changed week, write it over the "
+            "published folder or give --revises PUBLISHED_DIR, so staff calendars move and cancel its shifts"
+        )
     if summary["status"] == "infeasible":
         print(f"infeasible: {summary['explanation']}", file=sys.stderr)
         return 3
@@ -551,6 +557,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="with --pin of a whole published week: freeze only these days (e.g. mon,tue: the days already "
         "worked); the published week stays unless a re-plan of the rest beats it",
+    )
+    sub.add_argument(
+        "--revises",
+        type=Path,
+        metavar="PLAN_DIR",
+        help="the published plan this one replaces, kept in its own folder: this plan is its next revision "
+        "(calendars update moved shifts and cancel dropped ones; the roster lists what changed)",
     )
     sub.add_argument("--formats", default="xlsx,html,map,ics", help="planner views to write (default all)")
     sub.add_argument("--no-reports", action="store_true", help="write only the contract files")

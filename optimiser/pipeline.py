@@ -41,6 +41,7 @@ from optimiser.plan import (
     Plan,
     RosterRow,
     VisitRow,
+    calendar_namespace,
     prepare_out_dir,
     proven_optimal,
     read_plan,
@@ -560,7 +561,8 @@ def _plan_week(
                 freed = sorted(set(data.people) - repair.people)
                 repair_note = (
                     f"re-planned around the change: {', '.join(freed)} re-planned; everyone else keeps their "
-                    "published shifts (and may be given more)"
+                    "published shift times (and may be given more); breaks and routes may move, as the revision "
+                    "note counts"
                 )
                 log.info("re-plan: the published shifts of %d people are kept all week", len(repair.people))
             else:
@@ -1800,6 +1802,7 @@ def plan_to_folder(
     pin_days: Sequence[date] | None = None,
     formats: tuple[str, ...] = (),
     keep_valid: bool = True,
+    revises: str | Path | None = None,
 ) -> PlanResult:
     """Plan a week and write its folder (contract files plus the planner views) atomically.
 
@@ -1809,13 +1812,19 @@ def plan_to_folder(
     run): it goes beside it, in ``<folder>.<status>`` (``.infeasible``, ``.no-plan``, ``.failed-check``;
     ``.<status>.2`` ... when that name is taken by something else). ``keep_valid=False`` (generated output
     such as a budget sweep's levels) replaces it anyway, so no stale plan outlives its run.
+
+    ``revises`` names the published plan this one replaces when it is written to another folder: the plan
+    is its next revision (calendar SEQUENCE, withdrawn and changed shifts), as when written over it.
     """
     week = week_start or loaded.scenario.default_week_start
+    revised = _published_to_revise(Path(revises), week, pin_dir) if revises is not None else None
     target = prepare_out_dir(Path(out_dir) if out_dir is not None else default_out_dir(loaded, week))
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir, pin_days=pin_days)
     status = result.plan.summary["status"]
     valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
-    if valid and (pin_dir is None or target.resolve() != Path(pin_dir).resolve()):
+    if valid and revised is not None:
+        _set_revision(result.plan.summary, revised, result.plan, loaded.scenario.tz)
+    elif valid and (pin_dir is None or target.resolve() != Path(pin_dir).resolve()):
         # the plan replaced is what staff calendars hold: revise against it (a pinned folder of the days
         # worked only knows those days)
         if pin_dir is not None and not pin_days and not holds_a_valid_plan(target):
@@ -1842,6 +1851,31 @@ def plan_to_folder(
     return result
 
 
+def _published_to_revise(folder: Path, week: date, pin_dir: str | Path | None) -> Plan:
+    """The published plan ``--revises`` names, checked before solving: a valid plan of the same week.
+
+    Why strict: its shifts become this plan's withdrawals and its revision this one's predecessor; a what-if
+    folder or another week would send staff cancellations for shifts they never had.
+    """
+    if pin_dir is not None:
+        raise DataError(
+            "--revises with --pin: give one; a re-plan around a pinned plan is already its next revision "
+            "(write it over the published folder, or --pin the published folder and --revises nothing)"
+        )
+    if not holds_a_valid_plan(folder):
+        raise DataError(
+            f"--revises {folder}: no valid published plan there (it needs roster.csv, visits.csv and a "
+            "summary.json of a plan that passed its check); name the folder of the plan staff were sent"
+        )
+    published = read_plan(folder, require_scenario=False)
+    if published.summary.get("week_start") != week.isoformat():
+        raise DataError(
+            f"--revises {folder}: that plan is for the week of {published.summary.get('week_start')}, this one for "
+            f"{week.isoformat()}; a revision replaces the same week (use --week {published.summary.get('week_start')})"
+        )
+    return published
+
+
 def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> None:
     """A plan replacing a published plan of the same scenario and week is its next revision.
 
@@ -1861,21 +1895,96 @@ def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> Non
         _set_revision(plan.summary, previous, plan, loaded.scenario.tz)
 
 
-def _set_revision(summary: dict[str, Any], previous: Plan, plan: Plan, tz: Any) -> None:
-    """Make the summary the next revision of ``previous``: its number, the withdrawn shifts, and a note.
+#: What can change in a shift kept from one revision to the next, in the order the roster lists them.
+SHIFT_CHANGES: tuple[str, ...] = ("new shift", "times", "break", "crew", "route")
 
+
+def _shift_facts(plan: Plan, tz: Any) -> dict[tuple[str, date, int], dict[str, Any]]:
+    """Each shift's calendar key -> what a person is told of it: times, break, crewmates and route."""
+    spans = shift_spans(plan.roster)
+    crews: dict[str, list[RosterRow]] = defaultdict(list)
+    for row in plan.roster:
+        crews[row.crew_id].append(row)
+    routes: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for visit in sorted(plan.visits, key=lambda v: v.arrive.timestamp()):
+        routes[visit.crew_id].append((visit.hotspot_id, visit.arrive.isoformat()))
+    facts: dict[tuple[str, date, int], dict[str, Any]] = {}
+    for shift_id, key in shift_day_keys(plan.roster, tz).items():
+        rows = [row for row in plan.roster if row.shift_id == shift_id and row.staff_id == key[0]]
+        _staff, start, end = spans[shift_id]
+        crew_ids = sorted({row.crew_id for row in rows})
+        facts[key] = {
+            "times": (start.timestamp(), end.timestamp()),
+            "break": sorted((row.break_start.timestamp() if row.break_start else 0, row.break_minutes) for row in rows),
+            "crew": sorted({mate.staff_id for crew in crew_ids for mate in crews[crew]} - {key[0]}),
+            "route": [stop for crew in crew_ids for stop in routes[crew]],
+            "start": start,
+            "end": end,
+        }
+    return facts
+
+
+def _changed_shifts(previous: Plan, plan: Plan, tz: Any) -> list[dict[str, Any]]:
+    """The shifts of this revision that differ from the previous one's for the person working them.
+
+    Why: a re-published roster is read by supervisors who brief staff from it; telling them only which
+    shifts were withdrawn left moved breaks, new crewmates, re-routed crews and people newly called in to be
+    found by comparing two printouts (a re-plan that keeps everyone's shift times still moves breaks and
+    routes). Each record is one shift: its calendar key, its times now, and what changed (``SHIFT_CHANGES``).
+    """
+    before, now = _shift_facts(previous, tz), _shift_facts(plan, tz)
+    changed = []
+    for key in sorted(now, key=lambda k: (k[0], k[1], k[2])):
+        old, new = before.get(key), now[key]
+        changes = ["new shift"] if old is None else [what for what in SHIFT_CHANGES[1:] if old[what] != new[what]]
+        if changes:
+            staff_id, day, n = key
+            changed.append(
+                {
+                    "staff_id": staff_id,
+                    "day": day.isoformat(),
+                    "n": n,
+                    "shift_start": new["start"].isoformat(timespec="minutes"),
+                    "shift_end": new["end"].isoformat(timespec="minutes"),
+                    "changes": changes,
+                }
+            )
+    return changed
+
+
+def _set_revision(summary: dict[str, Any], previous: Plan, plan: Plan, tz: Any) -> None:
+    """Make the summary the next revision of ``previous``: number, calendar namespace, shifts, note.
+
+    The shifts are those withdrawn (cancelled in calendars) and those changed (listed on the roster).
     Why the note: the console shows notes; a planner re-publishing must see what the staff will be told.
+    Why the namespace is carried over: calendar events are keyed by it, so a revision planned from a
+    renamed scenario file (``--revises``) still updates the events staff already hold.
     """
     summary["revision"] = _revision(previous) + 1
+    summary["calendar_namespace"] = calendar_namespace(previous.summary)
     summary["withdrawn_shifts"] = _withdrawn(previous, plan, tz)
+    summary["changed_shifts"] = _changed_shifts(previous, plan, tz)
     dropped = summary["withdrawn_shifts"]
     shown = ", ".join(f"{w['staff_id']} {w['day']}" for w in dropped[:6]) + (
         f" and {len(dropped) - 6} more" if len(dropped) > 6 else ""
     )
-    note = f"revision {summary['revision']}: " + (
-        f"{len(dropped)} shift(s) withdrawn, sent as cancelled calendar events ({shown})"
-        if dropped
-        else "no shift withdrawn"
+    changed = summary["changed_shifts"]
+    kinds = [
+        f"{what} {count}" for what in SHIFT_CHANGES if (count := sum(what in record["changes"] for record in changed))
+    ]
+    note = (
+        f"revision {summary['revision']}: "
+        + (
+            f"{len(dropped)} shift(s) withdrawn, sent as cancelled calendar events ({shown})"
+            if dropped
+            else "no shift withdrawn"
+        )
+        + (
+            f"; {len(changed)} shift(s) of {len({r['staff_id'] for r in changed})} people changed "
+            f"({', '.join(kinds)}), listed on the printed roster and the workbook's Summary"
+            if changed
+            else "; no other shift changed"
+        )
     )
     notes = summary.get("notes")
     kept = [n for n in notes if not str(n).startswith("revision ")] if isinstance(notes, list) else []

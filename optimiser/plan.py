@@ -216,6 +216,16 @@ def shift_day_keys(roster: Sequence[RosterRow], tz: tzinfo) -> dict[str, tuple[s
     return keys
 
 
+def calendar_namespace(summary: Mapping[str, Any]) -> str:
+    """The name a plan's calendar events are keyed under: the scenario of its first revision.
+
+    Why not always the scenario's name: a revision planned from a renamed scenario file (a variant that
+    ``extends:`` the published one) must update the events staff already hold, not send a second copy of
+    every shift; revisions carry the first one's namespace in ``summary.json`` (``calendar_namespace``).
+    """
+    return str(summary.get("calendar_namespace") or summary.get("scenario") or "patrol")
+
+
 PLAN_FILES: tuple[str, ...] = ("roster.csv", "visits.csv", "hotspots.csv", "summary.json", "scenario.resolved.yaml")
 """The plan contract's files: a folder holding any of them holds a plan."""
 #: The planner views written into a plan folder, by ``--formats`` key.

@@ -386,6 +386,68 @@ def test_a_plan_replacing_a_published_week_is_its_next_revision(tmp_path: Path) 
     ]
 
 
+def test_a_plan_kept_in_its_own_folder_revises_the_published_one_it_names(tmp_path: Path) -> None:
+    """A planner keeping each version in its own folder, from a renamed variant file, names the published
+    plan with --revises: the plan is its next revision, keyed under the published calendar namespace
+    (staff calendars update, no second copy of every shift), withdrawing Tuesday's shifts. Without it, the
+    plan is a first publication: revision 0 under its own scenario's name."""
+    published = tmp_path / "v1"
+    plan_to_folder(loaded("officers", "projects.sv.weekly_budget_gbp=500"), out_dir=published)
+    variant = loaded("officers", "projects.sv.weekly_budget_gbp=300", "name=officers-cut")
+    second = plan_to_folder(variant, out_dir=tmp_path / "v2", revises=published, formats=("ics",)).plan.summary
+    assert second["revision"] == 1 and second["calendar_namespace"] == "roster-officers"
+    assert [(w["staff_id"], w["day"]) for w in second["withdrawn_shifts"]] == [
+        ("O-02", "2024-12-03"),
+        ("O-03", "2024-12-03"),
+    ]
+    ics = [path.read_text(encoding="utf-8") for path in (tmp_path / "v2" / "calendars").glob("*.ics")]
+    assert ics and all("@roster-officers.patrol" in text and "officers-cut" not in text for text in ics)
+    assert any("STATUS:CANCELLED" in text for text in ics)
+    fresh = plan_to_folder(variant, out_dir=tmp_path / "v3").plan.summary
+    assert "revision" not in fresh and "calendar_namespace" not in fresh
+    with pytest.raises(DataError, match="week of 2024-12-02, this one for 2024-12-09"):
+        plan_to_folder(variant, week_start=date(2024, 12, 9), out_dir=tmp_path / "v4", revises=published)
+    with pytest.raises(DataError, match="no valid published plan there"):
+        plan_to_folder(variant, out_dir=tmp_path / "v4", revises=tmp_path / "v3" / "calendars")
+    with pytest.raises(DataError, match="--revises with --pin"):
+        plan_to_folder(variant, out_dir=tmp_path / "v4", revises=published, pin_dir=published)
+    assert not (tmp_path / "v4").exists()
+
+
+def test_a_revision_lists_every_shift_it_changed_for_the_person_working_it() -> None:
+    """A re-plan keeping shift times still moves breaks and routes and may call people in: each changed
+    shift is listed with what changed, so a supervisor can brief from the revision alone."""
+    previous = plan_week(loaded("officers", "projects.sv.weekly_budget_gbp=500")).plan
+    first, *rest = sorted(previous.roster, key=lambda r: (r.shift_start, r.staff_id))
+    moved_break = replace(first, break_start=(first.break_start or first.shift_start) + timedelta(minutes=30))
+    crew = first.crew_id
+    route = sorted((v for v in previous.visits if v.crew_id == crew), key=lambda v: v.arrive)
+    called_in = replace(
+        first,
+        staff_id="O-09",
+        shift_id="O-09-extra",
+        shift_start=first.shift_start + timedelta(days=3),
+        shift_end=first.shift_end + timedelta(days=3),
+        break_start=None,
+        crew_id="extra",
+    )
+    revised = replace(
+        previous, roster=[moved_break, *rest, called_in], visits=[v for v in previous.visits if v != route[-1]]
+    )
+    changed = {
+        (c["staff_id"], c["day"]): c["changes"] for c in pipeline._changed_shifts(previous, revised, previous_tz())
+    }
+    mates = {r.staff_id for r in previous.roster if r.crew_id == crew} - {first.staff_id}
+    assert changed[(first.staff_id, first.shift_start.date().isoformat())] == ["break", "route"]
+    assert all(changed[(mate, first.shift_start.date().isoformat())] == ["route"] for mate in mates)
+    assert changed[("O-09", (first.shift_start + timedelta(days=3)).date().isoformat())] == ["new shift"]
+    assert len(changed) == 2 + len(mates)
+
+
+def previous_tz():  # type: ignore[no-untyped-def]
+    return loaded("officers").scenario.tz
+
+
 def test_pin_days_without_published_shifts_stay_without_shifts(tmp_path: Path) -> None:
     """officers.yaml at £500, a folder holding only Monday's crew, pinned as worked on Monday and Tuesday:
     Tuesday is history with no patrol, not a day to re-plan (it was re-planned with a new crew before)."""

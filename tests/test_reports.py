@@ -134,11 +134,11 @@ def test_cli_report_command(tmp_path: Path) -> None:
 
 
 def _evaluate(ws: Any, value: Any) -> float:
-    """Evaluate the few formulas the workbook uses: =SUM(A1:A9), =D9-C9, =C2+C3, cell values."""
+    """Evaluate the few formulas the workbook uses: =SUBTOTAL(109,A1:A9), =D9-C9, =C2+C3, cell values."""
     if not isinstance(value, str) or not value.startswith("="):
         return float(value or 0)
     formula = value[1:]
-    match = re.fullmatch(r"SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)", formula)
+    match = re.fullmatch(r"SUBTOTAL\(109,([A-Z]+)(\d+):([A-Z]+)(\d+)\)", formula)  # no row is filtered out
     if match:
         column, first, _, last = match.groups()
         return sum(_evaluate(ws, ws[f"{column}{row}"].value) for row in range(int(first), int(last) + 1))
@@ -228,8 +228,25 @@ def test_workbook_totals_match_the_contract(written: dict[str, Any]) -> None:
     district_total = 0.0
     for name in ("Middlesbrough", "Stockton-on-Tees"):
         ws = book[name]
-        district_total += _evaluate(ws, ws.cell(row=_row_of(ws, "Total"), column=11).value)
+        total = _row_of(ws, "Total")
+        district_total += _evaluate(ws, ws.cell(row=total, column=11).value)
+        # the district's total split by who pays: the grants apart from the force-funded PCSOs
+        parts = {
+            ws.cell(row=r, column=1).value: ws.cell(row=r, column=11).value for r in range(total + 1, ws.max_row + 1)
+        }
+        assert parts and all(str(label).startswith("of which ") for label in parts)
+        assert sum(parts.values()) == pytest.approx(_evaluate(ws, ws.cell(row=total, column=11).value), abs=0.02)
     assert district_total == pytest.approx(roster_cost, abs=1e-9)
+    # the week's activity as a return counts it: each count named, hours by who pays
+    facts = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row[0]}
+    paid = {role: sum(r.paid_hours for r in plan.roster if r.role == role) for role in ("warden", "officer", "pcso")}
+    assert facts["Paid hours, grant-funded (wardens and officer overtime)"] == pytest.approx(
+        paid["warden"] + paid["officer"], abs=1e-3
+    )
+    assert facts["Paid hours, PCSOs (force-funded)"] == pytest.approx(paid["pcso"], abs=1e-3)
+    assert facts["Hotspot visits"] == len(plan.visits) == 9
+    assert facts["Person-shifts"] == len({r.shift_id for r in plan.roster})
+    assert facts["Crew shifts (one crew, one or two people, one shift)"] == len({r.crew_id for r in plan.roster})
 
 
 def test_workbook_times_are_real_local_datetimes(written: dict[str, Any]) -> None:
@@ -300,7 +317,7 @@ def test_printable_roster_sections_and_print_css(written: dict[str, Any]) -> Non
     ]
     css = re.sub(r"\s+", " ", page.style)
     print_block = css[css.index("@media print") :]
-    assert "section.day { break-before: page;" in print_block
+    assert "section.day, section.locations { break-before: page;" in print_block
     assert "thead { display: table-header-group; }" in print_block
     # self-contained: no scripts, stylesheets, images or fonts from anywhere
     assert not page.find("script") and not page.find("link") and not page.find("img")
@@ -308,6 +325,10 @@ def test_printable_roster_sections_and_print_css(written: dict[str, Any]) -> Non
     text = re.sub(r"\s+", " ", "".join(page.text))
     assert "01:30 GMT–01:45 GMT (+1) Newport Road" in text  # the second 01:xx of 27 October
     assert text.index("20:00–20:15 Newport Road") < text.index("22:30–22:45 Linthorpe Road, south")
+    # a crew working from paper can find each hotspot: its point, on the last page
+    (locations,) = page.find("section", "locations")
+    assert locations["id"] == "hotspot-locations"
+    assert text.count("(+1) marks the next day") == 1 + len(ids)  # the cover and every section
 
 
 # ---- calendars/*.ics ----------------------------------------------------------------------------------
@@ -510,6 +531,8 @@ def test_map_is_self_contained(written: dict[str, Any]) -> None:
     assert [d["visits"] for d in data["days"]] == [5, 0, 0, 0, 0, 3, 1]
     polygon = next(h for h in data["hotspots"] if h["id"] == "H-MB-1")["polygon"]
     assert polygon[0] == [54.5753, -1.2362]  # [lat, lon] for Leaflet, from the scenario's [lon, lat]
+    # a stop after midnight is on the next day, in the route list as in the printout
+    assert any("01:30 GMT (+1)" in route["panel"] for route in data["routes"])
 
 
 def _chromium() -> str:
@@ -792,14 +815,32 @@ def test_a_revised_plans_printed_views_name_the_revision_and_the_withdrawn_shift
             "shift_end": "2024-10-22T22:00+01:00",
         }
     ]
+    summary["changed_shifts"] = [
+        {
+            "staff_id": "W-Y",
+            "day": "2024-10-23",
+            "n": 1,
+            "shift_start": "2024-10-23T13:00+01:00",
+            "shift_end": "2024-10-24T01:00+01:00",
+            "changes": ["break", "route"],
+        },
+        {"staff_id": "W-Z", "changes": ["times"]},  # a hand-edited record that does not read: left off
+    ]
+    summary["notes"] = ["£2,230.85 of the SV budget is left: no further officer crew fits"]
     (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     write_reports(read_plan(folder), tmp_path / "views", formats=("html", "xlsx"))
     html = (tmp_path / "views" / "roster.html").read_text(encoding="utf-8")
     assert "Revision 2 (replaces revision 1)" in html
     assert "Withdrawn since the last revision (1): W-X Tue 22 Oct 2024 14:00–22:00" in html
+    assert "Breaks moved since the last revision (1): W-Y Wed 23 Oct 2024 13:00–01:00 (+1)" in html
+    assert "Routes changed since the last revision (1): W-Y Wed 23 Oct 2024" in html
+    assert "Shift times moved" not in html and "W-Z" not in html
+    assert "Note: £2,230.85 of the SV budget is left" in html
     sheet = openpyxl.load_workbook(tmp_path / "views" / "roster.xlsx")["Summary"]
     facts = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
     assert facts["Revision"] == "Revision 2 (replaces revision 1)" and facts["Withdrawn"].startswith("Withdrawn since")
+    assert facts["Changed"].startswith("Routes changed since")  # the last of the two change lines
+    assert facts["Note"].startswith("£2,230.85 of the SV budget")
 
 
 def test_a_break_after_midnight_is_marked_on_the_next_day() -> None:

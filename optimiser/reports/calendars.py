@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from optimiser.plan import shift_day_keys
+from optimiser.plan import calendar_namespace, shift_day_keys
 from optimiser.reports.view import (
     PROJECT_LABEL,
     ROLE_LABEL,
@@ -198,7 +198,7 @@ def calendar_lines(
     years += [w.start.year for w in withdrawn]
     revision = view.revision
     stamp = week_stamp(view.week_start, tz, revision=revision)
-    scenario = _UNSAFE_UID.sub("-", str(view.summary.get("scenario", view.scenario.name)))
+    scenario = _UNSAFE_UID.sub("-", calendar_namespace({"scenario": view.scenario.name, **view.summary}))
     keys = shift_day_keys([row for shift in shifts for row in shift.rows], tz)
 
     def uid(day: date, n: int) -> str:

@@ -24,6 +24,7 @@ from optimiser.reports.view import (
     day_label,
     long_day_label,
     money,
+    plan_notes,
     revision_lines,
     span,
 )
@@ -47,14 +48,14 @@ td.notes { width: 16%; }
 .muted { color: #555; }
 nav h2 { margin-top: 1em; }
 nav ul { columns: 2; margin: .3em 0; }
-section.day { margin-top: 2em; }
+section.day, section.locations { margin-top: 2em; }
 table.facts { width: auto; }
 footer { margin-top: 2em; font-size: 9pt; color: #555; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { margin: 0; font-size: 9.5pt; }
   nav { display: none; }
-  section.day { break-before: page; page-break-before: always; margin-top: 0; }
+  section.day, section.locations { break-before: page; page-break-before: always; margin-top: 0; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -125,6 +126,7 @@ def _cover(view: PlanView, sections: dict[tuple[str, date], list[CrewView]]) -> 
         f"All times are local ({escape(view.scenario.timezone)}); (+1) marks the next day.</p>"
         + (f"<p class='meta'>{escape(str(explanation))}</p>" if explanation else "")
         + "".join(f"<p class='meta'><strong>{escape(line)}</strong></p>" for line in revision_lines(view))
+        + "".join(f"<p class='meta'>Note: {escape(note)}</p>" for note in plan_notes(view))
         + "<table class='facts'><thead><tr><th>Funding</th><th class='num'>Cost this week</th>"
         f"<th class='num'>Weekly budget</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f"<nav><h2>Contents</h2><ul>{''.join(contents)}</ul></nav></header>"
@@ -177,9 +179,30 @@ def _section(code: str, day: date, crews: list[CrewView], view: PlanView) -> str
         f"<section class='day' id='{_anchor(code, day)}'>"
         f"<h2>{escape(view.district_name(code))}: {escape(long_day_label(day))}</h2>"
         f"<p class='meta'>{len(crews)} crew(s), {visits} visit(s). {missed_text}</p>"
+        f"<p class='meta muted'>Times are local; (+1) marks the next day. Travel minutes: "
+        f"{escape(str(view.summary.get('travel_model') or 'as planned'))}. Hotspot locations: last page.</p>"
         "<table class='roster'><thead><tr><th>People</th><th>Shift</th><th>Break</th><th>Base</th>"
         "<th>Project / crew</th><th>Route (arrive-depart, hotspot)</th><th>Notes</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _locations(view: PlanView) -> str:
+    """The last page: where each hotspot is, by district (its point as latitude, longitude).
+
+    Why: routes name hotspots as police.uk names streets ("Supermarket", "Parking Area"); a crew working
+    from the printout alone needs the point to find it, as the map gives it on screen.
+    """
+    rows = "".join(
+        f"<tr><td>{escape(view.district_name(h.district))}</td><td>{escape(h.hotspot_id)}</td>"
+        f"<td>{escape(h.name)}</td><td>{escape(PROJECT_LABEL.get(h.project, h.project))}</td>"
+        f"<td class='time'>{h.lat:.5f}, {h.lon:.5f}</td></tr>"
+        for h in sorted(view.hotspots, key=lambda h: (view.district_name(h.district), h.hotspot_id))
+    )
+    return (
+        "<section class='locations' id='hotspot-locations'><h2>Hotspot locations</h2>"
+        "<table class='roster'><thead><tr><th>District</th><th>Hotspot</th><th>Name</th><th>Project</th>"
+        f"<th>Latitude, longitude</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
@@ -206,6 +229,8 @@ def write_printable(view: PlanView, path: Path) -> Path:
                 body.append(_section(code, day, crews, view))
     if not view.crews:
         body.append(f"<p><strong>No shifts in this plan</strong> (status {escape(view.status)}).</p>")
+    else:
+        body.append(_locations(view))
     title = f"Patrol roster, week of {day_label(view.week_start)}"
     html = (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -476,7 +476,58 @@ def revision_lines(view: PlanView) -> list[str]:
             for w in dropped
         )
         lines.append(f"Withdrawn since the last revision ({len(dropped)}): {shown}")
+    lines += _changed_lines(view)
     return lines
+
+
+def plan_notes(view: PlanView) -> list[str]:
+    """The plan's notes (``summary.notes``): why budget is left, who was re-planned, network warnings.
+
+    Why in every view: the console shows them once; the returns officer reading "73% of the SV grant used"
+    in the workbook needs the note saying why, and the supervisor the one saying who was re-planned.
+    """
+    notes = view.summary.get("notes")
+    return [str(note) for note in notes] if isinstance(notes, list) else []
+
+
+#: How the roster names each kind of change to a kept shift (``summary.changed_shifts``).
+_CHANGE_TITLES = {
+    "new shift": "New shifts (people called in)",
+    "times": "Shift times moved",
+    "break": "Breaks moved",
+    "crew": "Crewmates changed",
+    "route": "Routes changed",
+}
+
+
+def _changed_lines(view: PlanView) -> list[str]:
+    """One line per kind of change since the last revision, each shift with its person, day and times now.
+
+    Why: supervisors brief staff from the printout; a re-plan that keeps shift times still moves breaks
+    and routes, and may call people in, which only a line like this tells them.
+    """
+    records = view.summary.get("changed_shifts")
+    if not view.revision or not isinstance(records, list):
+        return []
+    grouped: dict[str, list[tuple[float, str]]] = {kind: [] for kind in _CHANGE_TITLES}
+    for record in records:
+        try:
+            start = datetime.fromisoformat(str(record["shift_start"])).astimezone(view.tz)
+            end = datetime.fromisoformat(str(record["shift_end"])).astimezone(view.tz)
+            label = f"{record['staff_id']} {day_label(start.date())} {span(start, end)}"
+            kinds = [str(kind) for kind in record["changes"]]
+        except (KeyError, TypeError, ValueError):
+            LOGGER.warning("summary.json: changed shift %r does not read; it is left off the roster", record)
+            continue
+        for kind in kinds:
+            if kind in grouped:
+                grouped[kind].append((start.timestamp(), label))
+    return [
+        f"{_CHANGE_TITLES[kind]} since the last revision ({len(shifts)}): "
+        + "; ".join(label for _when, label in sorted(shifts))
+        for kind, shifts in grouped.items()
+        if shifts
+    ]
 
 
 def day_label(day: date) -> str:

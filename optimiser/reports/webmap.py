@@ -30,8 +30,8 @@ from optimiser.reports.view import (
     CrewView,
     HotspotView,
     PlanView,
+    clock_on,
     day_label,
-    hhmm,
     span,
 )
 
@@ -372,7 +372,7 @@ def _route_data(crew: CrewView, colour: str, view: PlanView, offsets: dict[tuple
                 "label": escape("·".join(str(v.stop) for v in visits)),
                 "dx": offsets[(crew.crew_id, hotspot_id)],
                 "tooltip": escape(f"{crew.crew_id}: {times} at {spot.name}"),
-                "times": escape(" · ".join(f"{v.stop}: {hhmm(v.arrive)}" for v in visits)),
+                "times": escape(" · ".join(f"{v.stop}: {clock_on(v.arrive, crew.day)}" for v in visits)),
                 "popup": (
                     f"<div class='popup'><h3>{escape(spot.name)}</h3>"
                     + _table(
@@ -388,7 +388,8 @@ def _route_data(crew: CrewView, colour: str, view: PlanView, offsets: dict[tuple
             }
         )
     stops = "".join(
-        f"<li>{escape(hhmm(v.arrive))} {escape(v.hotspot_name)} <small>({v.row.dwell_minutes} min)</small></li>"
+        f"<li>{escape(clock_on(v.arrive, crew.day))} {escape(v.hotspot_name)} "
+        f"<small>({v.row.dwell_minutes} min)</small></li>"
         for v in crew.visits
     )
     base_name = view.base_name(crew.base_id)

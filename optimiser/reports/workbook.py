@@ -1,9 +1,10 @@
 """roster.xlsx: the plan as an Excel workbook (Summary, one sheet per district, By-person, Shifts, Visits).
 
 Figures are copied from the plan contract exactly (costs, budgets, visits and minutes per hotspot);
-totals are ``=SUM(...)`` formulas over those cells, so a finance officer can see how each total is made
-and Excel recomputes them if a cell is edited. Excel has no time zones: dates and times are written
-as naive local clock times of the scenario's time zone, and the Summary sheet says so.
+totals are ``=SUBTOTAL(109, ...)`` formulas over those cells (sums of the rows a filter shows), so a
+finance officer can see how each total is made and Excel recomputes them if a cell is edited or filtered.
+Excel has no time zones: dates and times are written as naive local clock times of the scenario's time
+zone, and the Summary sheet says so.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from optimiser.reports.view import (
     ShiftView,
     clock_on,
     day_label,
+    plan_notes,
     revision_lines,
     span,
 )
@@ -115,7 +117,67 @@ def _sheet_names(codes: Sequence[str], view: PlanView) -> dict[str, str]:
 
 def _sum(column: int, first: int, last: int) -> str:
     letter = get_column_letter(column)
-    return f"=SUM({letter}{first}:{letter}{last})" if last >= first else "=0"
+    # SUBTOTAL(109, ...) sums the rows a filter shows: a sheet filtered to one role totals that role
+    return f"=SUBTOTAL(109,{letter}{first}:{letter}{last})" if last >= first else "=0"
+
+
+def _revision_label(index: int, line: str) -> str:
+    """The Summary sheet's label of a revision line: the revision, then withdrawn or changed shifts."""
+    if index == 0:
+        return "Revision"
+    return "Withdrawn" if line.startswith("Withdrawn") else "Changed"
+
+
+def _crew_kind(roles: Sequence[str]) -> str:
+    """How a crew is funded, for the returns: wardens (ASB grant), officers only, or with a PCSO."""
+    if "warden" in roles:
+        return "Warden crews (ASB grant)"
+    return "Officer + PCSO crews (SV grant and force)" if "pcso" in roles else "Officer crews (SV grant)"
+
+
+def _write_activity(ws: Worksheet, row: int, view: PlanView) -> int:
+    """The week's activity as a Home Office return counts it; returns the next free row.
+
+    Why: "patrols" read three ways (157 person-shifts, 133 crew shifts, 654 visits) and the grant-funded
+    hours were only in ``patrol compare``; here each count is named, and hours and visits are split by who
+    pays, so a return of grant-funded activity leaves out the force-funded PCSOs.
+    """
+    ws.cell(row=row, column=1, value="Activity this week").font = TITLE
+    row += 1
+    hours: dict[str, float] = defaultdict(float)
+    for shift in view.shifts:
+        hours[shift.role] += shift.paid_hours
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for crew in view.crews:
+        tally = kinds[_crew_kind(crew.roles)]
+        tally[0] += 1
+        tally[1] += len(crew.visits)
+        tally[2] += sum(v.row.dwell_minutes for v in crew.visits)
+    visits = sum(t[1] for t in kinds.values())
+    person_minutes = sum(len(c.members) * v.row.dwell_minutes for c in view.crews for v in c.visits)
+    facts: list[tuple[str, Any, str]] = [
+        ("Crew shifts (one crew, one or two people, one shift)", len(view.crews), "0"),
+        ("Person-shifts", len(view.shifts), "0"),
+        ("Hotspot visits", visits, "0"),
+        ("Crew-minutes at hotspots", sum(t[2] for t in kinds.values()), "0"),
+        ("Person-minutes at hotspots (a crew of two counts twice)", person_minutes, "0"),
+        ("Paid hours, grant-funded (wardens and officer overtime)", hours["warden"] + hours["officer"], HOURS),
+        ("  of which wardens", hours["warden"], HOURS),
+        ("  of which officer overtime", hours["officer"], HOURS),
+        ("Paid hours, PCSOs (force-funded)", hours["pcso"], HOURS),
+    ]
+    for label, value, number_format in facts:
+        ws.cell(row=row, column=1, value=label).font = BOLD
+        ws.cell(
+            row=row, column=2, value=round(value, 4) if isinstance(value, float) else value
+        ).number_format = number_format
+        row += 1
+    _header(ws, row, ["Crews", "Crew shifts", "Visits", "Crew-minutes"])
+    for kind in sorted(kinds):
+        row += 1
+        for column, value in enumerate([kind, *kinds[kind]], start=1):
+            ws.cell(row=row, column=column, value=value)
+    return row + 2
 
 
 def _write_summary(ws: Worksheet, view: PlanView) -> None:
@@ -143,7 +205,8 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
         ("Solve time (s)", summary.get("solve_seconds"), "0.0"),
         ("Validation", checked, None),
         ("Time zone", view.scenario.timezone, None),
-        *(("Revision" if i == 0 else "Withdrawn", line, None) for i, line in enumerate(revision_lines(view))),
+        *((_revision_label(i, line), line, None) for i, line in enumerate(revision_lines(view))),
+        *(("Note", str(note), None) for note in plan_notes(view)),
     ]
     row = 3
     for label, value, number_format in facts:
@@ -205,6 +268,7 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
     )
     cost_note.font = Font(italic=True)
     row += 2
+    row = _write_activity(ws, row, view)
 
     # ---- dosage by hotspot ----
     ws.cell(row=row, column=1, value="Dosage by hotspot this week").font = TITLE
@@ -297,6 +361,16 @@ def _write_district(ws: Worksheet, code: str, shifts: Sequence[ShiftView], view:
         cell = ws.cell(row=row, column=column, value=_sum(column, 2, last))
         cell.number_format = number_format
         cell.font = BOLD
+    # the total adds three budgets; a returns officer reading the district's grant spend needs them apart
+    rows = [record for shift in shifts for record in shift.rows]
+    present = {record.funding for record in rows}
+    for funding in [f for f in FUNDINGS if f in present] + sorted(present - set(FUNDINGS)):
+        row += 1
+        ws.cell(row=row, column=1, value=f"of which {FUNDING_LABEL.get(funding, funding)}")
+        hours = sum(record.paid_hours for record in rows if record.funding == funding)
+        cost = sum(record.cost_gbp for record in rows if record.funding == funding)
+        ws.cell(row=row, column=hours_col, value=round(hours, 4)).number_format = HOURS
+        ws.cell(row=row, column=cost_col, value=round(cost, 2)).number_format = MONEY
     ws.freeze_panes = "C2"
     _fit_widths(ws, maximum=48)
     ws.print_title_rows = "1:1"
