@@ -572,7 +572,12 @@ def _dump_dom(url: str, profile: Path) -> tuple[_Tags, str]:
 
 @pytest.mark.parametrize(
     ("fragment", "day"),
-    [("", "2024-10-21"), ("#day=2024-10-26", "2024-10-26"), ("#day=2024-10-27&tiles=osm", "2024-10-27")],
+    [
+        ("", "2024-10-21"),
+        ("#day=2024-10-26", "2024-10-26"),
+        ("#day=2024-10-27&tiles=osm", "2024-10-27"),
+        ("#day=2024-12-09", "2024-10-21"),  # not in the week: the first day, and the page says so
+    ],
 )
 def test_map_draws_in_headless_chromium(written: dict[str, Any], tmp_path: Path, fragment: str, day: str) -> None:
     """Hotspot shapes, bases, route lines and numbered stops are in the rendered DOM, with no script error.
@@ -586,6 +591,11 @@ def test_map_draws_in_headless_chromium(written: dict[str, Any], tmp_path: Path,
     assert root.get("data-errors") == "0", root.get("data-error-messages")
     status = next(a for t, a in page.tags if a.get("id") == "map-status")
     assert status["data-ready"] == "1" and status["data-day"] == day
+    notice = re.search(r'id="day-notice"[^>]*>(.*?)</p>', dom, re.S)
+    asked = fragment.partition("day=")[2].partition("&")[0]
+    assert notice and notice.group(1) == (
+        f"No {asked} in this plan's week: showing {day}." if asked == "2024-12-09" else ""
+    )
 
     hotspots = page.find("path", "hotspot")
     assert len(hotspots) == len(plan.hotspots) == int(status["data-hotspots"]) == 4

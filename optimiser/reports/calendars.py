@@ -179,7 +179,7 @@ def _description(shift: ShiftView, view: PlanView) -> str:
             )
     else:
         lines.append("No hotspot visits planned.")
-    lines.append(f"Times are local ({view.scenario.timezone}). Paid hours {shift.paid_hours:g}.")
+    lines.append(f"Times are local ({view.scenario.timezone}). Paid hours {shift.paid_hours:.2f}.")
     return "\n".join(lines)
 
 

@@ -80,6 +80,8 @@ body { display: flex; flex-direction: column; font-family: "Segoe UI", Arial, He
 .popup ol { margin: 4px 0 0; padding-left: 1.6em; }
 .legend div { margin: 2px 0; }
 .times-toggle { display: block; margin-top: 4px; }
+.day-notice { color: #a40000; margin: 4px 0 0; max-width: 18em; }
+.day-notice:empty { display: none; }
 .leaflet-tooltip.time-label { padding: 1px 4px; font: 11px Arial, sans-serif; }
 """
 
@@ -181,6 +183,9 @@ APP_JS = r"""
           (d.visits === 1 ? ' visit)' : ' visits)');
         select.appendChild(option);
       });
+      var notice = L.DomUtil.create('p', 'day-notice', box);
+      notice.id = 'day-notice';
+      notice.setAttribute('role', 'status');
       var times = L.DomUtil.create('label', 'times-toggle', box);
       var check = L.DomUtil.create('input', '', times);
       check.type = 'checkbox';
@@ -244,8 +249,21 @@ APP_JS = r"""
     status.textContent = status.getAttribute('data-hotspots') + ' hotspots, ' +
       status.getAttribute('data-routes') + ' routes, ' + stops + ' visits drawn for ' + (current || '-');
   }
+  function hashFor(day) {
+    // the day changes; the other settings of the address (times=, tiles=) stay
+    var parts = ['day=' + encodeURIComponent(day)];
+    Object.keys(wanted).forEach(function (key) {
+      if (key !== 'day') { parts.push(encodeURIComponent(key) + '=' + encodeURIComponent(wanted[key])); }
+    });
+    return '#' + parts.join('&');
+  }
   function showDay(day, remember) {
+    var asked = day;
     if (!dayGroups[day]) { day = DATA.defaultDay; }
+    // a day outside the plan's week (a mistyped or old link) is said, not silently replaced
+    document.getElementById('day-notice').textContent = asked && asked !== day ?
+      'No ' + asked + ' in this plan\'s week: showing ' + day + '.' : '';
+    status.setAttribute('data-day-asked', asked || '');
     current = day;
     routeLayer.clearLayers();
     routeLayer.addLayer(dayGroups[day]);
@@ -257,7 +275,7 @@ APP_JS = r"""
     var visits = DATA.days.filter(function (d) { return d.date === day; })[0].visits;
     labelTimes(wanted.times === 'on' || (wanted.times !== 'off' && visits <= DATA.timeLabelLimit));
     if (remember && window.history && window.history.replaceState) {
-      try { window.history.replaceState(null, '', '#day=' + day); } catch (e) { /* file:// may refuse */ }
+      try { window.history.replaceState(null, '', hashFor(day)); } catch (e) { /* file:// may refuse */ }
     }
     updateStatus();
   }
@@ -271,6 +289,10 @@ APP_JS = r"""
              paddingBottomRight: [Math.min(right + 24, width / 4), 24]};
   if (bounds.isValid()) { map.fitBounds(bounds, fit); } else { map.setView([DATA.centre[0], DATA.centre[1]], 12); }
   showDay(wanted.day || DATA.defaultDay, false);
+  window.addEventListener('hashchange', function () {
+    wanted = params();
+    showDay(wanted.day || DATA.defaultDay, false);
+  });
 })();
 """
 
@@ -336,12 +358,12 @@ def _hotspot_popup(spot: HotspotView, view: PlanView) -> str:
         ("Hotspot", escape(spot.hotspot_id)),
         ("District", escape(view.district_name(spot.district))),
         ("Project", escape(PROJECT_LABEL.get(spot.project, spot.project))),
-        ("Harm weight", f"{spot.harm_weight:,.1f}"),
+        ("Harm weight", f"{spot.harm_weight:,.3g}" if spot.harm_weight < 100 else f"{spot.harm_weight:,.0f}"),
         ("Planned visits (week)", str(spot.visits)),
         ("Planned minutes (week)", str(spot.minutes)),
     ]
     if isinstance(predictability, int | float):
-        rows.append(("Predictability", f"{predictability:.2f}"))
+        rows.append(("Predictability", f"{predictability:.0f} min spread of arrival times (higher: less predictable)"))
     area = "polygon" if spot.polygon else f"{spot.radius_m or DEFAULT_RADIUS_M:g} m radius"
     rows.append(("Area", escape(area)))
     return f"<div class='popup'><h3>{escape(spot.name)}</h3>{_table(rows)}</div>"

@@ -273,7 +273,11 @@ def _write_summary(ws: Worksheet, view: PlanView) -> None:
     # ---- dosage by hotspot ----
     ws.cell(row=row, column=1, value="Dosage by hotspot this week").font = TITLE
     row += 1
-    _header(ws, row, ["Hotspot", "Name", "District", "Project", "Harm weight", "Visits", "Minutes", "Predictability"])
+    _header(
+        ws,
+        row,
+        ["Hotspot", "Name", "District", "Project", "Harm weight", "Visits", "Minutes", "Predictability (min spread)"],
+    )
     first = row + 1
     visits = summary_mapping(summary, "visits_by_hotspot")
     minutes = summary_mapping(summary, "dosage_minutes_by_hotspot")
