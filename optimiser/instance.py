@@ -193,6 +193,7 @@ class ShiftOption:
     funding: str
     night: bool
     weekend: bool
+    min_paid_hours: float = 0.0  # a rest-day shift's paid minimum (overtime.rest_day_min_paid_hours), else 0
 
 
 @dataclass(frozen=True)
@@ -429,6 +430,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
                     hourly = warden.annual_cost_gbp * 7 / 365 / warden.contracted_hours_per_week
                     raw = [(start, end, (hourly, 1.0, "contract"))]
                     on_cost, funding = 0.0, "grant-asb"
+                    minimum_hours = 0.0
                 elif day in set((pcsos[person.id] if person.role == "pcso" else officers[person.id]).leave):
                     continue  # a day the officer or PCSO cannot work
                 elif person.role == "pcso":
@@ -436,6 +438,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
                         continue  # PCSOs patrol only inside their own duty shifts
                     raw = [(start, end, (pcsos[person.id].hourly_cost_gbp, 1.0, "duty"))]
                     on_cost, funding = scenario.on_costs.pcso_rate, "force"
+                    minimum_hours = 0.0
                 else:
                     if any(a < end and start < b for a, b in person.duty):
                         continue  # overtime never overlaps normal duty
@@ -455,11 +458,13 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
 
                     raw = _split_rows(clock, start, end, rate_of, boundaries=midnights)
                     on_cost, funding = scenario.on_costs.officer_overtime_rate, "grant-sv"
+                    # a shift starting on a day without normal duty is a rest-day shift, paid a minimum, also on
+                    # a public holiday (its rows then carry the holiday rate, not the rest-day one)
+                    minimum_hours = 0.0 if duty_today else overtime.rest_day_min_paid_hours
                 rows = tuple(PayRow(a, b, r[0], r[1], on_cost, r[2]) for a, b, r in raw)
                 paid = end - start - (0 if rules.breaks_paid else brk)
-                cost = _shift_cost_bound(rows, brk if not rules.breaks_paid else 0, overtime.rest_day_min_paid_hours)
-                if any(r.pay_type == "rest_day" for r in rows):
-                    paid = max(paid, round(overtime.rest_day_min_paid_hours * 60))
+                cost = _shift_cost_bound(rows, brk if not rules.breaks_paid else 0, minimum_hours)
+                paid = max(paid, round(minimum_hours * 60))
                 local_start = clock.datetime(start)
                 options.append(
                     ShiftOption(
@@ -478,6 +483,7 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
                         funding=funding,
                         night=clock.local_date(end - 1) != local_start.date(),
                         weekend=local_start.weekday() >= 5,
+                        min_paid_hours=minimum_hours,
                     )
                 )
 
@@ -509,22 +515,25 @@ def build(scenario: Scenario, week_start: date, *, cache_dir: Path | None = None
 
 
 def paid_minutes_by_row(
-    rows: Sequence[PayRow], unpaid_break: int, break_row: int | None, rest_day_min_hours: float
+    rows: Sequence[PayRow], unpaid_break: int, break_row: int | None, min_paid_hours: float
 ) -> list[float]:
-    """Paid minutes of each row: its length less the unpaid break inside it; rest-day top-up on the last row."""
+    """Paid minutes of each row: its length less the unpaid break inside it, the minimum topped up last.
+
+    ``min_paid_hours`` is the shift's paid minimum: a rest-day shift's (``ShiftOption.min_paid_hours``),
+    0 for other shifts; the top-up goes on the last row, as the pay rule says.
+    """
     paid = [float(r.end - r.start - (unpaid_break if i == break_row else 0)) for i, r in enumerate(rows)]
-    if any(r.pay_type == "rest_day" for r in rows):
-        paid[-1] += max(0.0, rest_day_min_hours * 60 - sum(paid))
+    paid[-1] += max(0.0, min_paid_hours * 60 - sum(paid))
     return paid
 
 
-def _shift_cost_bound(rows: Sequence[PayRow], unpaid_break: int, rest_day_min_hours: float) -> int:
+def _shift_cost_bound(rows: Sequence[PayRow], unpaid_break: int, min_paid_hours: float) -> int:
     """Largest cost the shift can have wherever its unpaid break falls (so budgets hold after routing)."""
     placements: list[int | None] = [None] if unpaid_break == 0 else list(range(len(rows)))
     return max(
         sum(
             row_cost_pence(paid, row)
-            for paid, row in zip(paid_minutes_by_row(rows, unpaid_break, where, rest_day_min_hours), rows, strict=True)
+            for paid, row in zip(paid_minutes_by_row(rows, unpaid_break, where, min_paid_hours), rows, strict=True)
         )
         for where in placements
     )

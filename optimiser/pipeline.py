@@ -1708,7 +1708,6 @@ def _plan_rows(
     data: ProblemData, crews: list[Crew], routed: dict[str, RoutedCrew]
 ) -> tuple[list[RosterRow], list[VisitRow]]:
     clock = data.clock
-    scenario = data.scenario
     roster_rows: list[RosterRow] = []
     visit_rows: list[VisitRow] = []
     hotspot_by_id = {h.id: h for h in data.hotspots}
@@ -1724,7 +1723,7 @@ def _plan_rows(
                 break_row = next(
                     (i for i, r in enumerate(option.rows) if r.start <= break_start < r.end), len(option.rows) - 1
                 )
-            paid = paid_minutes_by_row(option.rows, unpaid, break_row, scenario.overtime.rest_day_min_paid_hours)
+            paid = paid_minutes_by_row(option.rows, unpaid, break_row, option.min_paid_hours)
             shift_id = f"{option.person}-{clock.local_date(option.start):%a}-{option.template_id}"
             for row, minutes in zip(option.rows, paid, strict=True):
                 roster_rows.append(

@@ -794,3 +794,38 @@ def test_the_default_week_on_one_worker_plans_within_its_budget_and_repeats() ->
         assert summary["status"] == "feasible" and summary["validation"]["ok"]
         assert "stopped_on_wall_clock" not in summary
     assert runs[0].plan.roster == runs[1].plan.roster and runs[0].plan.visits == runs[1].plan.visits
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "rows"),
+    [
+        ("18:00", "21:00", [(4.0, 2.0, 168.0)]),  # 3 h on the holiday, paid the rest-day minimum of 4 h at x2
+        ("23:00", "01:00", [(1.0, 2.0, 42.0), (3.0, 1.5, 94.5)]),  # holiday hour x2, then Tuesday topped up x1.5
+        ("16:00", "22:00", [(6.0, 2.0, 252.0)]),  # over the minimum: the holiday rate, not the rest-day one
+    ],
+)
+def test_a_rest_day_shift_on_a_bank_holiday_is_paid_the_rest_day_minimum(
+    tmp_path: Path, start: str, end: str, rows: list[tuple[float, float, float]]
+) -> None:
+    """Monday 26 August 2024 is a bank holiday and a rest day for O-1 and O-3 (no duty): a shift starting then
+    is paid at least 4 h (plan-rules.md, pay). The engine paid a 3-hour holiday shift 3 h (£126), its plan
+    failed its own check and its budget bound was £42 low a head. Hand-worked at £21 an hour (O-1, O-3)."""
+    import yaml
+
+    fixture = DATA.parent / "validate" / "plan" / "scenario.resolved.yaml"
+    scenario = yaml.safe_load(fixture.read_text(encoding="utf-8"))
+    scenario["active_projects"] = ["sv"]
+    scenario["shift_templates"] = [
+        {"id": "OT", "roles": ["officer"], "start": start, "end": end, "days": ["mon"]},
+        {"id": "W-SHORT", "roles": ["warden"], "start": "14:00", "end": "20:00", "days": ["tue"]},
+        {"id": "PCSO-EVE", "roles": ["pcso"], "start": "17:00", "end": "22:00", "days": ["wed"]},
+    ]
+    path = tmp_path / "holiday.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    result = plan_week(load_scenario(path))
+    assert result.plan.summary["validation"]["ok"], result.plan.summary["validation"]["violations"]
+    officers = sorted({r.staff_id for r in result.plan.roster if r.role == "officer"})
+    assert officers == ["O-1", "O-3"]
+    for staff in officers:
+        paid = [(r.paid_hours, r.pay_multiplier, r.cost_gbp) for r in result.plan.roster if r.staff_id == staff]
+        assert paid == rows
