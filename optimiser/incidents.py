@@ -16,6 +16,11 @@ without being counted: a row is excluded for the first of these reasons that app
 so ``rows_read == rows_kept + sum of the five counts``. Points are also projected to the British
 National Grid (EPSG:27700, metres), which is what the hotspot grid and every distance use.
 
+When months are asked for, a month of the window left with no usable row is refused (a
+:class:`~optimiser.errors.DataError` naming the month, its files and why their rows were not used),
+as a missing month file is: a month saved by a spreadsheet program (``Month`` rewritten as
+``Nov-24``) or another force's file would otherwise make every harm rate too low by the month's share.
+
 Harm weights come from a shipped table (``data/harm_weights.csv``): days of imprisonment at the
 sentencing starting point, Cambridge Crime Harm Index style (Sherman, Neyroud & Neyroud 2016).
 """
@@ -415,12 +420,13 @@ class LoadReport:
             count = self.counts[reason]
             if not count:
                 continue
+            # most rows first, so the file responsible is never hidden in "and N more"
+            ranked = sorted(((f, c[reason]) for f, c in self.by_file.items() if c.get(reason)), key=lambda fc: -fc[1])
             files = [
-                f"{Path(f).name} (first at line {self.first_line[f][reason]})"
+                f"{Path(f).name} ({n}, first at line {self.first_line[f][reason]})"
                 if reason in PROBLEM_REASONS
-                else Path(f).name
-                for f, c in self.by_file.items()
-                if c.get(reason)
+                else f"{Path(f).name} ({n})"
+                for f, n in ranked
             ]
             shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
             extra = ""
@@ -606,12 +612,66 @@ def load(
         frames.append(_check_rows(raw, path, force, weights, window, report, whole=short, not_long=long))
     incidents = pd.concat(frames, ignore_index=True) if frames else _empty()
     report.rows_kept = len(incidents)
+    if window is not None:
+        refuse_empty_months(window, incidents, report, files)
     incidents.attrs["crime_types"] = sorted(weights)
     if log_report and report.problems:
         logger.warning("police.uk rows not used:\n%s", report.summary())
     elif log_report:
         logger.info("%s", report.summary())
     return incidents, report
+
+
+_REASON_SHORT: dict[str, str] = {
+    "short_row": "with fewer fields than the header",
+    "long_row": "with more fields than the header",
+    "repeated_crime_id": "repeating a Crime ID",
+    "bad_month": "with a Month that is not YYYY-MM",
+    "outside_months": "of other months",
+    "no_coordinates": "with no usable coordinates",
+    "outside_force_area": "outside the force area",
+    "unknown_crime_type": "with a crime type that has no harm weight",
+}
+
+
+def refuse_empty_months(
+    window: MonthWindow, incidents: pd.DataFrame, report: LoadReport, files: Sequence[Path]
+) -> None:
+    """Every month of ``window`` kept at least one row; else a :class:`DataError` like a missing month file's.
+
+    Why: harm is divided by the window's days, so a month whose rows were all set aside (``Month``
+    rewritten as ``Nov-24`` by a spreadsheet program, a file of another force) makes every harm rate too
+    low by that month's share and can change the list, exactly as a missing month file would; the
+    row counts alone went by as one line of the report. The message names the month, the files named
+    after it (or all files when none is) and the main reasons their rows were not used, with counts.
+    """
+    kept = set(incidents["month"].unique()) if len(incidents) else set()
+    empty = [m for m in window.months if m not in kept]
+    if not empty:
+        return
+    parts: list[str] = []
+    for month in empty:
+        named = [p for p in files if p.name.startswith(month)]
+        if not named:
+            parts.append(f"{month}: no file named after it holds a usable row")
+            continue
+        described = []
+        for path in named:
+            counts = report.by_file.get(str(path), {})
+            reasons = sorted(((n, r) for r, n in counts.items() if r != "outside_months"), reverse=True)
+            text = ", ".join(
+                f"{n} {_REASON_SHORT.get(r, r)} (first at line {report.first_line[str(path)][r]})"
+                for n, r in reasons[:3]
+            )
+            described.append(f"{path} ({text or 'no row of the month'})")
+        parts.append(f"{month}: " + "; ".join(described))
+    raise DataError(
+        f"no usable police.uk row for {len(empty)} month(s) of {window}: "
+        + " | ".join(parts)
+        + ". A month with no data would make every harm rate too low by its share, like a missing month file: "
+        "download the month again from data.police.uk and use it as downloaded (a spreadsheet program rewrites "
+        "Month, e.g. as Nov-24), make sure it is this force's file, or choose --months without it"
+    )
 
 
 def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:

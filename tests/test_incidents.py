@@ -44,7 +44,7 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
     assert "2 row(s) with no usable coordinates" in warning
     assert "'Space piracy': 1" in warning
     assert "2024-01-tiny-street.csv" in warning
-    assert "2024-01-tiny-street.csv (first at line 6)" in warning  # the first row without coordinates
+    assert "2024-01-tiny-street.csv (2, first at line 6)" in warning  # the first row without coordinates
 
 
 def test_loaded_rows_carry_harm_district_and_grid_coordinates() -> None:
@@ -153,6 +153,48 @@ def test_a_month_given_twice_is_refused(tmp_path: Path) -> None:
         shutil.copyfileobj(src, dst)
     with pytest.raises(DataError, match=r"2024-01-tiny-street\.csv is given by 2 files"):
         incidents.street_files(folder)
+
+
+def test_a_month_resaved_by_a_spreadsheet_is_refused_naming_month_file_and_reason(tmp_path: Path) -> None:
+    """February opened and saved in Excel: Month becomes Feb-24 in every row. The month then has no usable
+    row, and would have been left out with every harm rate too low by its share (exit 0, one line of the
+    report); it is refused like a missing month file, naming the month, the file and the reason with counts."""
+    resaved = tmp_path / FEB.name
+    resaved.write_text(FEB.read_text().replace(",2024-02,", ",Feb-24,"))
+    with pytest.raises(DataError) as err:
+        incidents.load([JAN, resaved], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
+    text = str(err.value)
+    assert "no usable police.uk row for 1 month(s) of 2024-01:2024-02: 2024-02: " in text
+    assert f"{resaved} (2 with a Month that is not YYYY-MM (first at line 2))" in text
+    assert "download the month again" in text and "Nov-24" in text
+    # without a window nothing is asked of every month: the rows stay counted, not refused
+    _, report = incidents.load([JAN, resaved], lsoa_file=TINY_LSOA)
+    assert report.bad_month == 3
+
+
+def test_another_forces_month_file_is_refused(tmp_path: Path) -> None:
+    """February replaced by a neighbouring force's file (rows in that force's LSOAs): no row of February
+    is in the force area, so the month is refused naming the file and the reason."""
+    other = tmp_path / "2024-02-neighbour-street.csv"
+    other.write_text(FEB.read_text().replace("E01000001", "E01034500").replace("E01000003", "E01034500"))
+    with pytest.raises(DataError, match=r"2024-02: .*2024-02-neighbour-street\.csv \(2 outside the force area"):
+        incidents.load([JAN, other], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
+
+
+def test_the_report_names_files_with_most_rows_not_used_first(tmp_path: Path) -> None:
+    """Four files with rows outside the force area, the one with most last by name: it is named first,
+    not hidden in 'and 1 more'."""
+    files = []
+    for n, month in enumerate(("2024-01", "2024-02", "2024-03", "2024-04")):
+        path = tmp_path / f"{month}-tiny-street.csv"
+        lines = FEB.read_text().replace("2024-02", month).splitlines()
+        rows = [lines[1].replace("E01000001", "E01099999")] * (1 + 3 * (n == 3)) + lines[1:]
+        path.write_text("\n".join([lines[0], *rows]) + "\n")
+        files.append(path)
+    _, report = incidents.load(files, lsoa_file=TINY_LSOA)
+    line = next(x for x in report.summary().splitlines() if "outside the force area" in x)
+    assert "in 2024-04-tiny-street.csv (4, first at line 2), 2024-01-tiny-street.csv (1, first at line 2)" in line
+    assert line.endswith("and 1 more")
 
 
 def test_gzip_and_plain_files_load_the_same(tmp_path: Path) -> None:
