@@ -33,6 +33,7 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
         "repeated_crime_id": 0,
         "bad_month": 1,
         "outside_months": 0,
+        "other_force": 0,
         "no_coordinates": 2,
         "outside_force_area": 1,
         "unknown_crime_type": 1,
@@ -108,6 +109,79 @@ def test_long_rows_repeated_crime_ids_and_swapped_coordinates_are_named(tmp_path
     _, flipped = incidents.load(swapped, lsoa_file=TINY_LSOA)
     assert flipped.swapped_coordinates >= 1
     assert "with Longitude and Latitude swapped: check the columns" in flipped.summary()
+
+
+def _month_file(
+    path: Path, month: str, crimes: int, asb: int, *, force: str = "Test Police", prefix: str = "c"
+) -> Path:
+    """A police.uk-shaped month: ``crimes`` violence rows with Crime IDs and ``asb`` ASB rows (no ID)."""
+    header = FEB.read_text().splitlines()[0]
+    rows = [
+        f"{prefix}{i},{month},{force},{force},-1.234500,54.576000,On or near Albert Road,E01000001,Testtown 001A,"
+        "Violence and sexual offences,Under investigation,"
+        for i in range(crimes)
+    ] + [
+        f",{month},{force},{force},-1.234500,54.576000,On or near Albert Road,E01000001,Testtown 001A,"
+        "Anti-social behaviour,,"
+        for _ in range(asb)
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_a_file_holding_its_rows_twice_is_refused(tmp_path: Path) -> None:
+    """Two downloads of a month joined in one file: its crimes could be set aside by Crime ID, but its ASB
+    rows (no ID) would all count twice; before, the ASB doubled and the list changed. It is refused."""
+    single = _month_file(tmp_path / "single.csv", "2024-02", 40, 10)
+    lines = single.read_text().splitlines()
+    twice = tmp_path / "2024-02-tiny-street.csv"
+    twice.write_text("\n".join([*lines, *lines[1:]]) + "\n")
+    with pytest.raises(DataError) as err:
+        incidents.load(twice, lsoa_file=TINY_LSOA)
+    assert "40 of its 80 rows with a Crime ID repeat an earlier row of the file (50%" in str(err.value)
+    assert "download it again" in str(err.value) and str(twice) in str(err.value)
+
+
+def test_a_second_file_with_the_same_crimes_is_refused_naming_both(tmp_path: Path) -> None:
+    """A month given again under another force's name (another file name, so not caught by names):
+    its Crime IDs are the first file's, and both are named."""
+    ours = _month_file(tmp_path / "2024-02-tiny-street.csv", "2024-02", 40, 10)
+    theirs = _month_file(tmp_path / "2024-02-other-street.csv", "2024-02", 40, 10, force="Durham Constabulary")
+    with pytest.raises(DataError) as err:
+        incidents.load([ours, theirs], lsoa_file=TINY_LSOA)
+    assert f"{theirs}: 40 of its 40 Crime IDs (100%) are also in {ours}" in str(err.value)
+
+
+def test_a_crime_id_seen_in_an_earlier_file_is_a_counted_repeat(tmp_path: Path) -> None:
+    """A few crimes republished in the next month's file (the real data has one, 2024-03/2024-04) count
+    once: the later row is a counted repeat."""
+    jan = _month_file(tmp_path / "2024-01-tiny-street.csv", "2024-01", 40, 0)
+    feb = _month_file(tmp_path / "2024-02-tiny-street.csv", "2024-02", 3, 5, prefix="x")
+    text = feb.read_text().replace("x0,", "c0,")
+    feb.write_text(text)
+    frame, report = incidents.load([jan, feb], lsoa_file=TINY_LSOA)
+    assert report.counts["repeated_crime_id"] == 1 and report.first_line[str(feb)]["repeated_crime_id"] == 2
+    assert len(frame) == 40 + 2 + 5
+
+
+def test_rows_of_another_force_are_counted_by_force_and_not_kept(tmp_path: Path) -> None:
+    """A custom download adds British Transport Police rows in the force's LSOAs: before, they were merged
+    silently; now they are counted by force and not used (the force's own download has none)."""
+    ours = _month_file(tmp_path / "2024-02-tiny-street.csv", "2024-02", 30, 10)
+    btp = _month_file(
+        tmp_path / "2024-02-btp-street.csv", "2024-02", 3, 0, force="British Transport Police", prefix="b"
+    )
+    frame, report = incidents.load([ours, btp], lsoa_file=TINY_LSOA, months="2024-02")
+    assert report.forces == {"Test Police": 40, "British Transport Police": 3}
+    assert report.force == "Test Police"
+    assert report.counts["other_force"] == 3 and len(frame) == 40
+    summary = report.summary()
+    assert "rows by force (Falls within): Test Police 40, British Transport Police 3; only Test Police's" in summary
+    assert "3 row(s) of another force (Falls within) in 2024-02-btp-street.csv (3, first at line 2)" in summary
+    # the same crimes under BTP's name in a file read first: the force's own rows are still kept
+    early = _month_file(tmp_path / "2024-02-a-street.csv", "2024-02", 3, 0, force="British Transport Police")
+    frame, report = incidents.load([early, ours], lsoa_file=TINY_LSOA, months="2024-02")
+    assert report.counts["other_force"] == 3 and report.counts["repeated_crime_id"] == 0 and len(frame) == 40
 
 
 def test_a_blank_line_is_not_a_short_row(tmp_path: Path) -> None:
