@@ -47,9 +47,16 @@ window days`` (e.g. 366 for 2023-12..2024-11), so ASB and SV weights use the sam
 hotspot's weight is the sum of its two project weights. ``priority`` ranks hotspots within their
 project and district (1 = best) by the ranking measure.
 
-The ``polygon`` written for a hotspot is the outline of its units when they touch, else their convex
-hull (the patrol envelope, including the short walk between them); evidence figures (incidents, harm,
-PAI) count the incidents in the hotspot's units.
+The ``polygon`` written for a hotspot is the union of its units: one ring when they touch, else
+several parts (``[[[lon, lat], ...], ...]`` in YAML, a GeoJSON MultiPolygon). Its figures
+(``incidents``, ``incidents_asb``/``incidents_sv``, ``harm_asb``/``harm_sv``, ``snap_points``) are
+counted as points in that published polygon, as anyone recounting from the raw files would, for kept,
+added and dropped hotspots alike. Why the union and not the convex hull it once was: the hull took in
+the gaps between units, up to twice their area, so the published count could not be reproduced from
+the published shape; the union keeps the units' figures, which chose the hotspot. The coordinates are
+written to 6 decimals (about 0.1 m) unless a snap point lies so near a unit's edge that the rounding
+would move it across (the Craggs Street point of SV-E06000004-02 is 8 mm from a grid line); then more
+decimals are written, so the published polygon holds exactly the units' incidents.
 
 Evidence (:func:`evaluate`, :func:`coverage`)
 ---------------------------------------------
@@ -100,6 +107,7 @@ from optimiser.incidents import (
     parse_months,
 )
 from optimiser.outputs import replace_files
+from optimiser.scenario import polygon_parts
 
 if TYPE_CHECKING:
     from optimiser.scenario import Scenario
@@ -198,16 +206,17 @@ class Hotspot:
     Attributes
     ----------
     id, name, district, project, lat, lon, polygon, harm_weight, priority, harm_asb, harm_sv, incidents
-        As in a scenario's ``hotspots:`` entry (``polygon`` is ``((lon, lat), ...)``, EPSG:4326, open ring).
+        As in a scenario's ``hotspots:`` entry (``polygon`` is ``((lon, lat), ...)``, EPSG:4326, open ring,
+        or a tuple of such rings when the units do not touch); the figures are counted in the polygon.
     incidents_asb, incidents_sv : int
-        Incidents of each project's crime types in the units, counted for the projects that patrol it.
+        Incidents of each project's crime types in the polygon, counted for the projects that patrol it.
     units : tuple of str
         The units (grid cells ``E<easting>N<northing>`` of the south-west corner, LSOA codes, or street
         edges ``u-v-key``) in rank order; the first is the best.
     unit_area_m2 : float
         Area of the units in m² (what the PAI uses).
     patrol_area_m2 : float
-        Area of ``polygon`` in m² (the convex hull when the units do not touch).
+        Area of ``polygon`` in m² (the units' area, to the rounding of its coordinates).
     snap_points : int
         Distinct police.uk snap points among the counted incidents.
     method : str
@@ -220,7 +229,7 @@ class Hotspot:
     project: str
     lat: float
     lon: float
-    polygon: tuple[tuple[float, float], ...]
+    polygon: tuple[tuple[float, float], ...] | tuple[tuple[tuple[float, float], ...], ...]
     harm_weight: float
     priority: int
     harm_asb: float
@@ -252,7 +261,7 @@ class Hotspot:
             "project": self.project,
             "lat": round(self.lat, 6),
             "lon": round(self.lon, 6),
-            "polygon": [[round(lon, 6), round(lat, 6)] for lon, lat in self.polygon],
+            "polygon": _published_polygon(self.polygon),
             "harm_weight": self.harm_weight,
             "priority": self.priority,
             "harm_asb": round(self.harm_asb, 2),
@@ -377,7 +386,6 @@ class _Partition(ABC):
     """Spatial units of one method: incident -> unit code, and each unit's centre, area and shape (EPSG:27700)."""
 
     kind = ""
-    close_m = 75.0
 
     @abstractmethod
     def assign(self, frame: pd.DataFrame) -> np.ndarray:
@@ -413,7 +421,6 @@ class _Grid(_Partition):
         if not 10 <= cell_m <= 5000:
             raise DataError(f"cell_m must be between 10 and 5000 metres, got {cell_m}")
         self.cell_m = int(cell_m)
-        self.close_m = float(cell_m)
 
     def _ij(self, code: int) -> tuple[int, int]:
         i, j = divmod(int(code), self._SHIFT)
@@ -1017,17 +1024,66 @@ def _merge_joint(selected: list[_Selected], tables: dict[str, pd.DataFrame], sep
     return rest + joint
 
 
-def _outline(polygons: Sequence[Polygon], close_m: float) -> Polygon:
-    """One ring around a hotspot's units (EPSG:27700, counter-clockwise).
+def _outline(polygons: Sequence[Polygon]) -> list[Polygon]:
+    """The parts of the union of a hotspot's units (EPSG:27700, each one counter-clockwise ring).
 
-    Their union when it is one piece, else the union with gaps up to ``2 * close_m`` closed, else the
-    convex hull (the patrol envelope, including the short walk between the units).
+    A hole (units around one that is not a unit) is filled: the published polygon has no holes, and
+    the figures are counted in it, so they include what lies in the hole.
     """
     union = unary_union(polygons)
-    if not isinstance(union, Polygon):
-        closed = union.buffer(close_m, join_style="mitre").buffer(-close_m, join_style="mitre")
-        union = closed if isinstance(closed, Polygon) else union.convex_hull
-    return orient(Polygon(union.exterior), sign=1.0)
+    parts = list(union.geoms) if isinstance(union, MultiPolygon) else [union]
+    return [orient(Polygon(part.exterior), sign=1.0) for part in parts if isinstance(part, Polygon) and part.area > 0]
+
+
+_DECIMALS = (6, 7, 8, 9)
+"""Decimals of degrees tried for a polygon's coordinates (6 is about 0.1 m; see the module docstring)."""
+
+
+def _rounded_parts(parts: Sequence[Polygon], decimals: int) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The parts' rings in EPSG:4326, open, coordinates rounded as they are written."""
+    rings = []
+    for part in parts:
+        ring = _reproject(_TO_WGS84, part)
+        rings.append(
+            tuple((round(float(x), decimals), round(float(y), decimals)) for x, y in ring.exterior.coords[:-1])
+        )
+    return tuple(rings)
+
+
+def _published_shape(
+    parts: Sequence[Polygon], x: np.ndarray, y: np.ndarray, in_units: np.ndarray
+) -> tuple[tuple[tuple[tuple[float, float], ...], ...], Any, np.ndarray]:
+    """The rings to publish, their geometry in EPSG:27700, and which of the points ``x, y`` lie in it.
+
+    The fewest decimals (from 6) whose rounded polygon holds exactly the points ``in_units``; when none
+    does (a point within the projections' round trip, about 1 mm, of a unit's edge; units that are not
+    grid cells; a filled hole), the one that differs on fewest points, and the figures follow the polygon.
+    """
+    best: tuple[int, tuple[tuple[tuple[float, float], ...], ...], Any, np.ndarray] | None = None
+    for decimals in _DECIMALS:
+        rings = _rounded_parts(parts, decimals)
+        geometry = _polygon_geometry(rings)
+        inside = shapely.intersects_xy(geometry, x, y)
+        differ = int((inside != in_units).sum())
+        if differ == 0:
+            return rings, geometry, inside
+        if best is None or differ < best[0]:
+            best = (differ, rings, geometry, inside)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _polygon_geometry(polygon: Any) -> Any:
+    """A hotspot polygon (one ring or several parts, ``[lon, lat]``) as a shapely geometry in EPSG:27700."""
+    parts = [Polygon(ring) for ring in polygon_parts(polygon)]
+    geometry = _reproject(_TO_BNG, parts[0] if len(parts) == 1 else MultiPolygon(parts))
+    return geometry if geometry.is_valid else geometry.buffer(0)
+
+
+def _published_polygon(polygon: Any) -> list[Any]:
+    """The polygon as written: one ring ``[[lon, lat], ...]``, or a list of such rings (several parts)."""
+    rings = [[[lon, lat] for lon, lat in ring] for ring in polygon_parts(polygon)]
+    return rings[0] if len(rings) == 1 else rings
 
 
 def _build(
@@ -1046,9 +1102,17 @@ def _build(
     member_arrays = [np.asarray(s.members, dtype=np.int64) for s in selected]
     everything = np.unique(np.concatenate(member_arrays)) if member_arrays else np.zeros(0, dtype=np.int64)
     project_all = frame["crime_type"].map(type_project).fillna(-1).to_numpy(dtype=np.int64)
-    relevant = np.isin(unit_of, everything) & (project_all >= 0)
-    # Work on the few incidents in chosen units, with snap points and location names as integer codes.
+    # Work on the few incidents in or near chosen units, with snap points and location names as integer
+    # codes: near, because a point just outside a unit can fall in the polygon as written (rounded).
+    xs = frame["x"].to_numpy(dtype=float)
+    ys = frame["y"].to_numpy(dtype=float)
+    bounds = [shapely.bounds(unary_union([partition.shape(m, frame, unit_of) for m in s.members])) for s in selected]
+    near = np.zeros(len(frame), dtype=bool)
+    for x0, y0, x1, y1 in bounds:
+        near |= (xs >= x0 - 1.0) & (xs <= x1 + 1.0) & (ys >= y0 - 1.0) & (ys <= y1 + 1.0)
+    relevant = (np.isin(unit_of, everything) | near) & (project_all >= 0)
     units = unit_of[relevant]
+    x_rel, y_rel = xs[relevant], ys[relevant]
     project_of = project_all[relevant]
     harm = frame["harm"].to_numpy(dtype=float)[relevant]
     lonlat = np.column_stack(
@@ -1060,16 +1124,19 @@ def _build(
     drafts: list[tuple[Hotspot, _Selected, float]] = []
     for s in selected:
         serves = [0, 1] if s.project == "joint" else [PROJECTS.index(s.project)]
-        counted = np.isin(units, np.asarray(s.members, dtype=np.int64)) & np.isin(project_of, serves)
+        in_units = np.isin(units, np.asarray(s.members, dtype=np.int64))
+        parts = _outline([partition.shape(m, frame, unit_of) for m in s.members])
+        rings, _, inside = _published_shape(parts, x_rel, y_rel, in_units)
+        counted = inside & np.isin(project_of, serves)
         figures = [
             (int((counted & (project_of == i)).sum()), float(harm[counted & (project_of == i)].sum())) for i in (0, 1)
         ]
-        seed = counted & (units == s.members[0])
+        seed = counted & in_units & (units == s.members[0])
         if not seed.any():  # a joint hotspot whose seed unit only holds the other project's incidents
             seed = counted
+        if not seed.any():  # its incidents all on an edge the published polygon leaves out (about 1 mm)
+            seed = in_units & np.isin(project_of, serves)
         lon, lat = snaps[int(np.argmax(np.bincount(snap_of[seed])))]
-        outline = _outline([partition.shape(m, frame, unit_of) for m in s.members], partition.close_m)
-        ring = _reproject(_TO_WGS84, outline)
         (n_asb, harm_asb), (n_sv, harm_sv) = figures
         measure = (n_asb + n_sv) if rank_by == "count" else harm_asb + harm_sv
         counts = np.bincount(location_of[counted], minlength=len(locations))
@@ -1082,7 +1149,7 @@ def _build(
             project=s.project,
             lat=float(lat),
             lon=float(lon),
-            polygon=tuple((float(x), float(y)) for x, y in list(ring.exterior.coords)[:-1]),
+            polygon=rings[0] if len(rings) == 1 else rings,
             harm_weight=_weight(harm_asb, harm_sv, days),
             priority=0,
             harm_asb=harm_asb,
@@ -1092,7 +1159,7 @@ def _build(
             incidents_sv=n_sv,
             units=tuple(partition.unit_id(m) for m in s.members),
             unit_area_m2=float(sum(partition.area_m2(m) for m in s.members)),
-            patrol_area_m2=float(outline.area),
+            patrol_area_m2=float(sum(part.area for part in parts)),
             snap_points=len(np.unique(snap_of[counted])),
             method=label,
         )
@@ -1141,10 +1208,7 @@ def _hotspot_shape(item: Any) -> tuple[str, str, str, int, Polygon]:
     polygon = get("polygon")
     radius = get("radius_m")
     if polygon:
-        ring = [(float(p[0]), float(p[1])) for p in polygon]
-        geometry = _reproject(_TO_BNG, Polygon(ring))
-        if not geometry.is_valid:
-            geometry = geometry.buffer(0)
+        geometry = _polygon_geometry(polygon)
     elif radius:
         x, y = _TO_BNG.transform(float(get("lon")), float(get("lat")))
         geometry = Point(x, y).buffer(float(radius), quad_segs=16)
@@ -1485,7 +1549,7 @@ def refresh(
             f"no hotspot found in {window_w} ({reasons}); widen --months or check the files; nothing was written"
         )
     old = [_hotspot_shape(h) for h in old_hotspots]
-    new_shapes = [_reproject(_TO_BNG, Polygon(h.polygon)) for h in new]
+    new_shapes = [_polygon_geometry(h.polygon) for h in new]
 
     reuse: dict[int, str] = {}
     matched: dict[int, str] = {}
@@ -1621,9 +1685,9 @@ def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "
         f"# Method: {method}.",
         "# Units (grid: EPSG:27700 squares aligned to the grid origin) are ranked; a hotspot is its best unit plus",
         "# the next-best units closer than the separation to it; lat/lon is the busiest police.uk snap point of",
-        "# its best unit (on a street or public place). polygon: the units' outline, or their convex hull.",
-        "# incidents, harm_asb, harm_sv count the incidents in the hotspot's units only; the polygon can take in",
-        "# gaps between units (and their incidents), so a count of points inside the polygon can be higher.",
+        "# its best unit (on a street or public place). polygon: the union of the units, one ring [[lon, lat], ...]",
+        "# or, when they do not touch, a list of rings. incidents, harm_asb, harm_sv count the points inside the",
+        "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would.",
         "# harm_asb/harm_sv: days of harm (Cambridge Crime Harm Index style, data/harm_weights.csv) in the window;",
         f"# harm_weight = (harm_asb + harm_sv) / {days or 'window days'} (harm days per day of window).",
         "# priority ranks hotspots within project and district (1 = highest).",
@@ -1652,8 +1716,12 @@ def hotspots_geojson(hotspots: HotspotList | Sequence[Hotspot]) -> dict[str, Any
     window = getattr(hotspots, "window", None)
     features = []
     for h in hotspots:
-        ring = [[round(lon, 6), round(lat, 6)] for lon, lat in h.polygon]
-        ring.append(ring[0])
+        rings = [[[lon, lat] for lon, lat in ring] + [[ring[0][0], ring[0][1]]] for ring in polygon_parts(h.polygon)]
+        geometry = (
+            {"type": "Polygon", "coordinates": rings}
+            if len(rings) == 1
+            else {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}
+        )
         features.append(
             {
                 "type": "Feature",
@@ -1677,14 +1745,14 @@ def hotspots_geojson(hotspots: HotspotList | Sequence[Hotspot]) -> dict[str, Any
                     "window": str(window) if window else "",
                     "method": h.method,
                 },
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "geometry": geometry,
             }
         )
     return {
         "type": "FeatureCollection",
         "name": "hotspots",
         "attribution": "Contains public sector information licensed under the Open Government Licence v3.0 "
-        "(police.uk street-level crime); incidents and harm count the hotspot's units, not the whole polygon",
+        "(police.uk street-level crime); incidents and harm count the points inside each polygon",
         "features": features,
     }
 

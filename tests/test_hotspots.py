@@ -78,11 +78,15 @@ def three_cells() -> pd.DataFrame:
 
 
 def test_grid_cells_are_aligned_to_the_grid_origin() -> None:
-    """Points at easting 450,149.9 and 450,150.0 fall in cells E450000 and E450150 (150 m cells from 0)."""
+    """Points at easting 450,149.9 and 450,150.01 fall in cells E450000 and E450150 (150 m cells from 0).
+
+    (Not 450,150.0 exactly: a point on a line is on the edge of both published polygons, and is counted
+    where their coordinates, rounded and projected back, put it; real snap points are never exactly on a
+    line.)"""
     frame = make(
         [
             ((450_149.9, 520_010.0), ASB, 3, "2024-01", "D1", "On or near West Street"),
-            ((450_150.0, 520_010.0), ASB, 2, "2024-01", "D1", "On or near East Street"),
+            ((450_150.01, 520_010.0), ASB, 2, "2024-01", "D1", "On or near East Street"),
         ]
     )
     found = hotspots.detect(frame, top_k=asb_only(2), separation_m=0, min_incidents=1)
@@ -435,7 +439,7 @@ def test_refresh_writes_yaml_diff_and_geojson(tmp_path: Path) -> None:
     assert feature["geometry"]["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) == 5
     assert {"hotspot_id", "name", "district", "project", "harm"} <= set(feature["properties"])
     assert "Open Government Licence v3.0" in geo["attribution"]
-    assert "count the incidents in the hotspot's units only" in text
+    assert "incidents, harm_asb, harm_sv count the points inside the" in text
 
 
 def test_a_refresh_that_finds_no_hotspot_writes_nothing(tmp_path: Path) -> None:
@@ -498,3 +502,74 @@ def test_shipped_hotspots_are_reproduced_by_detect() -> None:
     shipped = yaml.safe_load(SHIPPED.read_text())["hotspots"]
     assert [h.to_scenario_dict() for h in found] == shipped
     assert np.isclose(sum(h.harm_weight for h in found), sum(h["harm_weight"] for h in shipped))
+
+
+def _recount(polygons: dict[str, dict], months: tuple[str, str]) -> dict[str, tuple[int, int]]:
+    """Independent of the tool's code path: ASB and SV incidents in each published polygon, from the raw
+    police.uk files (pandas, pyproj, shapely only), as an analyst or the Home Office would count them.
+
+    ``polygons``: id -> GeoJSON geometry or scenario polygon ([[lon, lat], ...] or a list of rings).
+    Rows kept as the loader does: the window's months, the force's own rows, a Crime ID once, coordinates
+    given; institutional snap points left out as the hotspot figures do.
+    """
+    import glob
+
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon, shape
+
+    street = HERE.parent / "data" / "police_uk" / "cleveland" / "street"
+    raw = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(glob.glob(f"{street}/*"))])
+    raw = raw[(raw["Month"] >= months[0]) & (raw["Month"] <= months[1]) & (raw["Falls within"] == "Cleveland Police")]
+    raw = raw[(raw["Crime ID"] == "") | ~raw["Crime ID"].duplicated()]
+    raw = raw[(raw["Longitude"] != "") & ~raw["Location"].isin(hotspots.DEFAULT_EXCLUDE_LOCATIONS)]
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    x, y = to_bng.transform(raw["Longitude"].astype(float).to_numpy(), raw["Latitude"].astype(float).to_numpy())
+    asb = (raw["Crime type"] == ASB).to_numpy()
+    sv = raw["Crime type"].isin(hotspots.DEFAULT_CRIME_TYPES["sv"]).to_numpy()
+    out = {}
+    for hotspot_id, geometry in polygons.items():
+        if isinstance(geometry, dict):
+            geom = shape(geometry)
+        else:
+            nested = isinstance(geometry[0][0], list | tuple)
+            geom = MultiPolygon([Polygon(r) for r in geometry]) if nested else Polygon(geometry)
+        geom = shapely.transform(geom, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
+        inside = shapely.intersects_xy(geom, x, y)
+        out[hotspot_id] = (int((inside & asb).sum()), int((inside & sv).sum()))
+    return out
+
+
+def test_published_counts_are_a_recount_in_the_published_polygons(tmp_path: Path) -> None:
+    """The analyst's check: counting the raw police.uk points in each published polygon gives the
+    published figure, for kept and dropped hotspots alike. Before, kept hotspots counted their grid units
+    while the polygon was their convex hull (JNT-E06000001-01: 415 published, 573 in the polygon), a
+    dropped one counted the polygon (ASB-E06000004-01: 126 kept, 164 dropped), and SV-E06000004-02 read 51
+    against 62 in its polygon, whose 6-decimal rounding took in a snap point 8 mm outside its cell."""
+    frame, _ = incidents.load(incidents.street_files(months="2023-12:2024-11"), months="2023-12:2024-11")
+    scenario = load_scenario(None).scenario
+    result = hotspots.refresh(
+        frame,
+        window="2023-12:2024-11",
+        out_dir=tmp_path / "r",
+        old_hotspots=scenario.hotspots,
+        force_area=incidents.load_force_area(),
+        top_k={"asb": dict.fromkeys(hotspots.DEFAULT_TOP_K["asb"], 0), "sv": hotspots.DEFAULT_TOP_K["sv"]},
+    )
+    features = json.loads(result.geojson_path.read_text())["features"]
+    published = {f["properties"]["hotspot_id"]: f for f in features}
+    recount = _recount({k: f["geometry"] for k, f in published.items()}, ("2023-12", "2024-11"))
+    for hotspot_id, feature in published.items():
+        n_asb, n_sv = recount[hotspot_id]
+        serves = {"asb": n_asb, "sv": n_sv, "joint": n_asb + n_sv}[feature["properties"]["project"]]
+        assert feature["properties"]["incidents"] == serves, hotspot_id
+    assert published["SV-E06000004-02"]["properties"]["incidents"] == 51
+    diff = pd.read_csv(result.diff_path, keep_default_na=False).set_index("hotspot_id")
+    assert (diff["status"] == "dropped").sum() == 14  # the ASB-only hotspots, asked for none
+    old = {h.id: h.polygon for h in scenario.hotspots}
+    dropped = diff[diff["status"] == "dropped"]
+    old_counts = _recount({i: old[i] for i in dropped.index}, ("2023-12", "2024-11"))
+    assert dropped["incidents"].to_dict() == {i: old_counts[i][0] for i in dropped.index}
+    # the same hotspot, kept in the shipped list and dropped here, has one figure
+    shipped = {h["id"]: h for h in yaml.safe_load(SHIPPED.read_text())["hotspots"]}
+    assert dropped.loc["ASB-E06000004-01", "incidents"] == shipped["ASB-E06000004-01"]["incidents"] == 126
+    assert dropped.loc["ASB-E06000001-01", "incidents"] == shipped["ASB-E06000001-01"]["incidents"] == 81
