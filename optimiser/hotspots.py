@@ -45,7 +45,10 @@ types in the hotspot's units over the window, counted for the projects that patr
 hotspot has ``harm_sv = 0``). ``harm_weight`` is harm per day of window: ``(harm_asb + harm_sv) /
 window days`` (e.g. 366 for 2023-12..2024-11), so ASB and SV weights use the same scale and a joint
 hotspot's weight is the sum of its two project weights. ``priority`` ranks hotspots within their
-project and district (1 = best) by the ranking measure.
+project and district (1 = best) by the ranking measure. ``incidents`` counts the crime types of the
+projects that patrol the hotspot (ASB + SV for a joint one), the measure it was chosen by;
+``incidents_asb`` and ``incidents_sv`` count each project's crime types in every hotspot, whichever
+team patrols it (the ASB incidents of an SV-only hotspot too), the figures of a Home Office return.
 
 The ``polygon`` written for a hotspot is the union of its units: one ring when they touch, else
 several parts (``[[[lon, lat], ...], ...]`` in YAML, a GeoJSON MultiPolygon). Its figures
@@ -209,7 +212,8 @@ class Hotspot:
         As in a scenario's ``hotspots:`` entry (``polygon`` is ``((lon, lat), ...)``, EPSG:4326, open ring,
         or a tuple of such rings when the units do not touch); the figures are counted in the polygon.
     incidents_asb, incidents_sv : int
-        Incidents of each project's crime types in the polygon, counted for the projects that patrol it.
+        Incidents of each project's crime types in the polygon, in every hotspot whichever project patrols
+        it (``incidents`` counts only the projects that patrol it).
     units : tuple of str
         The units (grid cells ``E<easting>N<northing>`` of the south-west corner, LSOA codes, or street
         edges ``u-v-key``) in rank order; the first is the best.
@@ -267,6 +271,8 @@ class Hotspot:
             "harm_asb": round(self.harm_asb, 2),
             "harm_sv": round(self.harm_sv, 2),
             "incidents": self.incidents,
+            "incidents_asb": self.incidents_asb,
+            "incidents_sv": self.incidents_sv,
         }
 
 
@@ -1138,6 +1144,7 @@ def _build(
             seed = in_units & np.isin(project_of, serves)
         lon, lat = snaps[int(np.argmax(np.bincount(snap_of[seed])))]
         (n_asb, harm_asb), (n_sv, harm_sv) = figures
+        all_asb, all_sv = int((inside & (project_of == 0)).sum()), int((inside & (project_of == 1)).sum())
         measure = (n_asb + n_sv) if rank_by == "count" else harm_asb + harm_sv
         counts = np.bincount(location_of[counted], minlength=len(locations))
         hotspot = Hotspot(
@@ -1155,8 +1162,8 @@ def _build(
             harm_asb=harm_asb,
             harm_sv=harm_sv,
             incidents=n_asb + n_sv,
-            incidents_asb=n_asb,
-            incidents_sv=n_sv,
+            incidents_asb=all_asb,
+            incidents_sv=all_sv,
             units=tuple(partition.unit_id(m) for m in s.members),
             unit_area_m2=float(sum(partition.area_m2(m) for m in s.members)),
             patrol_area_m2=float(sum(part.area for part in parts)),
@@ -1493,10 +1500,13 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "previous_id",
     "previous_project",
     "previous_rank",
+    "incidents_asb",
+    "incidents_sv",
 )
 """``diff.csv``: each new hotspot ``kept`` (overlaps ``previous_id``) or ``added``, each old one no new hotspot
 overlaps ``dropped`` (its figures in the new window); ``previous_project``/``previous_rank`` show a kept
-hotspot's change of team (a joint one becoming SV-only leaves the wardens) and of rank."""
+hotspot's change of team (a joint one becoming SV-only leaves the wardens) and of rank; ``incidents_asb`` /
+``incidents_sv``: each project's incidents in the polygon, whichever team patrols it."""
 
 
 def refresh(
@@ -1587,6 +1597,8 @@ def refresh(
                 "previous_id": matched.get(n, ""),
                 "previous_project": old_by_id[matched[n]][1] if n in matched else "",
                 "previous_rank": old_by_id[matched[n]][3] if n in matched else "",
+                "incidents_asb": h.incidents_asb,
+                "incidents_sv": h.incidents_sv,
             }
         )
     dropped = [o for o in range(len(old)) if o not in overlapped_old]
@@ -1599,6 +1611,11 @@ def refresh(
             types = [t for p in serves if p in crime_types for t in crime_types[p]]
             sub = frame[frame["crime_type"].isin(types)]
             inside = shapely.intersects_xy(og, sub["x"].to_numpy(), sub["y"].to_numpy())
+            every = {
+                p: int(shapely.intersects_xy(og, f["x"].to_numpy(), f["y"].to_numpy()).sum())
+                for p in PROJECTS
+                for f in [frame[frame["crime_type"].isin(list(crime_types.get(p, ())))]]
+            }
             rows.append(
                 {
                     "status": "dropped",
@@ -1611,6 +1628,8 @@ def refresh(
                     "previous_id": oid,
                     "previous_project": oproject,
                     "previous_rank": opriority,
+                    "incidents_asb": every["asb"],
+                    "incidents_sv": every["sv"],
                 }
             )
     diff = pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
@@ -1687,7 +1706,8 @@ def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "
         "# the next-best units closer than the separation to it; lat/lon is the busiest police.uk snap point of",
         "# its best unit (on a street or public place). polygon: the union of the units, one ring [[lon, lat], ...]",
         "# or, when they do not touch, a list of rings. incidents, harm_asb, harm_sv count the points inside the",
-        "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would.",
+        "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would:",
+        "# incidents for the projects patrolling it; incidents_asb / incidents_sv for each project in every hotspot.",
         "# harm_asb/harm_sv: days of harm (Cambridge Crime Harm Index style, data/harm_weights.csv) in the window;",
         f"# harm_weight = (harm_asb + harm_sv) / {days or 'window days'} (harm days per day of window).",
         "# priority ranks hotspots within project and district (1 = highest).",
@@ -1744,6 +1764,8 @@ def hotspots_geojson(hotspots: HotspotList | Sequence[Hotspot]) -> dict[str, Any
                     "lon": round(h.lon, 6),
                     "window": str(window) if window else "",
                     "method": h.method,
+                    "incidents_asb": h.incidents_asb,
+                    "incidents_sv": h.incidents_sv,
                 },
                 "geometry": geometry,
             }

@@ -267,6 +267,8 @@ class Hotspot(_Model):
     harm_asb: float = Field(default=0.0, ge=0)
     harm_sv: float = Field(default=0.0, ge=0)
     incidents: int = Field(default=0, ge=0)
+    incidents_asb: int = Field(default=0, ge=0)
+    incidents_sv: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _shape(self) -> Hotspot:

@@ -442,6 +442,33 @@ def test_refresh_writes_yaml_diff_and_geojson(tmp_path: Path) -> None:
     assert "incidents, harm_asb, harm_sv count the points inside the" in text
 
 
+def test_asb_and_sv_incidents_are_written_for_every_hotspot(tmp_path: Path) -> None:
+    """An SV-only hotspot at A holding 5 violent crimes and 3 ASB incidents: for a Home Office return the
+    ASB there counts too. Before, only ``incidents`` (the patrolling projects' sum, 5) was written and the
+    ASB could not be read anywhere; now incidents_asb 3 and incidents_sv 5 are in hotspots.yaml, the
+    GeoJSON properties and diff.csv (new columns at the end), and harm_asb stays 0 (no warden patrols it)."""
+    frame = make(
+        [
+            (A, VIOLENCE, 5, "2024-01", "D1", "On or near Albert Road"),
+            (A, ASB, 3, "2024-01", "D1", "On or near Albert Road"),
+        ]
+    )
+    result = hotspots.refresh(
+        frame, window="2024-01", out_dir=tmp_path / "r", top_k={"asb": {}, "sv": {"D1": 1}}, min_incidents=1
+    )
+    (entry,) = yaml.safe_load(result.yaml_path.read_text())["hotspots"]
+    assert entry["project"] == "sv" and entry["harm_asb"] == 0.0
+    assert (entry["incidents"], entry["incidents_asb"], entry["incidents_sv"]) == (5, 3, 5)
+    assert list(entry)[-3:] == ["incidents", "incidents_asb", "incidents_sv"]
+    ScenarioHotspot.model_validate(entry)
+    (feature,) = json.loads(result.geojson_path.read_text())["features"]
+    assert list(feature["properties"])[-2:] == ["incidents_asb", "incidents_sv"]
+    assert (feature["properties"]["incidents_asb"], feature["properties"]["incidents_sv"]) == (3, 5)
+    diff = pd.read_csv(result.diff_path)
+    assert list(diff.columns)[-2:] == ["incidents_asb", "incidents_sv"]
+    assert diff[["incidents", "incidents_asb", "incidents_sv"]].values.tolist() == [[5, 3, 5]]
+
+
 def test_a_refresh_that_finds_no_hotspot_writes_nothing(tmp_path: Path) -> None:
     """A floor no cell reaches: an empty list would pass `patrol validate` and fail only at planning, so
     the refresh stops with the reason and leaves no files."""
@@ -562,6 +589,7 @@ def test_published_counts_are_a_recount_in_the_published_polygons(tmp_path: Path
         n_asb, n_sv = recount[hotspot_id]
         serves = {"asb": n_asb, "sv": n_sv, "joint": n_asb + n_sv}[feature["properties"]["project"]]
         assert feature["properties"]["incidents"] == serves, hotspot_id
+        assert (feature["properties"]["incidents_asb"], feature["properties"]["incidents_sv"]) == (n_asb, n_sv)
     assert published["SV-E06000004-02"]["properties"]["incidents"] == 51
     diff = pd.read_csv(result.diff_path, keep_default_na=False).set_index("hotspot_id")
     assert (diff["status"] == "dropped").sum() == 14  # the ASB-only hotspots, asked for none
@@ -569,6 +597,7 @@ def test_published_counts_are_a_recount_in_the_published_polygons(tmp_path: Path
     dropped = diff[diff["status"] == "dropped"]
     old_counts = _recount({i: old[i] for i in dropped.index}, ("2023-12", "2024-11"))
     assert dropped["incidents"].to_dict() == {i: old_counts[i][0] for i in dropped.index}
+    assert dropped["incidents_sv"].to_dict() == {i: old_counts[i][1] for i in dropped.index}
     # the same hotspot, kept in the shipped list and dropped here, has one figure
     shipped = {h["id"]: h for h in yaml.safe_load(SHIPPED.read_text())["hotspots"]}
     assert dropped.loc["ASB-E06000004-01", "incidents"] == shipped["ASB-E06000004-01"]["incidents"] == 126
