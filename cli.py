@@ -340,6 +340,56 @@ def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hotspots_report(args: argparse.Namespace) -> int:
+    """Count ASB incidents, SV crimes and other crime in each hotspot of the scenario's adopted list.
+
+    The list is the scenario's hotspots (its hotspots_file / hotspots:); each is counted as points in its
+    published polygon, by month and police.uk crime type, over any months of the scenario's police.uk data.
+    Writes hotspot_incidents.csv (hotspot x month x crime type), hotspot_summary.csv (per hotspot, per
+    district and the force, with each list's share of the force's ASB, SV and area) and rows_not_used.csv
+    (the police.uk rows set aside, by reason and file), all three or none.
+    """
+    from optimiser import hotspots, incidents
+    from optimiser.scenario import load_scenario
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out}: is a file; give a folder for the three tables")
+    if (out / "summary.json").is_file():
+        raise DataError(f"--out {out}: is a plan's folder; write the report elsewhere")
+    scenario = load_scenario(args.scenario, args.set or []).scenario
+    if args.months is not None:
+        window = incidents.parse_months(args.months)
+    elif scenario.hotspots_window:
+        window = incidents.parse_months(scenario.hotspots_window)
+    else:
+        window = incidents.default_window(scenario.default_week_start)
+    if not scenario.hotspots:
+        raise DataError(f"scenario {scenario.name} has no hotspots to report on; set hotspots_file: or hotspots:")
+    files = incidents.scenario_street_files(scenario, window)
+    force = incidents.scenario_force_area(scenario)
+    frame, report = incidents.load(files, lsoa_file=force, months=window, log_report=False)
+    print(report.summary())
+    detail, summary = hotspots.report_tables(
+        scenario.hotspots,
+        frame,
+        window=window,
+        force_area=force,
+        crime_types={p: scenario.projects.get(p).crime_types for p in ("asb", "sv")},
+    )
+    written = hotspots.write_report(out, detail, summary, report.rows_not_used())
+    force_row = summary[(summary["level"] == "list") & (summary["district"] == "") & (summary["project"] == "all")]
+    if len(force_row):
+        r = force_row.iloc[0]
+        print(
+            f"{len(scenario.hotspots)} hotspots, {window}: {r['asb_share_pct']:.2f}% of the force's ASB incidents and "
+            f"{r['sv_share_pct']:.2f}% of its SV crimes on {r['area_share_pct']:.3f}% of its area"
+        )
+    for path in written:
+        print(path)
+    return 0
+
+
 def _scenario_points(scenario) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
     return [(h.id, h.lat, h.lon) for h in scenario.hotspots] + [(b.id, b.lat, b.lon) for b in scenario.bases]
 
@@ -598,6 +648,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", default="hotspot-evaluation.csv", help="CSV to write (default hotspot-evaluation.csv)")
     _add_set_option(sub)
     sub.set_defaults(handler=cmd_hotspots_evaluate)
+    sub = hot_commands.add_parser(
+        "report",
+        help="ASB, SV and other crime in each adopted hotspot, by month and crime type",
+        description=cmd_hotspots_report.__doc__,
+    )
+    _add_scenario_argument(sub)
+    sub.add_argument(
+        "--months",
+        help="months YYYY-MM:YYYY-MM to count (default: the hotspot list's own window, else the 12 months "
+        "before default_week_start)",
+    )
+    sub.add_argument("--out", required=True, help="output folder")
+    _add_set_option(sub)
+    sub.set_defaults(handler=cmd_hotspots_report)
 
     net = commands.add_parser("network", help="inspect the street network or download one")
     net_commands = net.add_subparsers(dest="network_command", metavar="ACTION")

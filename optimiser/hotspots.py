@@ -1803,6 +1803,201 @@ def _write_outputs(
     return out_dir / names[0], out_dir / names[1], out_dir / names[2]
 
 
+# ---- report: figures of an adopted list -------------------------------------------------------
+
+REPORT_INCIDENT_COLUMNS: tuple[str, ...] = (
+    "hotspot_id",
+    "name",
+    "district",
+    "project",
+    "month",
+    "crime_type",
+    "category",
+    "incidents",
+)
+"""``hotspot_incidents.csv``: one row per hotspot x month x police.uk crime type (zeros included, so a
+trend has every month); ``category`` is ``asb``, ``sv`` (the projects' crime types) or ``other``."""
+
+REPORT_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "level",
+    "hotspot_id",
+    "name",
+    "district",
+    "project",
+    "asb_incidents",
+    "sv_crimes",
+    "other_crime",
+    "total",
+    "left_out_institutional",
+    "area_m2",
+    "asb_share_pct",
+    "sv_share_pct",
+    "area_share_pct",
+)
+"""``hotspot_summary.csv``. ``level``: ``hotspot`` (one hotspot, counted in its polygon), ``list``
+(the hotspots serving ``project`` asb or sv, or ``all`` of them, in a district or the whole force
+(``district`` empty), each incident counted once however many of them it falls in), ``district`` and
+``force`` (every incident there). Shares are of the force's ASB incidents, SV crimes and area (of the
+district's, for a district's own rows). ``left_out_institutional``: incidents at police.uk's
+institutional snap points (police station, prison, hospital), left out of every figure as in
+``refresh``."""
+
+
+def report_tables(
+    hotspot_list: Sequence[Any],
+    incidents: pd.DataFrame,
+    *,
+    window: MonthWindow | str | tuple[str, str],
+    force_area: ForceArea,
+    crime_types: Mapping[str, Sequence[str]] = DEFAULT_CRIME_TYPES,
+    exclude_locations: Sequence[str] = DEFAULT_EXCLUDE_LOCATIONS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ASB incidents, SV crimes and other crime in each hotspot of an adopted list, by month and crime type.
+
+    Counted as points in each published polygon (or circle of ``radius_m``), the same definition as
+    the list's own figures, over any months of data: the counts an analyst reports to the Home Office
+    (before/after, trend, the list's share of the force's ASB and SV on its share of the area).
+
+    Returns
+    -------
+    (hotspot_incidents, hotspot_summary) : pandas.DataFrame
+        Columns :data:`REPORT_INCIDENT_COLUMNS` and :data:`REPORT_SUMMARY_COLUMNS`.
+    """
+    window_w = parse_months(window)
+    if not hotspot_list:
+        raise DataError("the scenario has no hotspots to report on; set hotspots_file: or hotspots:")
+    _check_incidents(incidents)
+    months = incidents["month"]
+    in_window = incidents[(months >= window_w.start) & (months <= window_w.end)].reset_index(drop=True)
+    institutional = in_window["location"].isin(list(exclude_locations)).to_numpy()
+    frame = in_window[~institutional].reset_index(drop=True)
+    left_out = in_window[institutional].reset_index(drop=True)
+    types = list(incidents.attrs.get("crime_types") or sorted(set(incidents["crime_type"])))
+    category = {t: "other" for t in types}
+    for project in PROJECTS:
+        for t in crime_types.get(project, ()):
+            category[t] = project
+    cat = frame["crime_type"].map(category).fillna("other").to_numpy(dtype=object)
+    x, y = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
+    lx, ly = left_out["x"].to_numpy(dtype=float), left_out["y"].to_numpy(dtype=float)
+    force_asb, force_sv = int((cat == "asb").sum()), int((cat == "sv").sum())
+    district_area = force_area.district_area_m2()
+
+    entries = []
+    for item in hotspot_list:
+        hotspot_id, project, district, _, geometry = _hotspot_shape(item)
+        name = item.get("name", "") if isinstance(item, Mapping) else getattr(item, "name", "")
+        entries.append((hotspot_id, str(name), district, project, geometry))
+
+    def figures(inside: np.ndarray, left: np.ndarray) -> dict[str, Any]:
+        asb, sv = int((inside & (cat == "asb")).sum()), int((inside & (cat == "sv")).sum())
+        other = int((inside & (cat == "other")).sum())
+        return {
+            "asb_incidents": asb,
+            "sv_crimes": sv,
+            "other_crime": other,
+            "total": asb + sv + other,
+            "left_out_institutional": int(left.sum()),
+        }
+
+    def shares(row: dict[str, Any], asb_total: int, sv_total: int, area_total: float) -> dict[str, Any]:
+        return {
+            **row,
+            "asb_share_pct": round(100.0 * row["asb_incidents"] / asb_total, 3) if asb_total else 0.0,
+            "sv_share_pct": round(100.0 * row["sv_crimes"] / sv_total, 3) if sv_total else 0.0,
+            "area_share_pct": round(100.0 * row["area_m2"] / area_total, 4) if area_total else 0.0,
+        }
+
+    month_list = window_w.months
+    detail: list[pd.DataFrame] = []
+    summary: list[dict[str, Any]] = []
+    for hotspot_id, name, district, project, geometry in entries:
+        inside = shapely.intersects_xy(geometry, x, y)
+        sub = frame[inside]
+        counts = sub.groupby(["month", "crime_type"]).size()
+        grid = pd.MultiIndex.from_product([month_list, types], names=["month", "crime_type"])
+        table = counts.reindex(grid, fill_value=0).rename("incidents").reset_index()
+        table.insert(0, "project", project)
+        table.insert(0, "district", district)
+        table.insert(0, "name", name)
+        table.insert(0, "hotspot_id", hotspot_id)
+        table["category"] = table["crime_type"].map(category).fillna("other")
+        detail.append(table[list(REPORT_INCIDENT_COLUMNS)])
+        row: dict[str, Any] = {
+            "level": "hotspot",
+            "hotspot_id": hotspot_id,
+            "name": name,
+            "district": district,
+            "project": project,
+        }
+        row |= figures(inside, shapely.intersects_xy(geometry, lx, ly))
+        row["area_m2"] = round(float(geometry.area), 1)
+        summary.append(shares(row, force_asb, force_sv, force_area.area_m2))
+
+    scopes: list[tuple[str, str]] = [(d, force_area.district_names.get(d, d)) for d in sorted(district_area)]
+    scopes.append(("", "force"))
+    for district, label in scopes:
+        in_scope = frame["district"].to_numpy(dtype=object) == district if district else np.ones(len(frame), bool)
+        left_scope = left_out["district"].to_numpy(dtype=object) == district if district else np.ones(len(lx), bool)
+        area_total = district_area[district] if district else force_area.area_m2
+        asb_total = int((in_scope & (cat == "asb")).sum()) if district else force_asb
+        sv_total = int((in_scope & (cat == "sv")).sum()) if district else force_sv
+        for listed in ("asb", "sv", "all"):
+            mine = [
+                g
+                for _, _, d, p, g in entries
+                if (not district or d == district) and (listed == "all" or p in (listed, "joint"))
+            ]
+            union = unary_union(mine) if mine else Polygon()
+            inside = shapely.intersects_xy(union, x, y) if mine else np.zeros(len(frame), bool)
+            left = shapely.intersects_xy(union, lx, ly) if mine else np.zeros(len(lx), bool)
+            row = {
+                "level": "list",
+                "hotspot_id": "",
+                "name": f"{len(mine)} hotspots serving {listed} in {label}"
+                if listed != "all"
+                else f"all {len(mine)} hotspots in {label}",
+                "district": district,
+                "project": listed,
+            }
+            row |= figures(inside, left)
+            row["area_m2"] = round(float(union.area), 1)
+            summary.append(shares(row, asb_total, sv_total, area_total))
+        row = {"level": "district" if district else "force", "hotspot_id": "", "name": label, "district": district}
+        row |= {"project": ""} | figures(in_scope, left_scope)
+        row["area_m2"] = round(float(area_total), 1)
+        summary.append(shares(row, force_asb, force_sv, force_area.area_m2))
+    incidents_table = pd.concat(detail, ignore_index=True) if detail else pd.DataFrame(columns=REPORT_INCIDENT_COLUMNS)
+    return incidents_table, pd.DataFrame(summary, columns=list(REPORT_SUMMARY_COLUMNS))
+
+
+def write_report(
+    out_dir: str | Path, hotspot_incidents: pd.DataFrame, summary: pd.DataFrame, rows_not_used: pd.DataFrame
+) -> list[Path]:
+    """Write ``hotspot_incidents.csv``, ``hotspot_summary.csv`` and ``rows_not_used.csv`` into ``out_dir``.
+
+    All three or none: they are written into a temporary folder and then renamed (as ``refresh`` does),
+    so a failed report never leaves a figure without its load report.
+    """
+    out = Path(out_dir)
+    tables = {
+        "hotspot_incidents.csv": hotspot_incidents,
+        "hotspot_summary.csv": summary,
+        "rows_not_used.csv": rows_not_used,
+    }
+    replace_files(out, {name: _csv_writer(table) for name, table in tables.items()})
+    return [out / name for name in tables]
+
+
+def _csv_writer(table: pd.DataFrame) -> Any:
+    """A writer for :func:`optimiser.outputs.replace_files`: the table as CSV, Unix line ends."""
+
+    def write(path: Path) -> None:
+        table.to_csv(path, index=False, lineterminator="\n")
+
+    return write
+
+
 def read_hotspots_file(path: str | Path) -> list[dict[str, Any]]:
     """The ``hotspots:`` entries of a hotspots file, as mappings (for diffs and checks).
 

@@ -440,6 +440,43 @@ class LoadReport:
         """Rows not kept because of a data problem (everything except ``outside_months``)."""
         return sum(self.counts[r] for r in PROBLEM_REASONS)
 
+    def rows_not_used(self) -> pd.DataFrame:
+        """The rows not kept as a table to write beside the figures: ``reason, file, rows, first_line``.
+
+        Why a file: a Home Office return needs the rows set aside next to the counts, and a printed
+        line is lost once the terminal closes. One row per reason and file, most rows first within a
+        reason (reasons in :data:`REASONS` order); ``first_line`` is empty for ``outside_months`` (a filter,
+        not a problem), and rows of another force say which forces in ``detail``.
+        """
+        rows: list[dict[str, object]] = []
+        for reason in REASONS:
+            ranked = sorted(
+                ((f, c[reason]) for f, c in self.by_file.items() if c.get(reason)), key=lambda fc: (-fc[1], fc[0])
+            )
+            for path, n in ranked:
+                detail = ""
+                if reason == "other_force":
+                    detail = (
+                        "force: "
+                        + self.force
+                        + "; read: "
+                        + ", ".join(f"{name or '(empty)'} {count}" for name, count in sorted(self.forces.items()))
+                    )
+                elif reason == "unknown_crime_type":
+                    detail = ", ".join(f"{k}: {v}" for k, v in sorted(self.unknown_crime_types.items()))
+                rows.append(
+                    {
+                        "reason": reason,
+                        "file": Path(path).name,
+                        "rows": n,
+                        "first_line": self.first_line.get(path, {}).get(reason, "")
+                        if reason != "outside_months"
+                        else "",
+                        "detail": detail,
+                    }
+                )
+        return pd.DataFrame(rows, columns=["reason", "file", "rows", "first_line", "detail"])
+
     def summary(self) -> str:
         """One paragraph for people: rows read and kept, then each reason with its count and files."""
         lines = [f"read {self.rows_read} rows from {len(self.files)} file(s); kept {self.rows_kept}"]

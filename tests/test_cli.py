@@ -383,6 +383,45 @@ def test_hotspots_months_past_the_data_are_named(capsys: pytest.CaptureFixture[s
     assert code == 2 and "2025-09..2026-12" in err, err
 
 
+def test_hotspots_report_writes_the_three_tables_of_the_adopted_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`patrol hotspots report --months 2024-01`: the shipped list's 26 hotspots x 1 month x 14 police.uk
+    crime types, the summary (hotspots, lists, districts, force) and the rows set aside; a window past
+    the data writes nothing (exit 2)."""
+    out = tmp_path / "report"
+    code, printed, err = run(capsys, "hotspots", "report", "--months", "2024-01", "--out", out)
+    assert code == 0, err
+    assert "26 hotspots, 2024-01:2024-01: " in printed and "% of the force's ASB incidents" in printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "hotspot_incidents.csv",
+        "hotspot_summary.csv",
+        "rows_not_used.csv",
+    ]
+    with (out / "hotspot_incidents.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 26 * 1 * 14
+    assert list(rows[0]) == [
+        "hotspot_id",
+        "name",
+        "district",
+        "project",
+        "month",
+        "crime_type",
+        "category",
+        "incidents",
+    ]
+    with (out / "hotspot_summary.csv").open(encoding="utf-8") as handle:
+        summary = list(csv.DictReader(handle))
+    assert [r["level"] for r in summary].count("hotspot") == 26
+    force = next(r for r in summary if r["level"] == "force")
+    assert force["asb_share_pct"] == "100.0"
+    with (out / "rows_not_used.csv").open(encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == ["reason", "file", "rows", "first_line", "detail"]
+    code, _, err = run(capsys, "hotspots", "report", "--months", "2025-01:2026-01", "--out", tmp_path / "late")
+    assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err and not (tmp_path / "late").exists()
+
+
 def test_street_files_without_months_in_their_names_are_named(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -602,3 +602,27 @@ def test_published_counts_are_a_recount_in_the_published_polygons(tmp_path: Path
     shipped = {h["id"]: h for h in yaml.safe_load(SHIPPED.read_text())["hotspots"]}
     assert dropped.loc["ASB-E06000004-01", "incidents"] == shipped["ASB-E06000004-01"]["incidents"] == 126
     assert dropped.loc["ASB-E06000001-01", "incidents"] == shipped["ASB-E06000001-01"]["incidents"] == 81
+
+
+def test_report_counts_are_a_recount_in_the_adopted_polygons() -> None:
+    """`hotspots report` on the shipped list over 2024-06..2024-11 (months the list was not counted on):
+    each hotspot's ASB and SV, summed over months and crime types, equal an independent recount in its
+    published polygon from the raw files; the force row holds every incident the loader kept."""
+    window = "2024-06:2024-11"
+    frame, _ = incidents.load(incidents.street_files(months=window), months=window)
+    scenario = load_scenario(None).scenario
+    detail, summary = hotspots.report_tables(
+        scenario.hotspots, frame, window=window, force_area=incidents.load_force_area()
+    )
+    assert set(detail["month"]) == set(incidents.parse_months(window).months)
+    by_hotspot = detail.groupby(["hotspot_id", "category"])["incidents"].sum().unstack(fill_value=0)
+    recount = _recount({h.id: h.polygon for h in scenario.hotspots}, ("2024-06", "2024-11"))
+    assert {i: (int(r["asb"]), int(r["sv"])) for i, r in by_hotspot.iterrows()} == recount
+    rows = summary.set_index("hotspot_id")
+    sv_only = rows.loc["SV-E06000001-01"]
+    assert sv_only["asb_incidents"] == recount["SV-E06000001-01"][0] > 0  # ASB in an SV-only hotspot
+    force = summary[summary["level"] == "force"].iloc[0]
+    kept = frame[~frame["location"].isin(hotspots.DEFAULT_EXCLUDE_LOCATIONS)]
+    assert force["total"] == len(kept) and force["left_out_institutional"] == len(frame) - len(kept)
+    listed = summary[(summary["level"] == "list") & (summary["district"] == "") & (summary["project"] == "all")]
+    assert 0 < listed.iloc[0]["asb_share_pct"] < 100 and 0 < listed.iloc[0]["area_share_pct"] < 1
