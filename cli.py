@@ -262,7 +262,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
-    """Re-detect hotspots from police.uk data and write hotspots.yaml, diff.csv and hotspots.geojson."""
+    """Re-detect hotspots from police.uk data; write hotspots.yaml, diff.csv, hotspots.geojson, rows_not_used.csv.
+
+    rows_not_used.csv lists the police.uk rows set aside, by reason and file; hotspots.yaml's header sums it up.
+    """
     from optimiser import hotspots, incidents
     from optimiser.scenario import load_scenario
 
@@ -293,6 +296,7 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         lsoa_boundaries=scenario.force_area.lsoa_boundaries if scenario.force_area else None,
         title=scenario.name,
         command=args.command_line,
+        load_report=report,
         **method,
     )
     for note in result.hotspots.notes:
@@ -304,8 +308,9 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         f"{len(result.hotspots)} hotspots for {window}: "
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     )
-    for path in (result.yaml_path, result.diff_path, result.geojson_path):
-        print(path)
+    for path in (result.yaml_path, result.diff_path, result.geojson_path, result.rows_not_used_path):
+        if path is not None:
+            print(path)
     return 0
 
 

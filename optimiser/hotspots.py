@@ -105,7 +105,9 @@ from shapely.ops import unary_union
 from optimiser.errors import DataError
 from optimiser.incidents import (
     DEFAULT_LSOA_BOUNDARIES,
+    PROBLEM_REASONS,
     ForceArea,
+    LoadReport,
     MonthWindow,
     parse_months,
 )
@@ -295,6 +297,7 @@ class RefreshResult:
     yaml_path: Path
     diff_path: Path
     geojson_path: Path
+    rows_not_used_path: Path | None = None
 
 
 # ---- methods -----------------------------------------------------------------------------------
@@ -1517,6 +1520,7 @@ def refresh(
     old_hotspots: Sequence[Any] = (),
     command: str = "",
     title: str = "",
+    load_report: LoadReport | None = None,
     **detect_options: Any,
 ) -> RefreshResult:
     """Detect a new hotspot list and write ``hotspots.yaml``, ``diff.csv`` and ``hotspots.geojson``.
@@ -1541,6 +1545,9 @@ def refresh(
         The command that produced the files, written in the YAML header so it can be re-run.
     title : str
         Short description for the YAML header (e.g. the force name).
+    load_report : LoadReport, optional
+        What the loader set aside: written as ``rows_not_used.csv`` beside the list and summed up in the
+        YAML header, so the counts a return needs travel with the figures (not only to the terminal).
     **detect_options
         Passed to :func:`detect` (method, top_k, crime_types, ...).
     """
@@ -1639,7 +1646,7 @@ def refresh(
         key=lambda c: c.map(order) if c.name == "status" else c,
         kind="stable",
     ).reset_index(drop=True)
-    paths = _write_outputs(new, diff, Path(out_dir), command=command, title=title)
+    paths = _write_outputs(new, diff, Path(out_dir), command=command, title=title, load_report=load_report)
     logger.info(
         "hotspot refresh %s: %d kept, %d added, %d dropped -> %s",
         window_w,
@@ -1688,7 +1695,28 @@ _Dumper.add_representer(
 )
 
 
-def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "", title: str = "") -> str:
+def load_note(report: LoadReport) -> str:
+    """One line on the police.uk rows read, kept and set aside by reason, for a YAML header."""
+    reasons = [f"{report.counts[r]} {r.replace('_', ' ')}" for r in PROBLEM_REASONS if report.counts[r]]
+    forces = ""
+    if len(report.forces) > 1:
+        forces = "; rows by force: " + ", ".join(f"{k} {v}" for k, v in sorted(report.forces.items()))
+    return (
+        f"police.uk rows: read {report.rows_read} from {len(report.files)} file(s), kept {report.rows_kept}; "
+        + ("not used: " + ", ".join(reasons) if reasons else "none set aside for a data problem")
+        + (f" ({report.outside_months} outside the months)" if report.outside_months else "")
+        + forces
+        + " (by file: the refresh's rows_not_used.csv)"
+    )
+
+
+def hotspots_yaml(
+    hotspots: HotspotList | Sequence[Hotspot],
+    *,
+    command: str = "",
+    title: str = "",
+    load_report: LoadReport | None = None,
+) -> str:
     """The hotspots file text: a header of comments (provenance, method, weights) and ``hotspots:``."""
     window = getattr(hotspots, "window", None)
     method = getattr(hotspots, "method", "") or (hotspots[0].method if hotspots else "")
@@ -1714,6 +1742,8 @@ def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "
         "# Hotspots: " + ", ".join(f"{p} {counts[p]}" for p in ("asb", "sv", "joint") if p in counts) + ".",
     ]
     header += [f"# Note: {note}." for note in getattr(hotspots, "notes", [])]
+    if load_report is not None:
+        header.append(f"# Note: {load_note(load_report)}.")
     header.append("# Contains public sector information licensed under the Open Government Licence v3.0.")
     body: dict[str, Any] = {}
     body["generated_by"] = "optimiser.hotspots.refresh"
@@ -1787,20 +1817,26 @@ def _geojson_text(collection: Mapping[str, Any]) -> str:
 
 
 def _write_outputs(
-    hotspots: HotspotList, diff: pd.DataFrame, out_dir: Path, *, command: str, title: str
-) -> tuple[Path, Path, Path]:
-    names = ("hotspots.yaml", "diff.csv", "hotspots.geojson")
-    replace_files(
-        out_dir,
-        {
-            names[0]: lambda path: path.write_text(
-                hotspots_yaml(hotspots, command=command, title=title), encoding="utf-8"
-            ),
-            names[1]: lambda path: diff.to_csv(path, index=False, lineterminator="\n"),
-            names[2]: lambda path: path.write_text(_geojson_text(hotspots_geojson(hotspots)), encoding="utf-8"),
-        },
-    )
-    return out_dir / names[0], out_dir / names[1], out_dir / names[2]
+    hotspots: HotspotList,
+    diff: pd.DataFrame,
+    out_dir: Path,
+    *,
+    command: str,
+    title: str,
+    load_report: LoadReport | None = None,
+) -> tuple[Path, Path, Path, Path | None]:
+    names = ("hotspots.yaml", "diff.csv", "hotspots.geojson", "rows_not_used.csv")
+    writers = {
+        names[0]: lambda path: path.write_text(
+            hotspots_yaml(hotspots, command=command, title=title, load_report=load_report), encoding="utf-8"
+        ),
+        names[1]: lambda path: diff.to_csv(path, index=False, lineterminator="\n"),
+        names[2]: lambda path: path.write_text(_geojson_text(hotspots_geojson(hotspots)), encoding="utf-8"),
+    }
+    if load_report is not None:
+        writers[names[3]] = _csv_writer(load_report.rows_not_used())
+    replace_files(out_dir, writers)
+    return out_dir / names[0], out_dir / names[1], out_dir / names[2], out_dir / names[3] if load_report else None
 
 
 # ---- report: figures of an adopted list -------------------------------------------------------

@@ -422,6 +422,46 @@ def test_hotspots_report_writes_the_three_tables_of_the_adopted_list(
     assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err and not (tmp_path / "late").exists()
 
 
+def test_hotspots_refresh_writes_the_rows_not_used_beside_the_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every 50th row of 2024-11 without coordinates: before, the count went only to the terminal and
+    hotspots.yaml said nothing; now its header sums the rows set aside and rows_not_used.csv names the file,
+    the reason, the count and the first line."""
+    import gzip
+
+    shipped = SCENARIO_DIR.parent / "data" / "police_uk" / "cleveland" / "street"
+    street = tmp_path / "street"
+    street.mkdir()
+    (street / "2024-10-cleveland-street.csv.gz").symlink_to(shipped / "2024-10-cleveland-street.csv.gz")
+    with gzip.open(shipped / "2024-11-cleveland-street.csv.gz", "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    header = lines[0].split(",")
+    lon, lat = header.index("Longitude"), header.index("Latitude")
+    for i in range(50, len(lines), 50):
+        fields = next(csv.reader([lines[i]]))
+        fields[lon] = fields[lat] = ""
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(fields)
+        lines[i] = buffer.getvalue()
+    (street / "2024-11-cleveland-street.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    missing = (len(lines) - 1) // 50
+    out = tmp_path / "out"
+    code, printed, err = run(
+        capsys, "hotspots", "refresh", "--set", f"police_uk_dir={street}", "--months", "2024-10:2024-11", "--out", out
+    )
+    assert code == 0, err
+    assert str(out / "rows_not_used.csv") in printed
+    text = (out / "hotspots.yaml").read_text(encoding="utf-8")
+    assert f"{missing} no coordinates" in text and "rows_not_used.csv)" in text
+    with (out / "rows_not_used.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"reason": "no_coordinates", "file": "2024-11-cleveland-street.csv", "rows": str(missing)}.items() <= next(
+        r for r in rows if r["reason"] == "no_coordinates"
+    ).items()
+    assert next(r for r in rows if r["reason"] == "no_coordinates")["first_line"] == "51"
+
+
 def test_street_files_without_months_in_their_names_are_named(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
