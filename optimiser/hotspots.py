@@ -1505,11 +1505,17 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "previous_rank",
     "incidents_asb",
     "incidents_sv",
+    "previous_incidents",
+    "previous_harm_weight",
+    "overlap_share",
 )
 """``diff.csv``: each new hotspot ``kept`` (overlaps ``previous_id``) or ``added``, each old one no new hotspot
 overlaps ``dropped`` (its figures in the new window); ``previous_project``/``previous_rank`` show a kept
 hotspot's change of team (a joint one becoming SV-only leaves the wardens) and of rank; ``incidents_asb`` /
-``incidents_sv``: each project's incidents in the polygon, whichever team patrols it."""
+``incidents_sv``: each project's incidents in the polygon, whichever team patrols it; ``previous_incidents`` /
+``previous_harm_weight``: the old list's own figures for ``previous_id`` (its window), and ``overlap_share``: the
+share of the old polygon's area the new one still covers (1.0 unchanged; a "kept" hotspot at 0.5 lost half
+its ground, moved or shrunk; 0 for a dropped one), so a kept hotspot that moved is told apart."""
 
 
 def refresh(
@@ -1566,10 +1572,14 @@ def refresh(
             f"no hotspot found in {window_w} ({reasons}); widen --months or check the files; nothing was written"
         )
     old = [_hotspot_shape(h) for h in old_hotspots]
+    old_figures = {
+        o[0]: (_field(h, "incidents"), _field(h, "harm_weight")) for o, h in zip(old, old_hotspots, strict=True)
+    }
     new_shapes = [_polygon_geometry(h.polygon) for h in new]
 
     reuse: dict[int, str] = {}
     matched: dict[int, str] = {}
+    overlap_share: dict[int, float] = {}
     overlapped_old: set[int] = set()
     for n, (h, g) in enumerate(zip(new, new_shapes, strict=True)):
         overlaps = []
@@ -1581,6 +1591,7 @@ def refresh(
         if overlaps:
             overlaps.sort(key=lambda t: (-t[0], t[2]))
             matched[n] = overlaps[0][2]
+            overlap_share[n] = overlaps[0][0] / old[overlaps[0][1]][4].area if old[overlaps[0][1]][4].area else 0.0
             for _, _, oid, oproject, odistrict in overlaps:
                 if oproject == h.project and odistrict == h.district and oid not in reuse.values():
                     reuse[n] = oid
@@ -1606,6 +1617,9 @@ def refresh(
                 "previous_rank": old_by_id[matched[n]][3] if n in matched else "",
                 "incidents_asb": h.incidents_asb,
                 "incidents_sv": h.incidents_sv,
+                "previous_incidents": old_figures[matched[n]][0] if n in matched else "",
+                "previous_harm_weight": old_figures[matched[n]][1] if n in matched else "",
+                "overlap_share": round(overlap_share[n], 4) if n in matched else "",
             }
         )
     dropped = [o for o in range(len(old)) if o not in overlapped_old]
@@ -1637,6 +1651,9 @@ def refresh(
                     "previous_rank": opriority,
                     "incidents_asb": every["asb"],
                     "incidents_sv": every["sv"],
+                    "previous_incidents": old_figures[oid][0],
+                    "previous_harm_weight": old_figures[oid][1],
+                    "overlap_share": 0.0,
                 }
             )
     diff = pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
@@ -1656,6 +1673,12 @@ def refresh(
         out_dir,
     )
     return RefreshResult(new, diff, *paths)
+
+
+def _field(item: Any, name: str) -> Any:
+    """A field of a hotspot-like object or mapping, empty text when it has none (a hand-made list)."""
+    value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+    return "" if value is None else value
 
 
 def _asks_for_none(top_k: Mapping[str, Mapping[str, int] | int] | int) -> bool:

@@ -465,8 +465,60 @@ def test_asb_and_sv_incidents_are_written_for_every_hotspot(tmp_path: Path) -> N
     assert list(feature["properties"])[-2:] == ["incidents_asb", "incidents_sv"]
     assert (feature["properties"]["incidents_asb"], feature["properties"]["incidents_sv"]) == (3, 5)
     diff = pd.read_csv(result.diff_path)
-    assert list(diff.columns)[-2:] == ["incidents_asb", "incidents_sv"]
+    assert list(diff.columns)[10:12] == ["incidents_asb", "incidents_sv"]  # after the columns there were
     assert diff[["incidents", "incidents_asb", "incidents_sv"]].values.tolist() == [[5, 3, 5]]
+
+
+def test_diff_shows_the_previous_figures_and_the_overlap(tmp_path: Path) -> None:
+    """The old list had ASB-D1-05 over cells A and B (30 incidents, weight 1.5) and ASB-D1-09 far away
+    (12, weight 0.4). Now only A is a hotspot (max_cells=1): before, it read as plainly 'kept', with no
+    sign it lost half its ground; now diff.csv gives the old figures and the share of the old area still
+    covered (0.5), and the dropped one its old figures and overlap 0 (new columns at the end)."""
+
+    def rectangle(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+        return [list(_TO_WGS84.transform(x, y)) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+
+    old = [
+        {
+            "id": "ASB-D1-05",
+            "project": "asb",
+            "district": "D1",
+            "priority": 1,
+            "incidents": 30,
+            "harm_weight": 1.5,
+            "polygon": rectangle(450_000, 519_900, 450_300, 520_050),
+        },
+        {
+            "id": "ASB-D1-09",
+            "project": "asb",
+            "district": "D1",
+            "priority": 2,
+            "incidents": 12,
+            "harm_weight": 0.4,
+            "polygon": rectangle(470_000, 540_000, 470_150, 540_150),
+        },
+    ]
+    result = hotspots.refresh(
+        three_cells(),
+        window="2024-01",
+        out_dir=tmp_path / "r",
+        old_hotspots=old,
+        top_k=asb_only(1),
+        min_incidents=1,
+        max_cells=1,
+    )
+    diff = pd.read_csv(result.diff_path, keep_default_na=False)
+    assert list(diff.columns)[-3:] == ["previous_incidents", "previous_harm_weight", "overlap_share"]
+    kept = diff[diff["status"] == "kept"].iloc[0]
+    assert (kept["hotspot_id"], kept["incidents"], kept["previous_incidents"], kept["previous_harm_weight"]) == (
+        "ASB-D1-05",
+        10,
+        30,
+        1.5,
+    )
+    assert kept["overlap_share"] == pytest.approx(0.5, abs=1e-3)
+    dropped = diff[diff["status"] == "dropped"].iloc[0]
+    assert (dropped["hotspot_id"], dropped["previous_incidents"], dropped["overlap_share"]) == ("ASB-D1-09", 12, 0.0)
 
 
 def test_a_refresh_that_finds_no_hotspot_writes_nothing(tmp_path: Path) -> None:
