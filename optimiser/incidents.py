@@ -644,6 +644,32 @@ def _month_runs(months: Sequence[str]) -> list[str]:
     return [run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs]
 
 
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> DataError:
+    """The error for a file that is not UTF-8: the line and the bytes that are not, and what to do.
+
+    Why: the decoder's message gives a byte offset in a read buffer ("position 758"), which leads nowhere;
+    police.uk files are UTF-8, and one opened and saved in a spreadsheet program is often Windows-1252
+    (``Café`` as byte 0xe9).
+    """
+    opener = gzip.open if path.name.endswith(".gz") else open
+    where = ""
+    try:
+        with opener(path, "rb") as handle:  # type: ignore[operator]
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    text = line.decode("utf-8", errors="replace").strip()
+                    where = f" at line {number} (byte {line[bad.start : bad.start + 1]!r} in {text[:80]!r})"
+                    break
+    except (OSError, EOFError):
+        pass
+    return DataError(
+        f"{path}: is not UTF-8 text{where or f' ({exc.reason} at byte {exc.start} of a read)'}; police.uk files "
+        "are UTF-8: re-save it as UTF-8 (CSV UTF-8 in Excel), or download it again from data.police.uk"
+    )
+
+
 def _read_header(path: Path) -> list[str]:
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
@@ -651,7 +677,9 @@ def _read_header(path: Path) -> list[str]:
             first = handle.readline()
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from exc
+    except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot be read ({exc}); is it a police.uk CSV (plain or gzip)?") from exc
     if not first.strip():
         raise DataError(f"{path}: the file is empty; expected a police.uk CSV with a header row")
@@ -721,9 +749,14 @@ def load(
             raw = pd.read_csv(
                 path, dtype=object, keep_default_na=False, usecols=usecols, encoding="utf-8-sig", index_col=False
             )
-        except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from exc
+        except (OSError, EOFError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot be read as a police.uk CSV ({exc})") from exc
-        short, long = _row_widths(path, len(raw))
+        try:
+            short, long = _row_widths(path, len(raw))
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from exc
         raws.append((path, raw, short, long))
     refuse_duplicated_files([(path, raw["Crime ID"]) for path, raw, _, _ in raws])
     for _, raw, _, _ in raws:

@@ -271,6 +271,22 @@ def test_the_report_names_files_with_most_rows_not_used_first(tmp_path: Path) ->
     assert line.endswith("and 1 more")
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_file_that_is_not_utf8_names_the_line_and_says_to_resave(tmp_path: Path, suffix: str) -> None:
+    """A Location with 'Café' saved as Windows-1252 (byte 0xe9) on the third data row: before, the error gave
+    a byte offset in a read buffer ('position 758'); now the line, the byte and what to do."""
+    lines = JAN.read_text().splitlines()
+    lines[3] = lines[3].replace("On or near ", "On or near Café ")
+    data = ("\n".join(lines) + "\n").encode("cp1252")
+    path = tmp_path / f"2024-01-tiny-street{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    with pytest.raises(DataError) as err:
+        incidents.load(path, lsoa_file=TINY_LSOA)
+    text = str(err.value)
+    assert f"{path}: is not UTF-8 text at line 4 (byte b'\\xe9'" in text
+    assert "re-save it as UTF-8" in text
+
+
 def test_gzip_and_plain_files_load_the_same(tmp_path: Path) -> None:
     """A .csv.gz copy of the January fixture gives the same 4 rows as the plain file."""
     gz = tmp_path / "2024-01-tiny-street.csv.gz"
