@@ -99,7 +99,7 @@ def _console():  # type: ignore[no-untyped-def]
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate scenario files; list every problem as ``file:line: field.path: message``."""
     from optimiser.instance import build
-    from optimiser.pipeline import presolve_checks
+    from optimiser.pipeline import look_ahead, presolve_checks
     from optimiser.scenario import load_scenario
 
     problems: list[str] = []
@@ -118,6 +118,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems.append(f"{name}: default week {week}: {exc}")
             continue
         print(f"{name}: ok ({loaded.scenario.name}, {len(loaded.scenario.hotspots)} hotspots)")
+        # the warning `patrol plan` gives: an adopted list refreshed from months up to or after the week
+        if warning := look_ahead(loaded.scenario.hotspots_window, week):
+            print(f"{name}: warning: default week {week}: {warning}")
         for conflict in conflicts:
             print(f"{name}: warning: the default week {week} cannot be planned (patrol plan exits 3): {conflict}")
     if problems:

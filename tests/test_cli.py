@@ -151,6 +151,22 @@ BROKEN = [
 ]
 
 
+def test_validate_warns_of_a_hotspot_list_from_after_the_default_week(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A list refreshed from 2024-10:2025-09 adopted for the default week 2024-12-02: `patrol plan` warns
+    that it uses later data; validate said only `ok`. It now gives the same warning (exit 0)."""
+    shipped = (SCENARIO_DIR / "hotspots" / "cleveland-2023-12_2024-11.yaml").read_text(encoding="utf-8")
+    later = tmp_path / "hotspots.yaml"
+    later.write_text(shipped.replace("window: 2023-12:2024-11", "window: 2024-10:2025-09"), encoding="utf-8")
+    code, out, err = run(capsys, "validate", SCENARIO_DIR / "cleveland.yaml", "--set", f"hotspots_file={later}")
+    assert code == 0, err
+    assert "warning: default week 2024-12-02: the hotspots come from police.uk months 2024-10:2025-09" in out
+    assert "patrol hotspots refresh --months" in out
+    code, out, _ = run(capsys, "validate", SCENARIO_DIR / "cleveland.yaml")
+    assert code == 0 and "warning" not in out
+
+
 @pytest.mark.parametrize(("name", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
 def test_validate_a_broken_scenario_exits_2_with_file_line_and_field(
     capsys: pytest.CaptureFixture[str], name: str, expected: str
