@@ -25,6 +25,18 @@ How a hotspot list is made (:func:`detect`)
 
 A unit's district, and a hotspot's, is the district holding most of its incidents.
 
+Crime types (:data:`DEFAULT_CRIME_TYPES`, set per project in the scenario)
+--------------------------------------------------------------------------
+ASB is police.uk's ``Anti-social behaviour``, its one ASB category (police.uk has 14 crime types and
+ASB rows have no Crime ID: /work/shared/FACTS.md, "police.uk data"). SV is ``Violence and sexual
+offences``, ``Robbery`` and ``Possession of weapons``: an *assumption*, since police.uk has no
+"serious violence" category and FACTS.md gives no definition; they are the three categories holding
+violence against the person, robbery and weapon offences. ``Violence and sexual offences`` is wide
+(violence without injury, stalking and harassment, sexual offences, including domestic and online
+offences no street patrol reaches), so SV figures overstate what patrols can prevent; a scenario can
+narrow ``projects.sv.crime_types``. ASB-related crime (criminal damage and arson, public order) is in
+neither project: ``hotspots report`` counts it as other crime.
+
 police.uk snap points
 ---------------------
 police.uk anonymises every location to the nearest of about 750,000 snap points (a street centre or
