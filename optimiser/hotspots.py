@@ -1908,8 +1908,8 @@ REPORT_SUMMARY_COLUMNS: tuple[str, ...] = (
 """``hotspot_summary.csv``. ``level``: ``hotspot`` (one hotspot, counted in its polygon), ``list``
 (the hotspots serving ``project`` asb or sv, or ``all`` of them, in a district or the whole force
 (``district`` empty), each incident counted once however many of them it falls in), ``district`` and
-``force`` (every incident there). Shares are of the force's ASB incidents, SV crimes and area (of the
-district's, for a district's own rows). ``left_out_institutional``: incidents at police.uk's
+``force`` (every incident there). Shares: of the district's ASB incidents, SV crimes and area for the
+``list`` rows of a district; of the force's for every other row. ``left_out_institutional``: incidents at police.uk's
 institutional snap points (police station, prison, hospital), left out of every figure as in
 ``refresh``."""
 

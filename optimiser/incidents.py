@@ -139,11 +139,12 @@ PROBLEM_REASONS: tuple[str, ...] = (
 MAX_REPEAT_SHARE = 0.05
 """Largest share of a file's rows with a Crime ID that may repeat an ID of the same file, or of one
 earlier file, before the file is refused. Measured on every real police.uk street file at hand (the 21
-shipped in data/police_uk/cleveland/street and the 21 in /work/shared/data/police_uk, 2023-04..2025-11,
-about 222,000 rows): no Crime ID repeats within any file (0%), and the most any file shares with another
-is 1 ID of 6,382 (2024-04 and 2024-03, 0.016%). A file holding its rows twice repeats 50% of its IDs; 5%
-is 300 times the real worst and still catches a file with a tenth of its rows given twice. A file is
-refused only from :data:`MIN_REPEATS_REFUSED` repeats on: a handful cannot double a month and is counted."""
+shipped in data/police_uk/cleveland/street and the 21 in /work/shared/data/police_uk/cleveland, Cleveland
+2023-12..2025-08: 42 files, 311,992 rows): no Crime ID repeats within any file (0%), and the most any
+month's file shares with another month's is 1 Crime ID of 6,382 (2024-04 with 2024-03, 0.016%). A file
+holding its rows twice repeats 50% of its IDs; 5% is 300 times the real worst and still catches a file
+with a tenth of its rows given twice. A file is refused only from :data:`MIN_REPEATS_REFUSED` repeats on:
+a handful cannot double a month and is counted."""
 
 MIN_REPEATS_REFUSED = 20
 """Fewest repeated Crime IDs that can get a file refused (see :data:`MAX_REPEAT_SHARE`)."""
