@@ -393,6 +393,8 @@ class LoadReport:
         The crime type names with no harm weight, and how many rows had each.
     forces : dict
         Rows read by ``Falls within`` (the force whose area the row is in, as police.uk says).
+    file_forces : dict
+        ``file -> force -> rows``, the same by file.
     force : str
         The force most rows belong to; rows of the others are ``other_force``.
     swapped_coordinates : int
@@ -409,6 +411,7 @@ class LoadReport:
     first_line: dict[str, dict[str, int]] = field(default_factory=dict)
     unknown_crime_types: dict[str, int] = field(default_factory=dict)
     forces: dict[str, int] = field(default_factory=dict)
+    file_forces: dict[str, dict[str, int]] = field(default_factory=dict)
     force: str = ""
 
     @property
@@ -760,9 +763,10 @@ def load(
             raise not_utf8(path, exc) from exc
         raws.append((path, raw, short, long))
     refuse_duplicated_files([(path, raw["Crime ID"]) for path, raw, _, _ in raws])
-    for _, raw, _, _ in raws:
+    for path, raw, _, _ in raws:
         for name, n in raw["Falls within"].str.strip().value_counts().items():
             report.forces[str(name)] = report.forces.get(str(name), 0) + int(n)
+            report.file_forces.setdefault(str(path), {})[str(name)] = int(n)
     report.force = max(sorted(report.forces), key=lambda name: report.forces[name]) if report.forces else ""
     seen: set[str] = set()
     for path, raw, short, long in raws:
@@ -792,6 +796,12 @@ _REASON_SHORT: dict[str, str] = {
 }
 
 
+def _force_detail(report: LoadReport, path: Path) -> str:
+    """`` (Durham Constabulary; the files are mostly Cleveland Police's)``: which force a file's rows are."""
+    others = sorted(f for f in report.file_forces.get(str(path), {}) if f != report.force)
+    return f" ({', '.join(o or '(empty)' for o in others)}; the files are mostly {report.force}'s)"
+
+
 def refuse_empty_months(
     window: MonthWindow, incidents: pd.DataFrame, report: LoadReport, files: Sequence[Path]
 ) -> None:
@@ -818,7 +828,8 @@ def refuse_empty_months(
             counts = report.by_file.get(str(path), {})
             reasons = sorted(((n, r) for r, n in counts.items() if r != "outside_months"), reverse=True)
             text = ", ".join(
-                f"{n} {_REASON_SHORT.get(r, r)} (first at line {report.first_line[str(path)][r]})"
+                f"{n} {_REASON_SHORT.get(r, r)}{_force_detail(report, path) if r == 'other_force' else ''} "
+                f"(first at line {report.first_line[str(path)][r]})"
                 for n, r in reasons[:3]
             )
             described.append(f"{path} ({text or 'no row of the month'})")

@@ -255,6 +255,18 @@ def test_another_forces_month_file_is_refused(tmp_path: Path) -> None:
         incidents.load([JAN, other], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
 
 
+def test_a_month_of_another_forces_rows_is_refused_naming_that_force(tmp_path: Path) -> None:
+    """The month's file is another force's download (Falls within, and its LSOAs): refused, naming the force."""
+    jan = _month_file(tmp_path / "2024-01-tiny-street.csv", "2024-01", 30, 5)
+    feb = _month_file(tmp_path / "2024-02-durham-street.csv", "2024-02", 3, 2, force="Durham Constabulary", prefix="d")
+    with pytest.raises(DataError) as err:
+        incidents.load([jan, feb], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
+    assert (
+        f"2024-02: {feb} (5 of another force (Durham Constabulary; the files are mostly Test Police's) "
+        "(first at line 2))"
+    ) in str(err.value)
+
+
 def test_the_report_names_files_with_most_rows_not_used_first(tmp_path: Path) -> None:
     """Four files with rows outside the force area, the one with most last by name: it is named first,
     not hidden in 'and 1 more'."""
