@@ -99,7 +99,7 @@ def _console():  # type: ignore[no-untyped-def]
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate scenario files; list every problem as ``file:line: field.path: message``."""
     from optimiser.instance import build
-    from optimiser.pipeline import presolve_checks
+    from optimiser.pipeline import look_ahead, presolve_checks
     from optimiser.scenario import load_scenario
 
     problems: list[str] = []
@@ -118,6 +118,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems.append(f"{name}: default week {week}: {exc}")
             continue
         print(f"{name}: ok ({loaded.scenario.name}, {len(loaded.scenario.hotspots)} hotspots)")
+        # the warning `patrol plan` gives: an adopted list refreshed from months up to or after the week
+        if warning := look_ahead(loaded.scenario.hotspots_window, week):
+            print(f"{name}: warning: default week {week}: {warning}")
         for conflict in conflicts:
             print(f"{name}: warning: the default week {week} cannot be planned (patrol plan exits 3): {conflict}")
     if problems:
@@ -268,7 +271,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
-    """Re-detect hotspots from police.uk data and write hotspots.yaml, diff.csv and hotspots.geojson."""
+    """Re-detect hotspots from police.uk data; write hotspots.yaml, diff.csv, hotspots.geojson, rows_not_used.csv.
+
+    rows_not_used.csv lists the police.uk rows set aside, by reason and file; hotspots.yaml's header sums it up.
+    """
     from optimiser import hotspots, incidents
     from optimiser.scenario import load_scenario
 
@@ -299,6 +305,7 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         lsoa_boundaries=scenario.force_area.lsoa_boundaries if scenario.force_area else None,
         title=scenario.name,
         command=args.command_line,
+        load_report=report,
         **method,
     )
     for note in result.hotspots.notes:
@@ -310,8 +317,9 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
         f"{len(result.hotspots)} hotspots for {window}: "
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     )
-    for path in (result.yaml_path, result.diff_path, result.geojson_path):
-        print(path)
+    for path in (result.yaml_path, result.diff_path, result.geojson_path, result.rows_not_used_path):
+        if path is not None:
+            print(path)
     return 0
 
 
@@ -343,6 +351,56 @@ def cmd_hotspots_evaluate(args: argparse.Namespace) -> int:
     print(hotspots.format_evaluation(table))
     replace_files(out.parent, {out.name: lambda path: table.to_csv(path, index=False)})
     print(f"written {out}")
+    return 0
+
+
+def cmd_hotspots_report(args: argparse.Namespace) -> int:
+    """Count ASB incidents, SV crimes and other crime in each hotspot of the scenario's adopted list.
+
+    The list is the scenario's hotspots (its hotspots_file / hotspots:); each is counted as points in its
+    published polygon, by month and police.uk crime type, over any months of the scenario's police.uk data.
+    Writes hotspot_incidents.csv (hotspot x month x crime type), hotspot_summary.csv (per hotspot, per
+    district and the force, with each list's share of the force's ASB, SV and area) and rows_not_used.csv
+    (the police.uk rows set aside, by reason and file), all three or none.
+    """
+    from optimiser import hotspots, incidents
+    from optimiser.scenario import load_scenario
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out}: is a file; give a folder for the three tables")
+    if (out / "summary.json").is_file():
+        raise DataError(f"--out {out}: is a plan's folder; write the report elsewhere")
+    scenario = load_scenario(args.scenario, args.set or []).scenario
+    if args.months is not None:
+        window = incidents.parse_months(args.months)
+    elif scenario.hotspots_window:
+        window = incidents.parse_months(scenario.hotspots_window)
+    else:
+        window = incidents.default_window(scenario.default_week_start)
+    if not scenario.hotspots:
+        raise DataError(f"scenario {scenario.name} has no hotspots to report on; set hotspots_file: or hotspots:")
+    files = incidents.scenario_street_files(scenario, window)
+    force = incidents.scenario_force_area(scenario)
+    frame, report = incidents.load(files, lsoa_file=force, months=window, log_report=False)
+    print(report.summary())
+    detail, summary = hotspots.report_tables(
+        scenario.hotspots,
+        frame,
+        window=window,
+        force_area=force,
+        crime_types={p: scenario.projects.get(p).crime_types for p in ("asb", "sv")},
+    )
+    written = hotspots.write_report(out, detail, summary, report.rows_not_used())
+    force_row = summary[(summary["level"] == "list") & (summary["district"] == "") & (summary["project"] == "all")]
+    if len(force_row):
+        r = force_row.iloc[0]
+        print(
+            f"{len(scenario.hotspots)} hotspots, {window}: {r['asb_share_pct']:.2f}% of the force's ASB incidents and "
+            f"{r['sv_share_pct']:.2f}% of its SV crimes on {r['area_share_pct']:.3f}% of its area"
+        )
+    for path in written:
+        print(path)
     return 0
 
 
@@ -611,6 +669,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", default="hotspot-evaluation.csv", help="CSV to write (default hotspot-evaluation.csv)")
     _add_set_option(sub)
     sub.set_defaults(handler=cmd_hotspots_evaluate)
+    sub = hot_commands.add_parser(
+        "report",
+        help="ASB, SV and other crime in each adopted hotspot, by month and crime type",
+        description=cmd_hotspots_report.__doc__,
+    )
+    _add_scenario_argument(sub)
+    sub.add_argument(
+        "--months",
+        help="months YYYY-MM:YYYY-MM to count (default: the hotspot list's own window, else the 12 months "
+        "before default_week_start)",
+    )
+    sub.add_argument("--out", required=True, help="output folder")
+    _add_set_option(sub)
+    sub.set_defaults(handler=cmd_hotspots_report)
 
     net = commands.add_parser("network", help="inspect the street network or download one")
     net_commands = net.add_subparsers(dest="network_command", metavar="ACTION")

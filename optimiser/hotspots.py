@@ -25,6 +25,18 @@ How a hotspot list is made (:func:`detect`)
 
 A unit's district, and a hotspot's, is the district holding most of its incidents.
 
+Crime types (:data:`DEFAULT_CRIME_TYPES`, set per project in the scenario)
+--------------------------------------------------------------------------
+ASB is police.uk's ``Anti-social behaviour``, its one ASB category (police.uk has 14 crime types and
+ASB rows have no Crime ID: /work/shared/FACTS.md, "police.uk data"). SV is ``Violence and sexual
+offences``, ``Robbery`` and ``Possession of weapons``: an *assumption*, since police.uk has no
+"serious violence" category and FACTS.md gives no definition; they are the three categories holding
+violence against the person, robbery and weapon offences. ``Violence and sexual offences`` is wide
+(violence without injury, stalking and harassment, sexual offences, including domestic and online
+offences no street patrol reaches), so SV figures overstate what patrols can prevent; a scenario can
+narrow ``projects.sv.crime_types``. ASB-related crime (criminal damage and arson, public order) is in
+neither project: ``hotspots report`` counts it as other crime.
+
 police.uk snap points
 ---------------------
 police.uk anonymises every location to the nearest of about 750,000 snap points (a street centre or
@@ -45,11 +57,21 @@ types in the hotspot's units over the window, counted for the projects that patr
 hotspot has ``harm_sv = 0``). ``harm_weight`` is harm per day of window: ``(harm_asb + harm_sv) /
 window days`` (e.g. 366 for 2023-12..2024-11), so ASB and SV weights use the same scale and a joint
 hotspot's weight is the sum of its two project weights. ``priority`` ranks hotspots within their
-project and district (1 = best) by the ranking measure.
+project and district (1 = best) by the ranking measure. ``incidents`` counts the crime types of the
+projects that patrol the hotspot (ASB + SV for a joint one), the measure it was chosen by;
+``incidents_asb`` and ``incidents_sv`` count each project's crime types in every hotspot, whichever
+team patrols it (the ASB incidents of an SV-only hotspot too), the figures of a Home Office return.
 
-The ``polygon`` written for a hotspot is the outline of its units when they touch, else their convex
-hull (the patrol envelope, including the short walk between them); evidence figures (incidents, harm,
-PAI) count the incidents in the hotspot's units.
+The ``polygon`` written for a hotspot is the union of its units: one ring when they touch, else
+several parts (``[[[lon, lat], ...], ...]`` in YAML, a GeoJSON MultiPolygon). Its figures
+(``incidents``, ``incidents_asb``/``incidents_sv``, ``harm_asb``/``harm_sv``, ``snap_points``) are
+counted as points in that published polygon, as anyone recounting from the raw files would, for kept,
+added and dropped hotspots alike. Why the union and not the convex hull it once was: the hull took in
+the gaps between units, up to twice their area, so the published count could not be reproduced from
+the published shape; the union keeps the units' figures, which chose the hotspot. The coordinates are
+written to 6 decimals (about 0.1 m) unless a snap point lies so near a unit's edge that the rounding
+would move it across (the Craggs Street point of SV-E06000004-02 is 8 mm from a grid line); then more
+decimals are written, so the published polygon holds exactly the units' incidents.
 
 Evidence (:func:`evaluate`, :func:`coverage`)
 ---------------------------------------------
@@ -95,11 +117,14 @@ from shapely.ops import unary_union
 from optimiser.errors import DataError
 from optimiser.incidents import (
     DEFAULT_LSOA_BOUNDARIES,
+    PROBLEM_REASONS,
     ForceArea,
+    LoadReport,
     MonthWindow,
     parse_months,
 )
 from optimiser.outputs import replace_files
+from optimiser.scenario import polygon_parts
 
 if TYPE_CHECKING:
     from optimiser.scenario import Scenario
@@ -198,16 +223,18 @@ class Hotspot:
     Attributes
     ----------
     id, name, district, project, lat, lon, polygon, harm_weight, priority, harm_asb, harm_sv, incidents
-        As in a scenario's ``hotspots:`` entry (``polygon`` is ``((lon, lat), ...)``, EPSG:4326, open ring).
+        As in a scenario's ``hotspots:`` entry (``polygon`` is ``((lon, lat), ...)``, EPSG:4326, open ring,
+        or a tuple of such rings when the units do not touch); the figures are counted in the polygon.
     incidents_asb, incidents_sv : int
-        Incidents of each project's crime types in the units, counted for the projects that patrol it.
+        Incidents of each project's crime types in the polygon, in every hotspot whichever project patrols
+        it (``incidents`` counts only the projects that patrol it).
     units : tuple of str
         The units (grid cells ``E<easting>N<northing>`` of the south-west corner, LSOA codes, or street
         edges ``u-v-key``) in rank order; the first is the best.
     unit_area_m2 : float
         Area of the units in m² (what the PAI uses).
     patrol_area_m2 : float
-        Area of ``polygon`` in m² (the convex hull when the units do not touch).
+        Area of ``polygon`` in m² (the units' area, to the rounding of its coordinates).
     snap_points : int
         Distinct police.uk snap points among the counted incidents.
     method : str
@@ -220,7 +247,7 @@ class Hotspot:
     project: str
     lat: float
     lon: float
-    polygon: tuple[tuple[float, float], ...]
+    polygon: tuple[tuple[float, float], ...] | tuple[tuple[tuple[float, float], ...], ...]
     harm_weight: float
     priority: int
     harm_asb: float
@@ -252,12 +279,14 @@ class Hotspot:
             "project": self.project,
             "lat": round(self.lat, 6),
             "lon": round(self.lon, 6),
-            "polygon": [[round(lon, 6), round(lat, 6)] for lon, lat in self.polygon],
+            "polygon": _published_polygon(self.polygon),
             "harm_weight": self.harm_weight,
             "priority": self.priority,
             "harm_asb": round(self.harm_asb, 2),
             "harm_sv": round(self.harm_sv, 2),
             "incidents": self.incidents,
+            "incidents_asb": self.incidents_asb,
+            "incidents_sv": self.incidents_sv,
         }
 
 
@@ -280,6 +309,7 @@ class RefreshResult:
     yaml_path: Path
     diff_path: Path
     geojson_path: Path
+    rows_not_used_path: Path | None = None
 
 
 # ---- methods -----------------------------------------------------------------------------------
@@ -377,7 +407,6 @@ class _Partition(ABC):
     """Spatial units of one method: incident -> unit code, and each unit's centre, area and shape (EPSG:27700)."""
 
     kind = ""
-    close_m = 75.0
 
     @abstractmethod
     def assign(self, frame: pd.DataFrame) -> np.ndarray:
@@ -413,7 +442,6 @@ class _Grid(_Partition):
         if not 10 <= cell_m <= 5000:
             raise DataError(f"cell_m must be between 10 and 5000 metres, got {cell_m}")
         self.cell_m = int(cell_m)
-        self.close_m = float(cell_m)
 
     def _ij(self, code: int) -> tuple[int, int]:
         i, j = divmod(int(code), self._SHIFT)
@@ -1017,17 +1045,66 @@ def _merge_joint(selected: list[_Selected], tables: dict[str, pd.DataFrame], sep
     return rest + joint
 
 
-def _outline(polygons: Sequence[Polygon], close_m: float) -> Polygon:
-    """One ring around a hotspot's units (EPSG:27700, counter-clockwise).
+def _outline(polygons: Sequence[Polygon]) -> list[Polygon]:
+    """The parts of the union of a hotspot's units (EPSG:27700, each one counter-clockwise ring).
 
-    Their union when it is one piece, else the union with gaps up to ``2 * close_m`` closed, else the
-    convex hull (the patrol envelope, including the short walk between the units).
+    A hole (units around one that is not a unit) is filled: the published polygon has no holes, and
+    the figures are counted in it, so they include what lies in the hole.
     """
     union = unary_union(polygons)
-    if not isinstance(union, Polygon):
-        closed = union.buffer(close_m, join_style="mitre").buffer(-close_m, join_style="mitre")
-        union = closed if isinstance(closed, Polygon) else union.convex_hull
-    return orient(Polygon(union.exterior), sign=1.0)
+    parts = list(union.geoms) if isinstance(union, MultiPolygon) else [union]
+    return [orient(Polygon(part.exterior), sign=1.0) for part in parts if isinstance(part, Polygon) and part.area > 0]
+
+
+_DECIMALS = (6, 7, 8, 9)
+"""Decimals of degrees tried for a polygon's coordinates (6 is about 0.1 m; see the module docstring)."""
+
+
+def _rounded_parts(parts: Sequence[Polygon], decimals: int) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The parts' rings in EPSG:4326, open, coordinates rounded as they are written."""
+    rings = []
+    for part in parts:
+        ring = _reproject(_TO_WGS84, part)
+        rings.append(
+            tuple((round(float(x), decimals), round(float(y), decimals)) for x, y in ring.exterior.coords[:-1])
+        )
+    return tuple(rings)
+
+
+def _published_shape(
+    parts: Sequence[Polygon], x: np.ndarray, y: np.ndarray, in_units: np.ndarray
+) -> tuple[tuple[tuple[tuple[float, float], ...], ...], Any, np.ndarray]:
+    """The rings to publish, their geometry in EPSG:27700, and which of the points ``x, y`` lie in it.
+
+    The fewest decimals (from 6) whose rounded polygon holds exactly the points ``in_units``; when none
+    does (a point within the projections' round trip, about 1 mm, of a unit's edge; units that are not
+    grid cells; a filled hole), the one that differs on fewest points, and the figures follow the polygon.
+    """
+    best: tuple[int, tuple[tuple[tuple[float, float], ...], ...], Any, np.ndarray] | None = None
+    for decimals in _DECIMALS:
+        rings = _rounded_parts(parts, decimals)
+        geometry = _polygon_geometry(rings)
+        inside = shapely.intersects_xy(geometry, x, y)
+        differ = int((inside != in_units).sum())
+        if differ == 0:
+            return rings, geometry, inside
+        if best is None or differ < best[0]:
+            best = (differ, rings, geometry, inside)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _polygon_geometry(polygon: Any) -> Any:
+    """A hotspot polygon (one ring or several parts, ``[lon, lat]``) as a shapely geometry in EPSG:27700."""
+    parts = [Polygon(ring) for ring in polygon_parts(polygon)]
+    geometry = _reproject(_TO_BNG, parts[0] if len(parts) == 1 else MultiPolygon(parts))
+    return geometry if geometry.is_valid else geometry.buffer(0)
+
+
+def _published_polygon(polygon: Any) -> list[Any]:
+    """The polygon as written: one ring ``[[lon, lat], ...]``, or a list of such rings (several parts)."""
+    rings = [[[lon, lat] for lon, lat in ring] for ring in polygon_parts(polygon)]
+    return rings[0] if len(rings) == 1 else rings
 
 
 def _build(
@@ -1046,9 +1123,17 @@ def _build(
     member_arrays = [np.asarray(s.members, dtype=np.int64) for s in selected]
     everything = np.unique(np.concatenate(member_arrays)) if member_arrays else np.zeros(0, dtype=np.int64)
     project_all = frame["crime_type"].map(type_project).fillna(-1).to_numpy(dtype=np.int64)
-    relevant = np.isin(unit_of, everything) & (project_all >= 0)
-    # Work on the few incidents in chosen units, with snap points and location names as integer codes.
+    # Work on the few incidents in or near chosen units, with snap points and location names as integer
+    # codes: near, because a point just outside a unit can fall in the polygon as written (rounded).
+    xs = frame["x"].to_numpy(dtype=float)
+    ys = frame["y"].to_numpy(dtype=float)
+    bounds = [shapely.bounds(unary_union([partition.shape(m, frame, unit_of) for m in s.members])) for s in selected]
+    near = np.zeros(len(frame), dtype=bool)
+    for x0, y0, x1, y1 in bounds:
+        near |= (xs >= x0 - 1.0) & (xs <= x1 + 1.0) & (ys >= y0 - 1.0) & (ys <= y1 + 1.0)
+    relevant = (np.isin(unit_of, everything) | near) & (project_all >= 0)
     units = unit_of[relevant]
+    x_rel, y_rel = xs[relevant], ys[relevant]
     project_of = project_all[relevant]
     harm = frame["harm"].to_numpy(dtype=float)[relevant]
     lonlat = np.column_stack(
@@ -1060,17 +1145,21 @@ def _build(
     drafts: list[tuple[Hotspot, _Selected, float]] = []
     for s in selected:
         serves = [0, 1] if s.project == "joint" else [PROJECTS.index(s.project)]
-        counted = np.isin(units, np.asarray(s.members, dtype=np.int64)) & np.isin(project_of, serves)
+        in_units = np.isin(units, np.asarray(s.members, dtype=np.int64))
+        parts = _outline([partition.shape(m, frame, unit_of) for m in s.members])
+        rings, _, inside = _published_shape(parts, x_rel, y_rel, in_units)
+        counted = inside & np.isin(project_of, serves)
         figures = [
             (int((counted & (project_of == i)).sum()), float(harm[counted & (project_of == i)].sum())) for i in (0, 1)
         ]
-        seed = counted & (units == s.members[0])
+        seed = counted & in_units & (units == s.members[0])
         if not seed.any():  # a joint hotspot whose seed unit only holds the other project's incidents
             seed = counted
+        if not seed.any():  # its incidents all on an edge the published polygon leaves out (about 1 mm)
+            seed = in_units & np.isin(project_of, serves)
         lon, lat = snaps[int(np.argmax(np.bincount(snap_of[seed])))]
-        outline = _outline([partition.shape(m, frame, unit_of) for m in s.members], partition.close_m)
-        ring = _reproject(_TO_WGS84, outline)
         (n_asb, harm_asb), (n_sv, harm_sv) = figures
+        all_asb, all_sv = int((inside & (project_of == 0)).sum()), int((inside & (project_of == 1)).sum())
         measure = (n_asb + n_sv) if rank_by == "count" else harm_asb + harm_sv
         counts = np.bincount(location_of[counted], minlength=len(locations))
         hotspot = Hotspot(
@@ -1082,17 +1171,17 @@ def _build(
             project=s.project,
             lat=float(lat),
             lon=float(lon),
-            polygon=tuple((float(x), float(y)) for x, y in list(ring.exterior.coords)[:-1]),
+            polygon=rings[0] if len(rings) == 1 else rings,
             harm_weight=_weight(harm_asb, harm_sv, days),
             priority=0,
             harm_asb=harm_asb,
             harm_sv=harm_sv,
             incidents=n_asb + n_sv,
-            incidents_asb=n_asb,
-            incidents_sv=n_sv,
+            incidents_asb=all_asb,
+            incidents_sv=all_sv,
             units=tuple(partition.unit_id(m) for m in s.members),
             unit_area_m2=float(sum(partition.area_m2(m) for m in s.members)),
-            patrol_area_m2=float(outline.area),
+            patrol_area_m2=float(sum(part.area for part in parts)),
             snap_points=len(np.unique(snap_of[counted])),
             method=label,
         )
@@ -1141,10 +1230,7 @@ def _hotspot_shape(item: Any) -> tuple[str, str, str, int, Polygon]:
     polygon = get("polygon")
     radius = get("radius_m")
     if polygon:
-        ring = [(float(p[0]), float(p[1])) for p in polygon]
-        geometry = _reproject(_TO_BNG, Polygon(ring))
-        if not geometry.is_valid:
-            geometry = geometry.buffer(0)
+        geometry = _polygon_geometry(polygon)
     elif radius:
         x, y = _TO_BNG.transform(float(get("lon")), float(get("lat")))
         geometry = Point(x, y).buffer(float(radius), quad_segs=16)
@@ -1429,10 +1515,19 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "previous_id",
     "previous_project",
     "previous_rank",
+    "incidents_asb",
+    "incidents_sv",
+    "previous_incidents",
+    "previous_harm_weight",
+    "overlap_share",
 )
 """``diff.csv``: each new hotspot ``kept`` (overlaps ``previous_id``) or ``added``, each old one no new hotspot
 overlaps ``dropped`` (its figures in the new window); ``previous_project``/``previous_rank`` show a kept
-hotspot's change of team (a joint one becoming SV-only leaves the wardens) and of rank."""
+hotspot's change of team (a joint one becoming SV-only leaves the wardens) and of rank; ``incidents_asb`` /
+``incidents_sv``: each project's incidents in the polygon, whichever team patrols it; ``previous_incidents`` /
+``previous_harm_weight``: the old list's own figures for ``previous_id`` (its window), and ``overlap_share``: the
+share of the old polygon's area the new one still covers (1.0 unchanged; a "kept" hotspot at 0.5 lost half
+its ground, moved or shrunk; 0 for a dropped one), so a kept hotspot that moved is told apart."""
 
 
 def refresh(
@@ -1443,6 +1538,7 @@ def refresh(
     old_hotspots: Sequence[Any] = (),
     command: str = "",
     title: str = "",
+    load_report: LoadReport | None = None,
     **detect_options: Any,
 ) -> RefreshResult:
     """Detect a new hotspot list and write ``hotspots.yaml``, ``diff.csv`` and ``hotspots.geojson``.
@@ -1467,6 +1563,9 @@ def refresh(
         The command that produced the files, written in the YAML header so it can be re-run.
     title : str
         Short description for the YAML header (e.g. the force name).
+    load_report : LoadReport, optional
+        What the loader set aside: written as ``rows_not_used.csv`` beside the list and summed up in the
+        YAML header, so the counts a return needs travel with the figures (not only to the terminal).
     **detect_options
         Passed to :func:`detect` (method, top_k, crime_types, ...).
     """
@@ -1485,10 +1584,14 @@ def refresh(
             f"no hotspot found in {window_w} ({reasons}); widen --months or check the files; nothing was written"
         )
     old = [_hotspot_shape(h) for h in old_hotspots]
-    new_shapes = [_reproject(_TO_BNG, Polygon(h.polygon)) for h in new]
+    old_figures = {
+        o[0]: (_field(h, "incidents"), _field(h, "harm_weight")) for o, h in zip(old, old_hotspots, strict=True)
+    }
+    new_shapes = [_polygon_geometry(h.polygon) for h in new]
 
     reuse: dict[int, str] = {}
     matched: dict[int, str] = {}
+    overlap_share: dict[int, float] = {}
     overlapped_old: set[int] = set()
     for n, (h, g) in enumerate(zip(new, new_shapes, strict=True)):
         overlaps = []
@@ -1500,6 +1603,7 @@ def refresh(
         if overlaps:
             overlaps.sort(key=lambda t: (-t[0], t[2]))
             matched[n] = overlaps[0][2]
+            overlap_share[n] = overlaps[0][0] / old[overlaps[0][1]][4].area if old[overlaps[0][1]][4].area else 0.0
             for _, _, oid, oproject, odistrict in overlaps:
                 if oproject == h.project and odistrict == h.district and oid not in reuse.values():
                     reuse[n] = oid
@@ -1523,6 +1627,11 @@ def refresh(
                 "previous_id": matched.get(n, ""),
                 "previous_project": old_by_id[matched[n]][1] if n in matched else "",
                 "previous_rank": old_by_id[matched[n]][3] if n in matched else "",
+                "incidents_asb": h.incidents_asb,
+                "incidents_sv": h.incidents_sv,
+                "previous_incidents": old_figures[matched[n]][0] if n in matched else "",
+                "previous_harm_weight": old_figures[matched[n]][1] if n in matched else "",
+                "overlap_share": round(overlap_share[n], 4) if n in matched else "",
             }
         )
     dropped = [o for o in range(len(old)) if o not in overlapped_old]
@@ -1535,6 +1644,11 @@ def refresh(
             types = [t for p in serves if p in crime_types for t in crime_types[p]]
             sub = frame[frame["crime_type"].isin(types)]
             inside = shapely.intersects_xy(og, sub["x"].to_numpy(), sub["y"].to_numpy())
+            every = {
+                p: int(shapely.intersects_xy(og, f["x"].to_numpy(), f["y"].to_numpy()).sum())
+                for p in PROJECTS
+                for f in [frame[frame["crime_type"].isin(list(crime_types.get(p, ())))]]
+            }
             rows.append(
                 {
                     "status": "dropped",
@@ -1547,6 +1661,11 @@ def refresh(
                     "previous_id": oid,
                     "previous_project": oproject,
                     "previous_rank": opriority,
+                    "incidents_asb": every["asb"],
+                    "incidents_sv": every["sv"],
+                    "previous_incidents": old_figures[oid][0],
+                    "previous_harm_weight": old_figures[oid][1],
+                    "overlap_share": 0.0,
                 }
             )
     diff = pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
@@ -1556,7 +1675,7 @@ def refresh(
         key=lambda c: c.map(order) if c.name == "status" else c,
         kind="stable",
     ).reset_index(drop=True)
-    paths = _write_outputs(new, diff, Path(out_dir), command=command, title=title)
+    paths = _write_outputs(new, diff, Path(out_dir), command=command, title=title, load_report=load_report)
     logger.info(
         "hotspot refresh %s: %d kept, %d added, %d dropped -> %s",
         window_w,
@@ -1566,6 +1685,12 @@ def refresh(
         out_dir,
     )
     return RefreshResult(new, diff, *paths)
+
+
+def _field(item: Any, name: str) -> Any:
+    """A field of a hotspot-like object or mapping, empty text when it has none (a hand-made list)."""
+    value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+    return "" if value is None else value
 
 
 def _asks_for_none(top_k: Mapping[str, Mapping[str, int] | int] | int) -> bool:
@@ -1605,7 +1730,28 @@ _Dumper.add_representer(
 )
 
 
-def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "", title: str = "") -> str:
+def load_note(report: LoadReport) -> str:
+    """One line on the police.uk rows read, kept and set aside by reason, for a YAML header."""
+    reasons = [f"{report.counts[r]} {r.replace('_', ' ')}" for r in PROBLEM_REASONS if report.counts[r]]
+    forces = ""
+    if len(report.forces) > 1:
+        forces = "; rows by force: " + ", ".join(f"{k} {v}" for k, v in sorted(report.forces.items()))
+    return (
+        f"police.uk rows: read {report.rows_read} from {len(report.files)} file(s), kept {report.rows_kept}; "
+        + ("not used: " + ", ".join(reasons) if reasons else "none set aside for a data problem")
+        + (f" ({report.outside_months} outside the months)" if report.outside_months else "")
+        + forces
+        + " (by file: the refresh's rows_not_used.csv)"
+    )
+
+
+def hotspots_yaml(
+    hotspots: HotspotList | Sequence[Hotspot],
+    *,
+    command: str = "",
+    title: str = "",
+    load_report: LoadReport | None = None,
+) -> str:
     """The hotspots file text: a header of comments (provenance, method, weights) and ``hotspots:``."""
     window = getattr(hotspots, "window", None)
     method = getattr(hotspots, "method", "") or (hotspots[0].method if hotspots else "")
@@ -1621,15 +1767,18 @@ def hotspots_yaml(hotspots: HotspotList | Sequence[Hotspot], *, command: str = "
         f"# Method: {method}.",
         "# Units (grid: EPSG:27700 squares aligned to the grid origin) are ranked; a hotspot is its best unit plus",
         "# the next-best units closer than the separation to it; lat/lon is the busiest police.uk snap point of",
-        "# its best unit (on a street or public place). polygon: the units' outline, or their convex hull.",
-        "# incidents, harm_asb, harm_sv count the incidents in the hotspot's units only; the polygon can take in",
-        "# gaps between units (and their incidents), so a count of points inside the polygon can be higher.",
+        "# its best unit (on a street or public place). polygon: the union of the units, one ring [[lon, lat], ...]",
+        "# or, when they do not touch, a list of rings. incidents, harm_asb, harm_sv count the points inside the",
+        "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would:",
+        "# incidents for the projects patrolling it; incidents_asb / incidents_sv for each project in every hotspot.",
         "# harm_asb/harm_sv: days of harm (Cambridge Crime Harm Index style, data/harm_weights.csv) in the window;",
         f"# harm_weight = (harm_asb + harm_sv) / {days or 'window days'} (harm days per day of window).",
         "# priority ranks hotspots within project and district (1 = highest).",
         "# Hotspots: " + ", ".join(f"{p} {counts[p]}" for p in ("asb", "sv", "joint") if p in counts) + ".",
     ]
     header += [f"# Note: {note}." for note in getattr(hotspots, "notes", [])]
+    if load_report is not None:
+        header.append(f"# Note: {load_note(load_report)}.")
     header.append("# Contains public sector information licensed under the Open Government Licence v3.0.")
     body: dict[str, Any] = {}
     body["generated_by"] = "optimiser.hotspots.refresh"
@@ -1652,8 +1801,12 @@ def hotspots_geojson(hotspots: HotspotList | Sequence[Hotspot]) -> dict[str, Any
     window = getattr(hotspots, "window", None)
     features = []
     for h in hotspots:
-        ring = [[round(lon, 6), round(lat, 6)] for lon, lat in h.polygon]
-        ring.append(ring[0])
+        rings = [[[lon, lat] for lon, lat in ring] + [[ring[0][0], ring[0][1]]] for ring in polygon_parts(h.polygon)]
+        geometry = (
+            {"type": "Polygon", "coordinates": rings}
+            if len(rings) == 1
+            else {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}
+        )
         features.append(
             {
                 "type": "Feature",
@@ -1676,15 +1829,17 @@ def hotspots_geojson(hotspots: HotspotList | Sequence[Hotspot]) -> dict[str, Any
                     "lon": round(h.lon, 6),
                     "window": str(window) if window else "",
                     "method": h.method,
+                    "incidents_asb": h.incidents_asb,
+                    "incidents_sv": h.incidents_sv,
                 },
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "geometry": geometry,
             }
         )
     return {
         "type": "FeatureCollection",
         "name": "hotspots",
         "attribution": "Contains public sector information licensed under the Open Government Licence v3.0 "
-        "(police.uk street-level crime); incidents and harm count the hotspot's units, not the whole polygon",
+        "(police.uk street-level crime); incidents and harm count the points inside each polygon",
         "features": features,
     }
 
@@ -1697,20 +1852,221 @@ def _geojson_text(collection: Mapping[str, Any]) -> str:
 
 
 def _write_outputs(
-    hotspots: HotspotList, diff: pd.DataFrame, out_dir: Path, *, command: str, title: str
-) -> tuple[Path, Path, Path]:
-    names = ("hotspots.yaml", "diff.csv", "hotspots.geojson")
-    replace_files(
-        out_dir,
-        {
-            names[0]: lambda path: path.write_text(
-                hotspots_yaml(hotspots, command=command, title=title), encoding="utf-8"
-            ),
-            names[1]: lambda path: diff.to_csv(path, index=False, lineterminator="\n"),
-            names[2]: lambda path: path.write_text(_geojson_text(hotspots_geojson(hotspots)), encoding="utf-8"),
-        },
-    )
-    return out_dir / names[0], out_dir / names[1], out_dir / names[2]
+    hotspots: HotspotList,
+    diff: pd.DataFrame,
+    out_dir: Path,
+    *,
+    command: str,
+    title: str,
+    load_report: LoadReport | None = None,
+) -> tuple[Path, Path, Path, Path | None]:
+    names = ("hotspots.yaml", "diff.csv", "hotspots.geojson", "rows_not_used.csv")
+    writers = {
+        names[0]: lambda path: path.write_text(
+            hotspots_yaml(hotspots, command=command, title=title, load_report=load_report), encoding="utf-8"
+        ),
+        names[1]: lambda path: diff.to_csv(path, index=False, lineterminator="\n"),
+        names[2]: lambda path: path.write_text(_geojson_text(hotspots_geojson(hotspots)), encoding="utf-8"),
+    }
+    if load_report is not None:
+        writers[names[3]] = _csv_writer(load_report.rows_not_used())
+    replace_files(out_dir, writers)
+    return out_dir / names[0], out_dir / names[1], out_dir / names[2], out_dir / names[3] if load_report else None
+
+
+# ---- report: figures of an adopted list -------------------------------------------------------
+
+REPORT_INCIDENT_COLUMNS: tuple[str, ...] = (
+    "hotspot_id",
+    "name",
+    "district",
+    "project",
+    "month",
+    "crime_type",
+    "category",
+    "incidents",
+)
+"""``hotspot_incidents.csv``: one row per hotspot x month x police.uk crime type (zeros included, so a
+trend has every month); ``category`` is ``asb``, ``sv`` (the projects' crime types) or ``other``."""
+
+REPORT_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "level",
+    "hotspot_id",
+    "name",
+    "district",
+    "project",
+    "asb_incidents",
+    "sv_crimes",
+    "other_crime",
+    "total",
+    "left_out_institutional",
+    "area_m2",
+    "asb_share_pct",
+    "sv_share_pct",
+    "area_share_pct",
+)
+"""``hotspot_summary.csv``. ``level``: ``hotspot`` (one hotspot, counted in its polygon), ``list``
+(the hotspots serving ``project`` asb or sv, or ``all`` of them, in a district or the whole force
+(``district`` empty), each incident counted once however many of them it falls in), ``district`` and
+``force`` (every incident there). Shares: of the district's ASB incidents, SV crimes and area for the
+``list`` rows of a district; of the force's for every other row. ``left_out_institutional``: incidents at police.uk's
+institutional snap points (police station, prison, hospital), left out of every figure as in
+``refresh``."""
+
+
+def report_tables(
+    hotspot_list: Sequence[Any],
+    incidents: pd.DataFrame,
+    *,
+    window: MonthWindow | str | tuple[str, str],
+    force_area: ForceArea,
+    crime_types: Mapping[str, Sequence[str]] = DEFAULT_CRIME_TYPES,
+    exclude_locations: Sequence[str] = DEFAULT_EXCLUDE_LOCATIONS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ASB incidents, SV crimes and other crime in each hotspot of an adopted list, by month and crime type.
+
+    Counted as points in each published polygon (or circle of ``radius_m``), the same definition as
+    the list's own figures, over any months of data: the counts an analyst reports to the Home Office
+    (before/after, trend, the list's share of the force's ASB and SV on its share of the area).
+
+    Returns
+    -------
+    (hotspot_incidents, hotspot_summary) : pandas.DataFrame
+        Columns :data:`REPORT_INCIDENT_COLUMNS` and :data:`REPORT_SUMMARY_COLUMNS`.
+    """
+    window_w = parse_months(window)
+    if not hotspot_list:
+        raise DataError("the scenario has no hotspots to report on; set hotspots_file: or hotspots:")
+    _check_incidents(incidents)
+    months = incidents["month"]
+    in_window = incidents[(months >= window_w.start) & (months <= window_w.end)].reset_index(drop=True)
+    institutional = in_window["location"].isin(list(exclude_locations)).to_numpy()
+    frame = in_window[~institutional].reset_index(drop=True)
+    left_out = in_window[institutional].reset_index(drop=True)
+    types = list(incidents.attrs.get("crime_types") or sorted(set(incidents["crime_type"])))
+    category = {t: "other" for t in types}
+    for project in PROJECTS:
+        for t in crime_types.get(project, ()):
+            category[t] = project
+    cat = frame["crime_type"].map(category).fillna("other").to_numpy(dtype=object)
+    x, y = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
+    lx, ly = left_out["x"].to_numpy(dtype=float), left_out["y"].to_numpy(dtype=float)
+    force_asb, force_sv = int((cat == "asb").sum()), int((cat == "sv").sum())
+    district_area = force_area.district_area_m2()
+
+    entries = []
+    for item in hotspot_list:
+        hotspot_id, project, district, _, geometry = _hotspot_shape(item)
+        name = item.get("name", "") if isinstance(item, Mapping) else getattr(item, "name", "")
+        entries.append((hotspot_id, str(name), district, project, geometry))
+
+    def figures(inside: np.ndarray, left: np.ndarray) -> dict[str, Any]:
+        asb, sv = int((inside & (cat == "asb")).sum()), int((inside & (cat == "sv")).sum())
+        other = int((inside & (cat == "other")).sum())
+        return {
+            "asb_incidents": asb,
+            "sv_crimes": sv,
+            "other_crime": other,
+            "total": asb + sv + other,
+            "left_out_institutional": int(left.sum()),
+        }
+
+    def shares(row: dict[str, Any], asb_total: int, sv_total: int, area_total: float) -> dict[str, Any]:
+        return {
+            **row,
+            "asb_share_pct": round(100.0 * row["asb_incidents"] / asb_total, 3) if asb_total else 0.0,
+            "sv_share_pct": round(100.0 * row["sv_crimes"] / sv_total, 3) if sv_total else 0.0,
+            "area_share_pct": round(100.0 * row["area_m2"] / area_total, 4) if area_total else 0.0,
+        }
+
+    month_list = window_w.months
+    detail: list[pd.DataFrame] = []
+    summary: list[dict[str, Any]] = []
+    for hotspot_id, name, district, project, geometry in entries:
+        inside = shapely.intersects_xy(geometry, x, y)
+        sub = frame[inside]
+        counts = sub.groupby(["month", "crime_type"]).size()
+        grid = pd.MultiIndex.from_product([month_list, types], names=["month", "crime_type"])
+        table = counts.reindex(grid, fill_value=0).rename("incidents").reset_index()
+        table.insert(0, "project", project)
+        table.insert(0, "district", district)
+        table.insert(0, "name", name)
+        table.insert(0, "hotspot_id", hotspot_id)
+        table["category"] = table["crime_type"].map(category).fillna("other")
+        detail.append(table[list(REPORT_INCIDENT_COLUMNS)])
+        row: dict[str, Any] = {
+            "level": "hotspot",
+            "hotspot_id": hotspot_id,
+            "name": name,
+            "district": district,
+            "project": project,
+        }
+        row |= figures(inside, shapely.intersects_xy(geometry, lx, ly))
+        row["area_m2"] = round(float(geometry.area), 1)
+        summary.append(shares(row, force_asb, force_sv, force_area.area_m2))
+
+    scopes: list[tuple[str, str]] = [(d, force_area.district_names.get(d, d)) for d in sorted(district_area)]
+    scopes.append(("", "force"))
+    for district, label in scopes:
+        in_scope = frame["district"].to_numpy(dtype=object) == district if district else np.ones(len(frame), bool)
+        left_scope = left_out["district"].to_numpy(dtype=object) == district if district else np.ones(len(lx), bool)
+        area_total = district_area[district] if district else force_area.area_m2
+        asb_total = int((in_scope & (cat == "asb")).sum()) if district else force_asb
+        sv_total = int((in_scope & (cat == "sv")).sum()) if district else force_sv
+        for listed in ("asb", "sv", "all"):
+            mine = [
+                g
+                for _, _, d, p, g in entries
+                if (not district or d == district) and (listed == "all" or p in (listed, "joint"))
+            ]
+            union = unary_union(mine) if mine else Polygon()
+            inside = shapely.intersects_xy(union, x, y) if mine else np.zeros(len(frame), bool)
+            left = shapely.intersects_xy(union, lx, ly) if mine else np.zeros(len(lx), bool)
+            row = {
+                "level": "list",
+                "hotspot_id": "",
+                "name": f"{len(mine)} hotspots serving {listed} in {label}"
+                if listed != "all"
+                else f"all {len(mine)} hotspots in {label}",
+                "district": district,
+                "project": listed,
+            }
+            row |= figures(inside, left)
+            row["area_m2"] = round(float(union.area), 1)
+            summary.append(shares(row, asb_total, sv_total, area_total))
+        row = {"level": "district" if district else "force", "hotspot_id": "", "name": label, "district": district}
+        row |= {"project": ""} | figures(in_scope, left_scope)
+        row["area_m2"] = round(float(area_total), 1)
+        summary.append(shares(row, force_asb, force_sv, force_area.area_m2))
+    incidents_table = pd.concat(detail, ignore_index=True) if detail else pd.DataFrame(columns=REPORT_INCIDENT_COLUMNS)
+    return incidents_table, pd.DataFrame(summary, columns=list(REPORT_SUMMARY_COLUMNS))
+
+
+def write_report(
+    out_dir: str | Path, hotspot_incidents: pd.DataFrame, summary: pd.DataFrame, rows_not_used: pd.DataFrame
+) -> list[Path]:
+    """Write ``hotspot_incidents.csv``, ``hotspot_summary.csv`` and ``rows_not_used.csv`` into ``out_dir``.
+
+    All three or none: they are written into a temporary folder and then renamed (as ``refresh`` does),
+    so a failed report never leaves a figure without its load report.
+    """
+    out = Path(out_dir)
+    tables = {
+        "hotspot_incidents.csv": hotspot_incidents,
+        "hotspot_summary.csv": summary,
+        "rows_not_used.csv": rows_not_used,
+    }
+    replace_files(out, {name: _csv_writer(table) for name, table in tables.items()})
+    return [out / name for name in tables]
+
+
+def _csv_writer(table: pd.DataFrame) -> Any:
+    """A writer for :func:`optimiser.outputs.replace_files`: the table as CSV, Unix line ends."""
+
+    def write(path: Path) -> None:
+        table.to_csv(path, index=False, lineterminator="\n")
+
+    return write
 
 
 def read_hotspots_file(path: str | Path) -> list[dict[str, Any]]:

@@ -6,15 +6,36 @@ Longitude, Latitude, Location, LSOA code, LSOA name, Crime type, Last outcome ca
 table plus a :class:`LoadReport` that counts every row it could not use and why. No row is dropped
 without being counted: a row is excluded for the first of these reasons that applies, in this order,
 
-1. ``bad_month``: ``Month`` is not ``YYYY-MM``;
-2. ``outside_months``: outside the months asked for (not a data problem, so not warned about);
-3. ``no_coordinates``: ``Longitude``/``Latitude`` empty, not numbers, or outside Great Britain;
-4. ``outside_force_area``: its ``LSOA code`` is not one of the force's LSOAs (police.uk files carry a
+1. ``short_row``/``long_row``: fewer/more fields than the header;
+2. ``repeated_crime_id``: a Crime ID already seen in this file or an earlier one (ASB rows have no ID
+   and are never repeats);
+3. ``bad_month``: ``Month`` is not ``YYYY-MM``;
+4. ``outside_months``: outside the months asked for (not a data problem, so not warned about);
+5. ``other_force``: ``Falls within`` names another force than the one most rows belong to (below);
+6. ``no_coordinates``: ``Longitude``/``Latitude`` empty, not numbers, or outside Great Britain;
+7. ``outside_force_area``: its ``LSOA code`` is not one of the force's LSOAs (police.uk files carry a
    few border rows in neighbouring councils);
-5. ``unknown_crime_type``: the crime type has no harm weight in the harm table,
+8. ``unknown_crime_type``: the crime type has no harm weight in the harm table,
 
-so ``rows_read == rows_kept + sum of the five counts``. Points are also projected to the British
+so ``rows_read == rows_kept + sum of the counts``. Points are also projected to the British
 National Grid (EPSG:27700, metres), which is what the hotspot grid and every distance use.
+
+When months are asked for, a month of the window left with no usable row is refused (a
+:class:`~optimiser.errors.DataError` naming the month, its files and why their rows were not used),
+as a missing month file is: a month saved by a spreadsheet program (``Month`` rewritten as
+``Nov-24``) or another force's file would otherwise make every harm rate too low by the month's share.
+
+Duplicates. A file whose Crime IDs repeat within it for more than :data:`MAX_REPEAT_SHARE` of its
+rows with an ID is refused ("download it again"): it holds its rows twice (two downloads joined), and
+its ASB rows, which have no Crime ID, cannot be told apart and would all count twice. A file whose
+Crime IDs are, for more than that share, those of one earlier file is refused naming both (the same
+month given twice, e.g. under another force's name). Fewer repeats are counted (``repeated_crime_id``)
+and the first row kept.
+
+Forces. Rows whose ``Falls within`` is not the force most rows belong to (e.g. British Transport
+Police rows of a custom download) are not kept (``other_force``) and the report counts every force's
+rows: police.uk's force download holds only the force's own rows, so keeping them would make the
+hotspots differ between two refreshes for a reason other than crime (one custom download and one not).
 
 Harm weights come from a shipped table (``data/harm_weights.csv``): days of imprisonment at the
 sentencing starting point, Cambridge Crime Harm Index style (Sherman, Neyroud & Neyroud 2016).
@@ -94,23 +115,39 @@ REASONS: tuple[str, ...] = (
     "repeated_crime_id",
     "bad_month",
     "outside_months",
+    "other_force",
     "no_coordinates",
     "outside_force_area",
     "unknown_crime_type",
 )
 """Why a row was not kept, in the order the checks are applied (``short_row`` / ``long_row``: fewer / more
-fields than the header; ``repeated_crime_id``: a Crime ID already seen in the file)."""
+fields than the header; ``repeated_crime_id``: a Crime ID already seen in the file or an earlier file;
+``other_force``: ``Falls within`` is not the force most rows belong to)."""
 
 PROBLEM_REASONS: tuple[str, ...] = (
     "short_row",
     "long_row",
     "repeated_crime_id",
     "bad_month",
+    "other_force",
     "no_coordinates",
     "outside_force_area",
     "unknown_crime_type",
 )
 """The reasons that are data problems (warned about); ``outside_months`` is a filter the caller asked for."""
+
+MAX_REPEAT_SHARE = 0.05
+"""Largest share of a file's rows with a Crime ID that may repeat an ID of the same file, or of one
+earlier file, before the file is refused. Measured on every real police.uk street file at hand (the 21
+shipped in data/police_uk/cleveland/street and the 21 in /work/shared/data/police_uk/cleveland, Cleveland
+2023-12..2025-08: 42 files, 311,992 rows): no Crime ID repeats within any file (0%), and the most any
+month's file shares with another month's is 1 Crime ID of 6,382 (2024-04 with 2024-03, 0.016%). A file
+holding its rows twice repeats 50% of its IDs; 5% is 300 times the real worst and still catches a file
+with a tenth of its rows given twice. A file is refused only from :data:`MIN_REPEATS_REFUSED` repeats on:
+a handful cannot double a month and is counted."""
+
+MIN_REPEATS_REFUSED = 20
+"""Fewest repeated Crime IDs that can get a file refused (see :data:`MAX_REPEAT_SHARE`)."""
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Great Britain and its islands, generously: anything outside is a bad coordinate, not a place.
@@ -354,6 +391,12 @@ class LoadReport:
         ``file -> reason -> line`` of the first such row (line 1 is the header), so it can be found.
     unknown_crime_types : dict
         The crime type names with no harm weight, and how many rows had each.
+    forces : dict
+        Rows read by ``Falls within`` (the force whose area the row is in, as police.uk says).
+    file_forces : dict
+        ``file -> force -> rows``, the same by file.
+    force : str
+        The force most rows belong to; rows of the others are ``other_force``.
     swapped_coordinates : int
         Of the rows with no usable coordinates, those that would lie in Great Britain with Longitude and
         Latitude swapped (a hint for the reader; the rows are not kept).
@@ -367,6 +410,9 @@ class LoadReport:
     swapped_coordinates: int = 0
     first_line: dict[str, dict[str, int]] = field(default_factory=dict)
     unknown_crime_types: dict[str, int] = field(default_factory=dict)
+    forces: dict[str, int] = field(default_factory=dict)
+    file_forces: dict[str, dict[str, int]] = field(default_factory=dict)
+    force: str = ""
 
     @property
     def bad_month(self) -> int:
@@ -398,13 +444,56 @@ class LoadReport:
         """Rows not kept because of a data problem (everything except ``outside_months``)."""
         return sum(self.counts[r] for r in PROBLEM_REASONS)
 
+    def rows_not_used(self) -> pd.DataFrame:
+        """The rows not kept as a table to write beside the figures: ``reason, file, rows, first_line``.
+
+        Why a file: a Home Office return needs the rows set aside next to the counts, and a printed
+        line is lost once the terminal closes. One row per reason and file, most rows first within a
+        reason (reasons in :data:`REASONS` order); ``first_line`` is empty for ``outside_months`` (a filter,
+        not a problem), and rows of another force say which forces in ``detail``.
+        """
+        rows: list[dict[str, object]] = []
+        for reason in REASONS:
+            ranked = sorted(
+                ((f, c[reason]) for f, c in self.by_file.items() if c.get(reason)), key=lambda fc: (-fc[1], fc[0])
+            )
+            for path, n in ranked:
+                detail = ""
+                if reason == "other_force":
+                    detail = (
+                        "force: "
+                        + self.force
+                        + "; read: "
+                        + ", ".join(f"{name or '(empty)'} {count}" for name, count in sorted(self.forces.items()))
+                    )
+                elif reason == "unknown_crime_type":
+                    detail = ", ".join(f"{k}: {v}" for k, v in sorted(self.unknown_crime_types.items()))
+                rows.append(
+                    {
+                        "reason": reason,
+                        "file": Path(path).name,
+                        "rows": n,
+                        "first_line": self.first_line.get(path, {}).get(reason, "")
+                        if reason != "outside_months"
+                        else "",
+                        "detail": detail,
+                    }
+                )
+        return pd.DataFrame(rows, columns=["reason", "file", "rows", "first_line", "detail"])
+
     def summary(self) -> str:
         """One paragraph for people: rows read and kept, then each reason with its count and files."""
         lines = [f"read {self.rows_read} rows from {len(self.files)} file(s); kept {self.rows_kept}"]
+        if len(self.forces) > 1:
+            by_force = ", ".join(
+                f"{name or '(empty)'} {n}" for name, n in sorted(self.forces.items(), key=lambda t: -t[1])
+            )
+            lines.append(f"  rows by force (Falls within): {by_force}; only {self.force}'s rows are used")
         labels = {
             "short_row": "with fewer fields than the header (a cut or damaged line)",
             "long_row": "with more fields than the header (an unquoted comma in a field?)",
-            "repeated_crime_id": "repeating an earlier row's Crime ID (the file holds rows twice?)",
+            "repeated_crime_id": "repeating an earlier row's Crime ID (in the file or an earlier file)",
+            "other_force": "of another force (Falls within)",
             "bad_month": "with a Month that is not YYYY-MM",
             "outside_months": "outside the months asked for",
             "no_coordinates": "with no usable coordinates",
@@ -415,12 +504,13 @@ class LoadReport:
             count = self.counts[reason]
             if not count:
                 continue
+            # most rows first, so the file responsible is never hidden in "and N more"
+            ranked = sorted(((f, c[reason]) for f, c in self.by_file.items() if c.get(reason)), key=lambda fc: -fc[1])
             files = [
-                f"{Path(f).name} (first at line {self.first_line[f][reason]})"
+                f"{Path(f).name} ({n}, first at line {self.first_line[f][reason]})"
                 if reason in PROBLEM_REASONS
-                else Path(f).name
-                for f, c in self.by_file.items()
-                if c.get(reason)
+                else f"{Path(f).name} ({n})"
+                for f, n in ranked
             ]
             shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
             extra = ""
@@ -488,6 +578,40 @@ def refuse_repeated_files(files: Sequence[Path]) -> None:
         )
 
 
+def refuse_duplicated_files(files: Sequence[tuple[Path, pd.Series]]) -> None:
+    """Refuse a file holding its rows twice, or the same crimes as an earlier file (``Crime ID`` columns).
+
+    Why an error, not a count: a crime's repeat can be set aside by its Crime ID, but ASB rows have no
+    Crime ID, so a file given twice (two downloads joined) would count every ASB incident twice, and a
+    month given by two files (e.g. once under another force's name) every incident. The share allowed is
+    :data:`MAX_REPEAT_SHARE`, far above what real police.uk files show (see there).
+    """
+    earlier: list[tuple[Path, set[str]]] = []
+    for path, column in files:
+        ids = column.astype(str).str.strip()
+        ids = ids[ids != ""]
+        if not len(ids):
+            continue
+        repeats = int(ids.duplicated().sum())
+        if repeats >= MIN_REPEATS_REFUSED and repeats > MAX_REPEAT_SHARE * len(ids):
+            raise DataError(
+                f"{path}: {repeats} of its {len(ids)} rows with a Crime ID repeat an earlier row of the file "
+                f"({100 * repeats / len(ids):.0f}%; real police.uk files repeat none): the file holds rows twice "
+                "(two downloads joined?), and its ASB rows, which have no Crime ID, cannot be told apart and would "
+                "count twice: download it again from data.police.uk"
+            )
+        distinct = set(ids)
+        for other, other_ids in earlier:
+            shared = len(distinct & other_ids)
+            if shared >= MIN_REPEATS_REFUSED and shared > MAX_REPEAT_SHARE * len(distinct):
+                raise DataError(
+                    f"{path}: {shared} of its {len(distinct)} Crime IDs ({100 * shared / len(distinct):.0f}%) are "
+                    f"also in {other}: the two files hold the same crimes (one month downloaded twice, or the same "
+                    "data under another force's name), so they would count twice: keep the right one of the two"
+                )
+        earlier.append((path, distinct))
+
+
 def scenario_street_files(scenario: Scenario, months: MonthWindow) -> list[Path]:
     """The scenario's police.uk street files for every month of ``months`` (its ``police_uk_dir``).
 
@@ -524,6 +648,32 @@ def _month_runs(months: Sequence[str]) -> list[str]:
     return [run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs]
 
 
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> DataError:
+    """The error for a file that is not UTF-8: the line and the bytes that are not, and what to do.
+
+    Why: the decoder's message gives a byte offset in a read buffer ("position 758"), which leads nowhere;
+    police.uk files are UTF-8, and one opened and saved in a spreadsheet program is often Windows-1252
+    (``Café`` as byte 0xe9).
+    """
+    opener = gzip.open if path.name.endswith(".gz") else open
+    where = ""
+    try:
+        with opener(path, "rb") as handle:  # type: ignore[operator]
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    text = line.decode("utf-8", errors="replace").strip()
+                    where = f" at line {number} (byte {line[bad.start : bad.start + 1]!r} in {text[:80]!r})"
+                    break
+    except (OSError, EOFError):
+        pass
+    return DataError(
+        f"{path}: is not UTF-8 text{where or f' ({exc.reason} at byte {exc.start} of a read)'}; police.uk files "
+        "are UTF-8: re-save it as UTF-8 (CSV UTF-8 in Excel), or download it again from data.police.uk"
+    )
+
+
 def _read_header(path: Path) -> list[str]:
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
@@ -531,7 +681,9 @@ def _read_header(path: Path) -> list[str]:
             first = handle.readline()
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from exc
+    except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot be read ({exc}); is it a police.uk CSV (plain or gzip)?") from exc
     if not first.strip():
         raise DataError(f"{path}: the file is empty; expected a police.uk CSV with a header row")
@@ -592,7 +744,8 @@ def load(
     files = _expand(paths)
     report = LoadReport(files=[str(p) for p in files])
     frames: list[pd.DataFrame] = []
-    usecols = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]
+    usecols = ["Crime ID", "Month", "Falls within", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]
+    raws: list[tuple[Path, pd.DataFrame, np.ndarray, np.ndarray]] = []
     for path in files:
         _check_columns(path, _read_header(path), STREET_COLUMNS)
         try:
@@ -600,18 +753,94 @@ def load(
             raw = pd.read_csv(
                 path, dtype=object, keep_default_na=False, usecols=usecols, encoding="utf-8-sig", index_col=False
             )
-        except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from exc
+        except (OSError, EOFError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot be read as a police.uk CSV ({exc})") from exc
-        short, long = _row_widths(path, len(raw))
-        frames.append(_check_rows(raw, path, force, weights, window, report, whole=short, not_long=long))
+        try:
+            short, long = _row_widths(path, len(raw))
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from exc
+        raws.append((path, raw, short, long))
+    refuse_duplicated_files([(path, raw["Crime ID"]) for path, raw, _, _ in raws])
+    for path, raw, _, _ in raws:
+        for name, n in raw["Falls within"].str.strip().value_counts().items():
+            report.forces[str(name)] = report.forces.get(str(name), 0) + int(n)
+            report.file_forces.setdefault(str(path), {})[str(name)] = int(n)
+    report.force = max(sorted(report.forces), key=lambda name: report.forces[name]) if report.forces else ""
+    seen: set[str] = set()
+    for path, raw, short, long in raws:
+        frames.append(_check_rows(raw, path, force, weights, window, report, whole=short, not_long=long, seen_ids=seen))
     incidents = pd.concat(frames, ignore_index=True) if frames else _empty()
     report.rows_kept = len(incidents)
+    if window is not None:
+        refuse_empty_months(window, incidents, report, files)
     incidents.attrs["crime_types"] = sorted(weights)
     if log_report and report.problems:
         logger.warning("police.uk rows not used:\n%s", report.summary())
     elif log_report:
         logger.info("%s", report.summary())
     return incidents, report
+
+
+_REASON_SHORT: dict[str, str] = {
+    "short_row": "with fewer fields than the header",
+    "long_row": "with more fields than the header",
+    "repeated_crime_id": "repeating a Crime ID",
+    "other_force": "of another force",
+    "bad_month": "with a Month that is not YYYY-MM",
+    "outside_months": "of other months",
+    "no_coordinates": "with no usable coordinates",
+    "outside_force_area": "outside the force area",
+    "unknown_crime_type": "with a crime type that has no harm weight",
+}
+
+
+def _force_detail(report: LoadReport, path: Path) -> str:
+    """`` (Durham Constabulary; the files are mostly Cleveland Police's)``: which force a file's rows are."""
+    others = sorted(f for f in report.file_forces.get(str(path), {}) if f != report.force)
+    return f" ({', '.join(o or '(empty)' for o in others)}; the files are mostly {report.force}'s)"
+
+
+def refuse_empty_months(
+    window: MonthWindow, incidents: pd.DataFrame, report: LoadReport, files: Sequence[Path]
+) -> None:
+    """Every month of ``window`` kept at least one row; else a :class:`DataError` like a missing month file's.
+
+    Why: harm is divided by the window's days, so a month whose rows were all set aside (``Month``
+    rewritten as ``Nov-24`` by a spreadsheet program, a file of another force) makes every harm rate too
+    low by that month's share and can change the list, exactly as a missing month file would; the
+    row counts alone went by as one line of the report. The message names the month, the files named
+    after it (or all files when none is) and the main reasons their rows were not used, with counts.
+    """
+    kept = set(incidents["month"].unique()) if len(incidents) else set()
+    empty = [m for m in window.months if m not in kept]
+    if not empty:
+        return
+    parts: list[str] = []
+    for month in empty:
+        named = [p for p in files if p.name.startswith(month)]
+        if not named:
+            parts.append(f"{month}: no file named after it holds a usable row")
+            continue
+        described = []
+        for path in named:
+            counts = report.by_file.get(str(path), {})
+            reasons = sorted(((n, r) for r, n in counts.items() if r != "outside_months"), reverse=True)
+            text = ", ".join(
+                f"{n} {_REASON_SHORT.get(r, r)}{_force_detail(report, path) if r == 'other_force' else ''} "
+                f"(first at line {report.first_line[str(path)][r]})"
+                for n, r in reasons[:3]
+            )
+            described.append(f"{path} ({text or 'no row of the month'})")
+        parts.append(f"{month}: " + "; ".join(described))
+    raise DataError(
+        f"no usable police.uk row for {len(empty)} month(s) of {window}: "
+        + " | ".join(parts)
+        + ". A month with no data would make every harm rate too low by its share, like a missing month file: "
+        "download the month again from data.police.uk and use it as downloaded (a spreadsheet program rewrites "
+        "Month, e.g. as Nov-24), make sure it is this force's file, or choose --months without it"
+    )
 
 
 def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -652,7 +881,13 @@ def _check_rows(
     *,
     whole: np.ndarray | None = None,
     not_long: np.ndarray | None = None,
+    seen_ids: set[str] | None = None,
 ) -> pd.DataFrame:
+    """Check one file's rows, count those not kept by reason, and return the kept ones as incidents.
+
+    ``seen_ids`` holds the Crime IDs kept from the files checked before (updated here): a crime given by
+    two files counts once.
+    """
     n = len(raw)
     report.rows_read += n
     if n == 0:
@@ -661,9 +896,14 @@ def _check_rows(
         whole = np.ones(n, dtype=bool)
     if not_long is None:
         not_long = np.ones(n, dtype=bool)
-    crime_ids = raw["Crime ID"].to_numpy(dtype=object)
-    named = np.array([bool(str(c).strip()) for c in crime_ids], dtype=bool)
-    first_of_id = ~(pd.Series(crime_ids).duplicated().to_numpy() & named)
+    crime_ids = raw["Crime ID"].str.strip().to_numpy(dtype=object)
+    named = np.array([bool(c) for c in crime_ids], dtype=bool)
+    earlier = seen_ids if seen_ids is not None else set()
+    repeated = pd.Series(crime_ids).duplicated().to_numpy() | np.array([c in earlier for c in crime_ids], dtype=bool)
+    first_of_id = ~(repeated & named)
+    ok_force = np.ones(n, dtype=bool)
+    if "Falls within" in raw.columns and report.force:
+        ok_force = (raw["Falls within"].str.strip() == report.force).to_numpy()
     month_codes, month_values = _factorized(raw["Month"])
     months = np.array(month_values, dtype=object)[month_codes] if n else np.array([], dtype=object)
     good_month = np.array([bool(_MONTH.match(m)) for m in month_values], dtype=bool)
@@ -692,6 +932,7 @@ def _check_rows(
         ("repeated_crime_id", first_of_id),
         ("bad_month", ok_month),
         ("outside_months", in_window),
+        ("other_force", ok_force),
         ("no_coordinates", ok_xy),
         ("outside_force_area", ok_area),
         ("unknown_crime_type", ok_type),
@@ -714,6 +955,9 @@ def _check_rows(
         report.first_line[str(path)] = first_lines
 
     keep = remaining
+    # only kept rows make a later file's row a repeat: a crime first seen in a row set aside (another
+    # force's, say) is still counted once
+    earlier.update(c for c in crime_ids[keep & named])
     x, y = _TO_BNG.transform(lon[keep], lat[keep])
     return pd.DataFrame(
         {

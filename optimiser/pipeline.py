@@ -328,7 +328,7 @@ def _snap_notes(data: ProblemData) -> list[str]:
     return notes
 
 
-def _look_ahead(hotspots_window: str | None, week: date) -> str:
+def look_ahead(hotspots_window: str | None, week: date) -> str:
     """A warning when the hotspots come from police.uk months from the planned week's month on (else "").
 
     Why: a plan of a past week made with hotspots of later months has seen the future; a review or an
@@ -513,7 +513,7 @@ def _plan_week(
     started = clock_time.perf_counter()
     data = build(scenario, week, cache_dir=cache_dir)
     summary = _summary_base(loaded, week, data)
-    if warning := _look_ahead(scenario.hotspots_window, week):
+    if warning := look_ahead(scenario.hotspots_window, week):
         log.warning("%s", warning)
     plan = Plan(scenario_yaml=loaded.resolved_yaml(), hotspots=_hotspot_rows(data))
 

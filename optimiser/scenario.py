@@ -235,6 +235,20 @@ class Projects(_Model):
         return self.asb if name == "asb" else self.sv
 
 
+def polygon_parts(polygon: Any) -> list[list[tuple[float, float]]]:
+    """The rings of a hotspot polygon: one ring ``[[lon, lat], ...]``, or several ``[[[lon, lat], ...], ...]``.
+
+    Why two forms: a hotspot whose units do not touch is published as the units themselves (several
+    parts), so that its figures are the points inside it; a single ring stays as it always was.
+    """
+    if not polygon:
+        return []
+    first = polygon[0]
+    if len(first) and isinstance(first[0], list | tuple):
+        return [[(float(p[0]), float(p[1])) for p in ring] for ring in polygon]
+    return [[(float(p[0]), float(p[1])) for p in polygon]]
+
+
 class Hotspot(_Model):
     """A place to patrol: a point with a radius or a polygon, its harm weight and priority."""
 
@@ -245,17 +259,21 @@ class Hotspot(_Model):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     radius_m: float | None = Field(default=None, gt=0, le=5000)
-    polygon: list[tuple[float, float]] | None = Field(default=None, description="[[lon, lat], ...] EPSG:4326")
+    polygon: list[tuple[float, float]] | list[list[tuple[float, float]]] | None = Field(
+        default=None, description="[[lon, lat], ...] EPSG:4326, or a list of such rings (parts that do not touch)"
+    )
     harm_weight: float = Field(gt=0, le=1e9)
     priority: int = Field(default=1, ge=1)
     harm_asb: float = Field(default=0.0, ge=0)
     harm_sv: float = Field(default=0.0, ge=0)
     incidents: int = Field(default=0, ge=0)
+    incidents_asb: int = Field(default=0, ge=0)
+    incidents_sv: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _shape(self) -> Hotspot:
-        if self.polygon is not None and len(self.polygon) < 3:
-            raise ValueError("a polygon needs at least 3 [lon, lat] points")
+        if self.polygon is not None and (not self.polygon or any(len(r) < 3 for r in polygon_parts(self.polygon))):
+            raise ValueError("a polygon needs at least 3 [lon, lat] points (in each ring, when it has several)")
         return self
 
     def serves(self, project: str) -> bool:
@@ -1100,8 +1118,9 @@ def _misplaced(hotspot: Hotspot, bases: Sequence[Base]) -> str:
     """
     where = f"({hotspot.lat:g}, {hotspot.lon:g})"
     if hotspot.polygon:
-        lons = [p[0] for p in hotspot.polygon]
-        lats = [p[1] for p in hotspot.polygon]
+        points = [p for ring in polygon_parts(hotspot.polygon) for p in ring]
+        lons = [p[0] for p in points]
+        lats = [p[1] for p in points]
         margin = 0.01  # degrees, about a kilometre: a point beside its area is still plausible
         inside = min(lats) - margin <= hotspot.lat <= max(lats) + margin
         if not (inside and min(lons) - margin <= hotspot.lon <= max(lons) + margin):

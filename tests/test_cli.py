@@ -151,6 +151,22 @@ BROKEN = [
 ]
 
 
+def test_validate_warns_of_a_hotspot_list_from_after_the_default_week(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A list refreshed from 2024-10:2025-09 adopted for the default week 2024-12-02: `patrol plan` warns
+    that it uses later data; validate said only `ok`. It now gives the same warning (exit 0)."""
+    shipped = (SCENARIO_DIR / "hotspots" / "cleveland-2023-12_2024-11.yaml").read_text(encoding="utf-8")
+    later = tmp_path / "hotspots.yaml"
+    later.write_text(shipped.replace("window: 2023-12:2024-11", "window: 2024-10:2025-09"), encoding="utf-8")
+    code, out, err = run(capsys, "validate", SCENARIO_DIR / "cleveland.yaml", "--set", f"hotspots_file={later}")
+    assert code == 0, err
+    assert "warning: default week 2024-12-02: the hotspots come from police.uk months 2024-10:2025-09" in out
+    assert "patrol hotspots refresh --months" in out
+    code, out, _ = run(capsys, "validate", SCENARIO_DIR / "cleveland.yaml")
+    assert code == 0 and "warning" not in out
+
+
 @pytest.mark.parametrize(("name", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
 def test_validate_a_broken_scenario_exits_2_with_file_line_and_field(
     capsys: pytest.CaptureFixture[str], name: str, expected: str
@@ -381,6 +397,85 @@ def test_hotspots_months_past_the_data_are_named(capsys: pytest.CaptureFixture[s
     assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err, err
     code, _, err = run(capsys, "hotspots", "evaluate", "--train", "2023-12:2024-11", "--test", "2024-12:2026-12")
     assert code == 2 and "2025-09..2026-12" in err, err
+
+
+def test_hotspots_report_writes_the_three_tables_of_the_adopted_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`patrol hotspots report --months 2024-01`: the shipped list's 26 hotspots x 1 month x 14 police.uk
+    crime types, the summary (hotspots, lists, districts, force) and the rows set aside; a window past
+    the data writes nothing (exit 2)."""
+    out = tmp_path / "report"
+    code, printed, err = run(capsys, "hotspots", "report", "--months", "2024-01", "--out", out)
+    assert code == 0, err
+    assert "26 hotspots, 2024-01:2024-01: " in printed and "% of the force's ASB incidents" in printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "hotspot_incidents.csv",
+        "hotspot_summary.csv",
+        "rows_not_used.csv",
+    ]
+    with (out / "hotspot_incidents.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 26 * 1 * 14
+    assert list(rows[0]) == [
+        "hotspot_id",
+        "name",
+        "district",
+        "project",
+        "month",
+        "crime_type",
+        "category",
+        "incidents",
+    ]
+    with (out / "hotspot_summary.csv").open(encoding="utf-8") as handle:
+        summary = list(csv.DictReader(handle))
+    assert [r["level"] for r in summary].count("hotspot") == 26
+    force = next(r for r in summary if r["level"] == "force")
+    assert force["asb_share_pct"] == "100.0"
+    with (out / "rows_not_used.csv").open(encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == ["reason", "file", "rows", "first_line", "detail"]
+    code, _, err = run(capsys, "hotspots", "report", "--months", "2025-01:2026-01", "--out", tmp_path / "late")
+    assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err and not (tmp_path / "late").exists()
+
+
+def test_hotspots_refresh_writes_the_rows_not_used_beside_the_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every 50th row of 2024-11 without coordinates: before, the count went only to the terminal and
+    hotspots.yaml said nothing; now its header sums the rows set aside and rows_not_used.csv names the file,
+    the reason, the count and the first line."""
+    import gzip
+
+    shipped = SCENARIO_DIR.parent / "data" / "police_uk" / "cleveland" / "street"
+    street = tmp_path / "street"
+    street.mkdir()
+    (street / "2024-10-cleveland-street.csv.gz").symlink_to(shipped / "2024-10-cleveland-street.csv.gz")
+    with gzip.open(shipped / "2024-11-cleveland-street.csv.gz", "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    header = lines[0].split(",")
+    lon, lat = header.index("Longitude"), header.index("Latitude")
+    for i in range(50, len(lines), 50):
+        fields = next(csv.reader([lines[i]]))
+        fields[lon] = fields[lat] = ""
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(fields)
+        lines[i] = buffer.getvalue()
+    (street / "2024-11-cleveland-street.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    missing = (len(lines) - 1) // 50
+    out = tmp_path / "out"
+    code, printed, err = run(
+        capsys, "hotspots", "refresh", "--set", f"police_uk_dir={street}", "--months", "2024-10:2024-11", "--out", out
+    )
+    assert code == 0, err
+    assert str(out / "rows_not_used.csv") in printed
+    text = (out / "hotspots.yaml").read_text(encoding="utf-8")
+    assert f"{missing} no coordinates" in text and "rows_not_used.csv)" in text
+    with (out / "rows_not_used.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"reason": "no_coordinates", "file": "2024-11-cleveland-street.csv", "rows": str(missing)}.items() <= next(
+        r for r in rows if r["reason"] == "no_coordinates"
+    ).items()
+    assert next(r for r in rows if r["reason"] == "no_coordinates")["first_line"] == "51"
 
 
 def test_street_files_without_months_in_their_names_are_named(

@@ -78,11 +78,15 @@ def three_cells() -> pd.DataFrame:
 
 
 def test_grid_cells_are_aligned_to_the_grid_origin() -> None:
-    """Points at easting 450,149.9 and 450,150.0 fall in cells E450000 and E450150 (150 m cells from 0)."""
+    """Points at easting 450,149.9 and 450,150.01 fall in cells E450000 and E450150 (150 m cells from 0).
+
+    (Not 450,150.0 exactly: a point on a line is on the edge of both published polygons, and is counted
+    where their coordinates, rounded and projected back, put it; real snap points are never exactly on a
+    line.)"""
     frame = make(
         [
             ((450_149.9, 520_010.0), ASB, 3, "2024-01", "D1", "On or near West Street"),
-            ((450_150.0, 520_010.0), ASB, 2, "2024-01", "D1", "On or near East Street"),
+            ((450_150.01, 520_010.0), ASB, 2, "2024-01", "D1", "On or near East Street"),
         ]
     )
     found = hotspots.detect(frame, top_k=asb_only(2), separation_m=0, min_incidents=1)
@@ -435,7 +439,86 @@ def test_refresh_writes_yaml_diff_and_geojson(tmp_path: Path) -> None:
     assert feature["geometry"]["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) == 5
     assert {"hotspot_id", "name", "district", "project", "harm"} <= set(feature["properties"])
     assert "Open Government Licence v3.0" in geo["attribution"]
-    assert "count the incidents in the hotspot's units only" in text
+    assert "incidents, harm_asb, harm_sv count the points inside the" in text
+
+
+def test_asb_and_sv_incidents_are_written_for_every_hotspot(tmp_path: Path) -> None:
+    """An SV-only hotspot at A holding 5 violent crimes and 3 ASB incidents: for a Home Office return the
+    ASB there counts too. Before, only ``incidents`` (the patrolling projects' sum, 5) was written and the
+    ASB could not be read anywhere; now incidents_asb 3 and incidents_sv 5 are in hotspots.yaml, the
+    GeoJSON properties and diff.csv (new columns at the end), and harm_asb stays 0 (no warden patrols it)."""
+    frame = make(
+        [
+            (A, VIOLENCE, 5, "2024-01", "D1", "On or near Albert Road"),
+            (A, ASB, 3, "2024-01", "D1", "On or near Albert Road"),
+        ]
+    )
+    result = hotspots.refresh(
+        frame, window="2024-01", out_dir=tmp_path / "r", top_k={"asb": {}, "sv": {"D1": 1}}, min_incidents=1
+    )
+    (entry,) = yaml.safe_load(result.yaml_path.read_text())["hotspots"]
+    assert entry["project"] == "sv" and entry["harm_asb"] == 0.0
+    assert (entry["incidents"], entry["incidents_asb"], entry["incidents_sv"]) == (5, 3, 5)
+    assert list(entry)[-3:] == ["incidents", "incidents_asb", "incidents_sv"]
+    ScenarioHotspot.model_validate(entry)
+    (feature,) = json.loads(result.geojson_path.read_text())["features"]
+    assert list(feature["properties"])[-2:] == ["incidents_asb", "incidents_sv"]
+    assert (feature["properties"]["incidents_asb"], feature["properties"]["incidents_sv"]) == (3, 5)
+    diff = pd.read_csv(result.diff_path)
+    assert list(diff.columns)[10:12] == ["incidents_asb", "incidents_sv"]  # after the columns there were
+    assert diff[["incidents", "incidents_asb", "incidents_sv"]].values.tolist() == [[5, 3, 5]]
+
+
+def test_diff_shows_the_previous_figures_and_the_overlap(tmp_path: Path) -> None:
+    """The old list had ASB-D1-05 over cells A and B (30 incidents, weight 1.5) and ASB-D1-09 far away
+    (12, weight 0.4). Now only A is a hotspot (max_cells=1): before, it read as plainly 'kept', with no
+    sign it lost half its ground; now diff.csv gives the old figures and the share of the old area still
+    covered (0.5), and the dropped one its old figures and overlap 0 (new columns at the end)."""
+
+    def rectangle(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+        return [list(_TO_WGS84.transform(x, y)) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+
+    old = [
+        {
+            "id": "ASB-D1-05",
+            "project": "asb",
+            "district": "D1",
+            "priority": 1,
+            "incidents": 30,
+            "harm_weight": 1.5,
+            "polygon": rectangle(450_000, 519_900, 450_300, 520_050),
+        },
+        {
+            "id": "ASB-D1-09",
+            "project": "asb",
+            "district": "D1",
+            "priority": 2,
+            "incidents": 12,
+            "harm_weight": 0.4,
+            "polygon": rectangle(470_000, 540_000, 470_150, 540_150),
+        },
+    ]
+    result = hotspots.refresh(
+        three_cells(),
+        window="2024-01",
+        out_dir=tmp_path / "r",
+        old_hotspots=old,
+        top_k=asb_only(1),
+        min_incidents=1,
+        max_cells=1,
+    )
+    diff = pd.read_csv(result.diff_path, keep_default_na=False)
+    assert list(diff.columns)[-3:] == ["previous_incidents", "previous_harm_weight", "overlap_share"]
+    kept = diff[diff["status"] == "kept"].iloc[0]
+    assert (kept["hotspot_id"], kept["incidents"], kept["previous_incidents"], kept["previous_harm_weight"]) == (
+        "ASB-D1-05",
+        10,
+        30,
+        1.5,
+    )
+    assert kept["overlap_share"] == pytest.approx(0.5, abs=1e-3)
+    dropped = diff[diff["status"] == "dropped"].iloc[0]
+    assert (dropped["hotspot_id"], dropped["previous_incidents"], dropped["overlap_share"]) == ("ASB-D1-09", 12, 0.0)
 
 
 def test_a_refresh_that_finds_no_hotspot_writes_nothing(tmp_path: Path) -> None:
@@ -498,3 +581,104 @@ def test_shipped_hotspots_are_reproduced_by_detect() -> None:
     shipped = yaml.safe_load(SHIPPED.read_text())["hotspots"]
     assert [h.to_scenario_dict() for h in found] == shipped
     assert np.isclose(sum(h.harm_weight for h in found), sum(h["harm_weight"] for h in shipped))
+
+
+def _recount(polygons: dict[str, dict], months: tuple[str, str]) -> dict[str, tuple[int, int]]:
+    """Independent of the tool's code path: ASB and SV incidents in each published polygon, from the raw
+    police.uk files (pandas, pyproj, shapely only), as an analyst or the Home Office would count them.
+
+    ``polygons``: id -> GeoJSON geometry or scenario polygon ([[lon, lat], ...] or a list of rings).
+    Rows kept as the loader does: the window's months, the force's own rows, a Crime ID once, coordinates
+    given; institutional snap points left out as the hotspot figures do.
+    """
+    import glob
+
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon, shape
+
+    street = HERE.parent / "data" / "police_uk" / "cleveland" / "street"
+    raw = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(glob.glob(f"{street}/*"))])
+    raw = raw[(raw["Month"] >= months[0]) & (raw["Month"] <= months[1]) & (raw["Falls within"] == "Cleveland Police")]
+    raw = raw[(raw["Crime ID"] == "") | ~raw["Crime ID"].duplicated()]
+    raw = raw[(raw["Longitude"] != "") & ~raw["Location"].isin(hotspots.DEFAULT_EXCLUDE_LOCATIONS)]
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    x, y = to_bng.transform(raw["Longitude"].astype(float).to_numpy(), raw["Latitude"].astype(float).to_numpy())
+    asb = (raw["Crime type"] == ASB).to_numpy()
+    sv = raw["Crime type"].isin(hotspots.DEFAULT_CRIME_TYPES["sv"]).to_numpy()
+    out = {}
+    for hotspot_id, geometry in polygons.items():
+        if isinstance(geometry, dict):
+            geom = shape(geometry)
+        else:
+            nested = isinstance(geometry[0][0], list | tuple)
+            geom = MultiPolygon([Polygon(r) for r in geometry]) if nested else Polygon(geometry)
+        geom = shapely.transform(geom, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
+        inside = shapely.intersects_xy(geom, x, y)
+        out[hotspot_id] = (int((inside & asb).sum()), int((inside & sv).sum()))
+    return out
+
+
+def test_published_counts_are_a_recount_in_the_published_polygons(tmp_path: Path) -> None:
+    """The analyst's check: counting the raw police.uk points in each published polygon gives the
+    published figure, for kept and dropped hotspots alike. Before, kept hotspots counted their grid units
+    while the polygon was their convex hull (JNT-E06000001-01: 415 published, 573 in the polygon), a
+    dropped one counted the polygon (ASB-E06000004-01: 126 kept, 164 dropped), and SV-E06000004-02 read 51
+    against 62 in its polygon, whose 6-decimal rounding took in a snap point 8 mm outside its cell."""
+    frame, _ = incidents.load(incidents.street_files(months="2023-12:2024-11"), months="2023-12:2024-11")
+    scenario = load_scenario(None).scenario
+    result = hotspots.refresh(
+        frame,
+        window="2023-12:2024-11",
+        out_dir=tmp_path / "r",
+        old_hotspots=[h for h in scenario.hotspots if h.project != "sv"],  # so the SV-only ones are added
+        force_area=incidents.load_force_area(),
+        top_k={"asb": dict.fromkeys(hotspots.DEFAULT_TOP_K["asb"], 0), "sv": hotspots.DEFAULT_TOP_K["sv"]},
+    )
+    features = json.loads(result.geojson_path.read_text())["features"]
+    published = {f["properties"]["hotspot_id"]: f for f in features}
+    recount = _recount({k: f["geometry"] for k, f in published.items()}, ("2023-12", "2024-11"))
+    for hotspot_id, feature in published.items():
+        n_asb, n_sv = recount[hotspot_id]
+        serves = {"asb": n_asb, "sv": n_sv, "joint": n_asb + n_sv}[feature["properties"]["project"]]
+        assert feature["properties"]["incidents"] == serves, hotspot_id
+        assert (feature["properties"]["incidents_asb"], feature["properties"]["incidents_sv"]) == (n_asb, n_sv)
+    # the Craggs Street hotspot (SV-E06000004-02 in the shipped list; added here, so under a new id)
+    craggs = next(h for h in scenario.hotspots if h.id == "SV-E06000004-02")
+    (feature,) = [f for f in features if (f["properties"]["lat"], f["properties"]["lon"]) == (craggs.lat, craggs.lon)]
+    assert feature["properties"]["incidents"] == 51
+    diff = pd.read_csv(result.diff_path, keep_default_na=False).set_index("hotspot_id")
+    assert set(diff.loc[list(published), "status"]) == {"kept", "added"}
+    assert (diff["status"] == "dropped").sum() == 14  # the ASB-only hotspots, asked for none
+    old = {h.id: h.polygon for h in scenario.hotspots}
+    dropped = diff[diff["status"] == "dropped"]
+    old_counts = _recount({i: old[i] for i in dropped.index}, ("2023-12", "2024-11"))
+    assert dropped["incidents"].to_dict() == {i: old_counts[i][0] for i in dropped.index}
+    assert dropped["incidents_sv"].to_dict() == {i: old_counts[i][1] for i in dropped.index}
+    # the same hotspot, kept in the shipped list and dropped here, has one figure
+    shipped = {h["id"]: h for h in yaml.safe_load(SHIPPED.read_text())["hotspots"]}
+    assert dropped.loc["ASB-E06000004-01", "incidents"] == shipped["ASB-E06000004-01"]["incidents"] == 126
+    assert dropped.loc["ASB-E06000001-01", "incidents"] == shipped["ASB-E06000001-01"]["incidents"] == 81
+
+
+def test_report_counts_are_a_recount_in_the_adopted_polygons() -> None:
+    """`hotspots report` on the shipped list over 2024-06..2024-11 (months the list was not counted on):
+    each hotspot's ASB and SV, summed over months and crime types, equal an independent recount in its
+    published polygon from the raw files; the force row holds every incident the loader kept."""
+    window = "2024-06:2024-11"
+    frame, _ = incidents.load(incidents.street_files(months=window), months=window)
+    scenario = load_scenario(None).scenario
+    detail, summary = hotspots.report_tables(
+        scenario.hotspots, frame, window=window, force_area=incidents.load_force_area()
+    )
+    assert set(detail["month"]) == set(incidents.parse_months(window).months)
+    by_hotspot = detail.groupby(["hotspot_id", "category"])["incidents"].sum().unstack(fill_value=0)
+    recount = _recount({h.id: h.polygon for h in scenario.hotspots}, ("2024-06", "2024-11"))
+    assert {i: (int(r["asb"]), int(r["sv"])) for i, r in by_hotspot.iterrows()} == recount
+    rows = summary.set_index("hotspot_id")
+    sv_only = rows.loc["SV-E06000001-01"]
+    assert sv_only["asb_incidents"] == recount["SV-E06000001-01"][0] > 0  # ASB in an SV-only hotspot
+    force = summary[summary["level"] == "force"].iloc[0]
+    kept = frame[~frame["location"].isin(hotspots.DEFAULT_EXCLUDE_LOCATIONS)]
+    assert force["total"] == len(kept) and force["left_out_institutional"] == len(frame) - len(kept)
+    listed = summary[(summary["level"] == "list") & (summary["district"] == "") & (summary["project"] == "all")]
+    assert 0 < listed.iloc[0]["asb_share_pct"] < 100 and 0 < listed.iloc[0]["area_share_pct"] < 1

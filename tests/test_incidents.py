@@ -33,6 +33,7 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
         "repeated_crime_id": 0,
         "bad_month": 1,
         "outside_months": 0,
+        "other_force": 0,
         "no_coordinates": 2,
         "outside_force_area": 1,
         "unknown_crime_type": 1,
@@ -44,7 +45,7 @@ def test_load_counts_every_row_it_cannot_use(caplog: pytest.LogCaptureFixture) -
     assert "2 row(s) with no usable coordinates" in warning
     assert "'Space piracy': 1" in warning
     assert "2024-01-tiny-street.csv" in warning
-    assert "2024-01-tiny-street.csv (first at line 6)" in warning  # the first row without coordinates
+    assert "2024-01-tiny-street.csv (2, first at line 6)" in warning  # the first row without coordinates
 
 
 def test_loaded_rows_carry_harm_district_and_grid_coordinates() -> None:
@@ -110,6 +111,79 @@ def test_long_rows_repeated_crime_ids_and_swapped_coordinates_are_named(tmp_path
     assert "with Longitude and Latitude swapped: check the columns" in flipped.summary()
 
 
+def _month_file(
+    path: Path, month: str, crimes: int, asb: int, *, force: str = "Test Police", prefix: str = "c"
+) -> Path:
+    """A police.uk-shaped month: ``crimes`` violence rows with Crime IDs and ``asb`` ASB rows (no ID)."""
+    header = FEB.read_text().splitlines()[0]
+    rows = [
+        f"{prefix}{i},{month},{force},{force},-1.234500,54.576000,On or near Albert Road,E01000001,Testtown 001A,"
+        "Violence and sexual offences,Under investigation,"
+        for i in range(crimes)
+    ] + [
+        f",{month},{force},{force},-1.234500,54.576000,On or near Albert Road,E01000001,Testtown 001A,"
+        "Anti-social behaviour,,"
+        for _ in range(asb)
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_a_file_holding_its_rows_twice_is_refused(tmp_path: Path) -> None:
+    """Two downloads of a month joined in one file: its crimes could be set aside by Crime ID, but its ASB
+    rows (no ID) would all count twice; before, the ASB doubled and the list changed. It is refused."""
+    single = _month_file(tmp_path / "single.csv", "2024-02", 40, 10)
+    lines = single.read_text().splitlines()
+    twice = tmp_path / "2024-02-tiny-street.csv"
+    twice.write_text("\n".join([*lines, *lines[1:]]) + "\n")
+    with pytest.raises(DataError) as err:
+        incidents.load(twice, lsoa_file=TINY_LSOA)
+    assert "40 of its 80 rows with a Crime ID repeat an earlier row of the file (50%" in str(err.value)
+    assert "download it again" in str(err.value) and str(twice) in str(err.value)
+
+
+def test_a_second_file_with_the_same_crimes_is_refused_naming_both(tmp_path: Path) -> None:
+    """A month given again under another force's name (another file name, so not caught by names):
+    its Crime IDs are the first file's, and both are named."""
+    ours = _month_file(tmp_path / "2024-02-tiny-street.csv", "2024-02", 40, 10)
+    theirs = _month_file(tmp_path / "2024-02-other-street.csv", "2024-02", 40, 10, force="Durham Constabulary")
+    with pytest.raises(DataError) as err:
+        incidents.load([ours, theirs], lsoa_file=TINY_LSOA)
+    assert f"{theirs}: 40 of its 40 Crime IDs (100%) are also in {ours}" in str(err.value)
+
+
+def test_a_crime_id_seen_in_an_earlier_file_is_a_counted_repeat(tmp_path: Path) -> None:
+    """A few crimes republished in the next month's file (the real data has one, 2024-03/2024-04) count
+    once: the later row is a counted repeat."""
+    jan = _month_file(tmp_path / "2024-01-tiny-street.csv", "2024-01", 40, 0)
+    feb = _month_file(tmp_path / "2024-02-tiny-street.csv", "2024-02", 3, 5, prefix="x")
+    text = feb.read_text().replace("x0,", "c0,")
+    feb.write_text(text)
+    frame, report = incidents.load([jan, feb], lsoa_file=TINY_LSOA)
+    assert report.counts["repeated_crime_id"] == 1 and report.first_line[str(feb)]["repeated_crime_id"] == 2
+    assert len(frame) == 40 + 2 + 5
+
+
+def test_rows_of_another_force_are_counted_by_force_and_not_kept(tmp_path: Path) -> None:
+    """A custom download adds British Transport Police rows in the force's LSOAs: before, they were merged
+    silently; now they are counted by force and not used (the force's own download has none)."""
+    ours = _month_file(tmp_path / "2024-02-tiny-street.csv", "2024-02", 30, 10)
+    btp = _month_file(
+        tmp_path / "2024-02-btp-street.csv", "2024-02", 3, 0, force="British Transport Police", prefix="b"
+    )
+    frame, report = incidents.load([ours, btp], lsoa_file=TINY_LSOA, months="2024-02")
+    assert report.forces == {"Test Police": 40, "British Transport Police": 3}
+    assert report.force == "Test Police"
+    assert report.counts["other_force"] == 3 and len(frame) == 40
+    summary = report.summary()
+    assert "rows by force (Falls within): Test Police 40, British Transport Police 3; only Test Police's" in summary
+    assert "3 row(s) of another force (Falls within) in 2024-02-btp-street.csv (3, first at line 2)" in summary
+    # the same crimes under BTP's name in a file read first: the force's own rows are still kept
+    early = _month_file(tmp_path / "2024-02-a-street.csv", "2024-02", 3, 0, force="British Transport Police")
+    frame, report = incidents.load([early, ours], lsoa_file=TINY_LSOA, months="2024-02")
+    assert report.counts["other_force"] == 3 and report.counts["repeated_crime_id"] == 0 and len(frame) == 40
+
+
 def test_a_blank_line_is_not_a_short_row(tmp_path: Path) -> None:
     """pandas skips a whitespace-only line; the field count must skip it too, or the next good row would
     be counted as cut (and the wrong line named)."""
@@ -153,6 +227,76 @@ def test_a_month_given_twice_is_refused(tmp_path: Path) -> None:
         shutil.copyfileobj(src, dst)
     with pytest.raises(DataError, match=r"2024-01-tiny-street\.csv is given by 2 files"):
         incidents.street_files(folder)
+
+
+def test_a_month_resaved_by_a_spreadsheet_is_refused_naming_month_file_and_reason(tmp_path: Path) -> None:
+    """February opened and saved in Excel: Month becomes Feb-24 in every row. The month then has no usable
+    row, and would have been left out with every harm rate too low by its share (exit 0, one line of the
+    report); it is refused like a missing month file, naming the month, the file and the reason with counts."""
+    resaved = tmp_path / FEB.name
+    resaved.write_text(FEB.read_text().replace(",2024-02,", ",Feb-24,"))
+    with pytest.raises(DataError) as err:
+        incidents.load([JAN, resaved], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
+    text = str(err.value)
+    assert "no usable police.uk row for 1 month(s) of 2024-01:2024-02: 2024-02: " in text
+    assert f"{resaved} (2 with a Month that is not YYYY-MM (first at line 2))" in text
+    assert "download the month again" in text and "Nov-24" in text
+    # without a window nothing is asked of every month: the rows stay counted, not refused
+    _, report = incidents.load([JAN, resaved], lsoa_file=TINY_LSOA)
+    assert report.bad_month == 3
+
+
+def test_another_forces_month_file_is_refused(tmp_path: Path) -> None:
+    """February replaced by a neighbouring force's file (rows in that force's LSOAs): no row of February
+    is in the force area, so the month is refused naming the file and the reason."""
+    other = tmp_path / "2024-02-neighbour-street.csv"
+    other.write_text(FEB.read_text().replace("E01000001", "E01034500").replace("E01000003", "E01034500"))
+    with pytest.raises(DataError, match=r"2024-02: .*2024-02-neighbour-street\.csv \(2 outside the force area"):
+        incidents.load([JAN, other], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
+
+
+def test_a_month_of_another_forces_rows_is_refused_naming_that_force(tmp_path: Path) -> None:
+    """The month's file is another force's download (Falls within, and its LSOAs): refused, naming the force."""
+    jan = _month_file(tmp_path / "2024-01-tiny-street.csv", "2024-01", 30, 5)
+    feb = _month_file(tmp_path / "2024-02-durham-street.csv", "2024-02", 3, 2, force="Durham Constabulary", prefix="d")
+    with pytest.raises(DataError) as err:
+        incidents.load([jan, feb], lsoa_file=TINY_LSOA, months="2024-01:2024-02")
+    assert (
+        f"2024-02: {feb} (5 of another force (Durham Constabulary; the files are mostly Test Police's) "
+        "(first at line 2))"
+    ) in str(err.value)
+
+
+def test_the_report_names_files_with_most_rows_not_used_first(tmp_path: Path) -> None:
+    """Four files with rows outside the force area, the one with most last by name: it is named first,
+    not hidden in 'and 1 more'."""
+    files = []
+    for n, month in enumerate(("2024-01", "2024-02", "2024-03", "2024-04")):
+        path = tmp_path / f"{month}-tiny-street.csv"
+        lines = FEB.read_text().replace("2024-02", month).splitlines()
+        rows = [lines[1].replace("E01000001", "E01099999")] * (1 + 3 * (n == 3)) + lines[1:]
+        path.write_text("\n".join([lines[0], *rows]) + "\n")
+        files.append(path)
+    _, report = incidents.load(files, lsoa_file=TINY_LSOA)
+    line = next(x for x in report.summary().splitlines() if "outside the force area" in x)
+    assert "in 2024-04-tiny-street.csv (4, first at line 2), 2024-01-tiny-street.csv (1, first at line 2)" in line
+    assert line.endswith("and 1 more")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_file_that_is_not_utf8_names_the_line_and_says_to_resave(tmp_path: Path, suffix: str) -> None:
+    """A Location with 'Café' saved as Windows-1252 (byte 0xe9) on the third data row: before, the error gave
+    a byte offset in a read buffer ('position 758'); now the line, the byte and what to do."""
+    lines = JAN.read_text().splitlines()
+    lines[3] = lines[3].replace("On or near ", "On or near Café ")
+    data = ("\n".join(lines) + "\n").encode("cp1252")
+    path = tmp_path / f"2024-01-tiny-street{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    with pytest.raises(DataError) as err:
+        incidents.load(path, lsoa_file=TINY_LSOA)
+    text = str(err.value)
+    assert f"{path}: is not UTF-8 text at line 4 (byte b'\\xe9'" in text
+    assert "re-save it as UTF-8" in text
 
 
 def test_gzip_and_plain_files_load_the_same(tmp_path: Path) -> None:

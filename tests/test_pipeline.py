@@ -346,13 +346,13 @@ def test_route_order_is_chosen_by_the_contract_objective() -> None:
 def test_hotspots_of_later_months_are_warned_about() -> None:
     """The shipped list comes from 2023-12..2024-11 (its file's window, kept in the resolved scenario and
     the plan's summary): planning 2 December 2024 is clean; planning 4 November 2024 uses November's data."""
-    from optimiser.pipeline import _look_ahead
+    from optimiser.pipeline import look_ahead
     from optimiser.scenario import load_scenario as load
 
     window = load(None).scenario.hotspots_window
     assert window == "2023-12:2024-11"
-    assert _look_ahead(window, date(2024, 12, 2)) == ""
-    assert _look_ahead(window, date(2024, 11, 4)).startswith(
+    assert look_ahead(window, date(2024, 12, 2)) == ""
+    assert look_ahead(window, date(2024, 11, 4)).startswith(
         "the hotspots come from police.uk months 2023-12:2024-11, up to or after the week planned (2024-11-04)"
     )
 

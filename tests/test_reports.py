@@ -530,7 +530,7 @@ def test_map_is_self_contained(written: dict[str, Any]) -> None:
     assert len(data["hotspots"]) == 4 and len(data["routes"]) == 4
     assert [d["visits"] for d in data["days"]] == [5, 0, 0, 0, 0, 3, 1]
     polygon = next(h for h in data["hotspots"] if h["id"] == "H-MB-1")["polygon"]
-    assert polygon[0] == [54.5753, -1.2362]  # [lat, lon] for Leaflet, from the scenario's [lon, lat]
+    assert polygon[0][0][0] == [54.5753, -1.2362]  # [lat, lon] for Leaflet, from the scenario's [lon, lat]
     # a stop after midnight is on the next day, in the route list as in the printout
     assert any("01:30 GMT (+1)" in route["panel"] for route in data["routes"])
 

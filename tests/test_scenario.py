@@ -693,7 +693,8 @@ def test_a_hotspot_point_with_lat_and_lon_swapped_is_named(tmp_path: Path) -> No
     path = tmp_path / "hotspots.yaml"
     path.write_text(swapped, encoding="utf-8")
     (problem,) = _problems(SCENARIO_DIR / "cleveland.yaml", (f"hotspots_file={path}",))
-    assert f"{path}:276: hotspots[" in problem and "outside the hotspot's own polygon" in problem
+    line = swapped.splitlines().index("  lat: -1.248347") + 1  # the hotspot's lat line
+    assert f"{path}:{line}: hotspots[" in problem and "outside the hotspot's own polygon" in problem
     assert "lat and lon swapped?" in problem
     far = "hotspots.0.lat=51.5"
     (distant,) = _problems(SCENARIO_DIR / "leeds-demo.yaml", (far,))

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from optimiser.errors import DataError
 from optimiser.plan import Plan, RosterRow, VisitRow
-from optimiser.scenario import Scenario
+from optimiser.scenario import Scenario, polygon_parts
 
 LOGGER = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ FUNDING_PROJECT = {"grant-asb": "asb", "grant-sv": "sv", "force": ""}
 class HotspotView:
     """A hotspot with its scenario shape and its planned dosage for the week.
 
-    ``radius_m`` (metres) or ``polygon`` (``[[lon, lat], ...]``, EPSG:4326) give the drawn area;
+    ``radius_m`` (metres) or ``polygon`` (its rings, each ``((lon, lat), ...)``, EPSG:4326) give the drawn area;
     ``visits`` and ``minutes`` are counted from the plan's visit rows.
     """
 
@@ -50,7 +50,7 @@ class HotspotView:
     lon: float
     harm_weight: float
     radius_m: float | None
-    polygon: tuple[tuple[float, float], ...] | None
+    polygon: tuple[tuple[tuple[float, float], ...], ...] | None
     visits: int
     minutes: int
 
@@ -335,7 +335,9 @@ def build_view(plan: Plan, scenario: Scenario) -> PlanView:
     for row in plan.hotspots:
         spec = scenario_spots.get(row.hotspot_id)
         radius = spec.radius_m if spec is not None else None
-        polygon = tuple(tuple(p) for p in spec.polygon) if spec is not None and spec.polygon else None
+        polygon = (
+            tuple(tuple(ring) for ring in polygon_parts(spec.polygon)) if spec is not None and spec.polygon else None
+        )
         hotspots.append(
             HotspotView(
                 hotspot_id=row.hotspot_id,
@@ -346,7 +348,7 @@ def build_view(plan: Plan, scenario: Scenario) -> PlanView:
                 lon=row.lon,
                 harm_weight=row.harm_weight,
                 radius_m=radius,
-                polygon=polygon,  # type: ignore[arg-type]
+                polygon=polygon,
                 visits=counts.get(row.hotspot_id, 0),
                 minutes=minutes.get(row.hotspot_id, 0),
             )

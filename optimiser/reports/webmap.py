@@ -125,7 +125,7 @@ APP_JS = r"""
     shape.bindPopup(h.popup, {maxWidth: 320});
     shape.bindTooltip(h.tooltip, {sticky: true});
     hotspotGroups[h.project].addLayer(shape);
-    bounds.extend(h.polygon ? L.latLngBounds(h.polygon) : L.latLng(h.lat, h.lon).toBounds(2 * h.radius));
+    bounds.extend(h.polygon ? shape.getBounds() : L.latLng(h.lat, h.lon).toBounds(2 * h.radius));
   });
 
   var baseGroup = L.featureGroup().addTo(map);
@@ -459,7 +459,8 @@ def map_data(view: PlanView) -> dict[str, Any]:
                 "lat": spot.lat,
                 "lon": spot.lon,
                 "radius": spot.radius_m or DEFAULT_RADIUS_M,
-                "polygon": [[lat, lon] for lon, lat in spot.polygon] if spot.polygon else None,
+                # one Leaflet polygon of one ring per part: [[[lat, lon], ...]] per part
+                "polygon": [[[[lat, lon] for lon, lat in ring]] for ring in spot.polygon] if spot.polygon else None,
                 "popup": _hotspot_popup(spot, view),
                 "tooltip": escape(f"{spot.name} ({PROJECT_LABEL.get(spot.project, spot.project)})"),
             }
