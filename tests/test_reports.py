@@ -702,8 +702,23 @@ def test_a_hotspot_visited_by_another_districts_crew_is_not_listed_as_missed() -
     day = date(2024, 10, 21)
     crews = [c for c in view.crews if c.day == day and c.district == "E06000002"]
     text = re.sub(r"<[^>]+>", "", _section("E06000002", day, crews, view))
-    assert "Every hotspot in the district has a visit today." in text
+    assert "Every hotspot in the district has a visit on this day." in text
     assert "Visited by crews of other districts: Newport Road (Stockton-on-Tees)" in text
+
+
+def test_a_visit_after_midnight_counts_on_the_day_it_is_made() -> None:
+    """The Saturday night crew's 01:30 GMT stop at Newport Road is made on Sunday 27 October (the day the
+    presence cap and the value count it): Sunday's section no longer lists Newport Road as unvisited."""
+    from optimiser.reports.printable import _section
+    from optimiser.reports.view import build_view
+    from optimiser.scenario import load_scenario
+
+    view = build_view(read_plan(PLAN_DIR), load_scenario(PLAN_DIR / "scenario.resolved.yaml").scenario)
+    sunday = date(2024, 10, 27)
+    crews = [c for c in view.crews if c.day == sunday and c.district == "E06000002"]
+    text = re.sub(r"<[^>]+>", "", _section("E06000002", sunday, crews, view))
+    missed = text.split("Hotspots with no visit from any crew on this day: ")[1].split("Times are local")[0]
+    assert missed == "Middlesbrough centre"  # before: "Middlesbrough centre, Newport Road"
 
 
 def test_a_revised_plan_updates_and_cancels_calendar_events(tmp_path: Path) -> None:

@@ -150,24 +150,20 @@ def _section(code: str, day: date, crews: list[CrewView], view: PlanView) -> str
             f"<span class='muted'>{escape(crew.crew_id)}</span></td>"
             f"<td>{_route(crew, view)}</td><td class='notes'></td></tr>"
         )
-    # officers roam across districts: a hotspot visited by another district's crew is not unpatrolled
+    # officers roam across districts: a hotspot visited by another district's crew is not unpatrolled; a visit
+    # counts on the day it is made (a night crew's 01:00 stop is the next day's, as the presence cap counts it)
     district_spots = [h for h in view.hotspots if h.district == code]
     here = {h.hotspot_id for h in district_spots}
-    visited = {v.row.hotspot_id for c in view.crews if c.day == day for v in c.visits}
+    todays = [(c, v) for c in view.crews for v in c.visits if v.arrive.date() == day]
+    visited = {v.row.hotspot_id for _c, v in todays}
     from_elsewhere = sorted(
-        {
-            (v.row.hotspot_id, c.district)
-            for c in view.crews
-            if c.day == day and c.district != code
-            for v in c.visits
-            if v.row.hotspot_id in here
-        }
+        {(v.row.hotspot_id, c.district) for c, v in todays if c.district != code and v.row.hotspot_id in here}
     )
     missed = [h for h in district_spots if h.hotspot_id not in visited]
     missed_text = (
-        "Hotspots with no visit from any crew today: " + ", ".join(escape(h.name) for h in missed)
+        "Hotspots with no visit from any crew on this day: " + ", ".join(escape(h.name) for h in missed)
         if missed
-        else "Every hotspot in the district has a visit today."
+        else "Every hotspot in the district has a visit on this day."
     )
     if from_elsewhere:
         names = {h.hotspot_id: h.name for h in district_spots}
