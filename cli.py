@@ -203,7 +203,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for note in summary.get("notes") or []:
         print(f"note: {note}")
     print(f"plan written to {result.out_dir}")
-    if summary["status"] in ("optimal", "feasible") and "ics" in formats and not summary.get("revision"):
+    valid = summary["status"] in ("optimal", "feasible") and summary["validation"]["ok"]
+    if valid and "ics" in formats and not summary.get("revision"):
         print(
             "calendars: revision 0, a first publication; to re-publish a changed week, write it over the "
             "published folder or give --revises PUBLISHED_DIR, so staff calendars move and cancel its shifts"

@@ -1816,13 +1816,13 @@ def plan_to_folder(
     is its next revision (calendar SEQUENCE, withdrawn and changed shifts), as when written over it.
     """
     week = week_start or loaded.scenario.default_week_start
-    revised = _published_to_revise(Path(revises), week, pin_dir) if revises is not None else None
+    revised = _published_to_revise(Path(revises), loaded, week, pin_dir) if revises is not None else None
     target = prepare_out_dir(Path(out_dir) if out_dir is not None else default_out_dir(loaded, week))
     result = plan_week(loaded, week_start=week, pin_dir=pin_dir, pin_days=pin_days)
     status = result.plan.summary["status"]
     valid = status in ("optimal", "feasible") and result.plan.summary["validation"]["ok"]
     if valid and revised is not None:
-        _set_revision(result.plan.summary, revised, result.plan, loaded.scenario.tz)
+        _set_revision(result.plan.summary, _latest_revision(revised, target), result.plan, loaded.scenario.tz)
     elif valid and (pin_dir is None or target.resolve() != Path(pin_dir).resolve()):
         # the plan replaced is what staff calendars hold: revise against it (a pinned folder of the days
         # worked only knows those days)
@@ -1850,11 +1850,12 @@ def plan_to_folder(
     return result
 
 
-def _published_to_revise(folder: Path, week: date, pin_dir: str | Path | None) -> Plan:
-    """The published plan ``--revises`` names, checked before solving: a valid plan of the same week.
+def _published_to_revise(folder: Path, loaded: LoadedScenario, week: date, pin_dir: str | Path | None) -> Plan:
+    """The published plan ``--revises`` names, checked before solving: a valid plan of the same week and staff.
 
     Why strict: its shifts become this plan's withdrawals and its revision this one's predecessor; a what-if
-    folder or another week would send staff cancellations for shifts they never had.
+    folder, another week or another scenario's staff would send staff cancellations for shifts they never had
+    (and key the new calendars under another publication's name).
     """
     if pin_dir is not None:
         raise DataError(
@@ -1872,7 +1873,47 @@ def _published_to_revise(folder: Path, week: date, pin_dir: str | Path | None) -
             f"--revises {folder}: that plan is for the week of {published.summary.get('week_start')}, this one for "
             f"{week.isoformat()}; a revision replaces the same week (use --week {published.summary.get('week_start')})"
         )
+    scenario = loaded.scenario
+    ours = (
+        {w.id for w in scenario.warden_list()}
+        | {o.id for o in scenario.officer_list()}
+        | {p.id for p in scenario.pcso_list()}
+    )
+    theirs = {row.staff_id for row in published.roster}
+    if theirs and not theirs & ours:
+        raise DataError(
+            f"--revises {folder}: that plan ({published.summary.get('scenario')}) rosters none of this scenario's "
+            f"staff (it has {', '.join(sorted(theirs)[:4])}...); name the published plan of these people"
+        )
     return published
+
+
+def _same_publication(previous: Plan, loaded: LoadedScenario, week: date) -> bool:
+    """Whether a plan folder holds this scenario's published week: the same week, under this scenario's name.
+
+    The name may be its scenario or the calendar namespace its events are keyed under (a revision made with
+    ``--revises`` from a renamed file, then re-published from the original file).
+    """
+    names = {previous.summary.get("scenario"), calendar_namespace(previous.summary)}
+    return previous.summary.get("week_start") == week.isoformat() and loaded.scenario.name in names
+
+
+def _latest_revision(revised: Plan, target: Path) -> Plan:
+    """The plan ``--revises`` revises: the one it names, or a later revision of it already in ``--out``.
+
+    Why: the same command run again after a change finds its own earlier output in ``--out``, which is what
+    staff calendars hold; revising the named folder again would repeat its SEQUENCE, and calendars ignore it.
+    """
+    if not holds_a_valid_plan(target):
+        return revised
+    try:
+        current = read_plan(target, require_scenario=False)
+    except DataError:
+        return revised
+    same = calendar_namespace(current.summary) == calendar_namespace(revised.summary) and current.summary.get(
+        "week_start"
+    ) == revised.summary.get("week_start")
+    return current if same and _revision(current) >= _revision(revised) else revised
 
 
 def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> None:
@@ -1887,10 +1928,7 @@ def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> Non
         previous = read_plan(target, require_scenario=False)
     except DataError:
         return
-    same = previous.summary.get("scenario") == loaded.scenario.name and previous.summary.get("week_start") == (
-        week.isoformat()
-    )
-    if same:
+    if _same_publication(previous, loaded, week):
         _set_revision(plan.summary, previous, plan, loaded.scenario.tz)
 
 

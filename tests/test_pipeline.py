@@ -405,6 +405,16 @@ def test_a_plan_kept_in_its_own_folder_revises_the_published_one_it_names(tmp_pa
     assert any("STATUS:CANCELLED" in text for text in ics)
     fresh = plan_to_folder(variant, out_dir=tmp_path / "v3").plan.summary
     assert "revision" not in fresh and "calendar_namespace" not in fresh
+    # the same command run again after a change revises what it wrote (staff hold revision 1), not v1 again
+    again = plan_to_folder(variant, out_dir=tmp_path / "v2", revises=published).plan.summary
+    assert again["revision"] == 2 and again["calendar_namespace"] == "roster-officers"
+    # re-published over that folder from the original file: still the same publication, revision 3
+    original = plan_to_folder(loaded("officers", "projects.sv.weekly_budget_gbp=500"), out_dir=tmp_path / "v2")
+    assert original.plan.summary["revision"] == 3
+    assert original.plan.summary["calendar_namespace"] == "roster-officers"
+    strangers = loaded("officers", "staff.officers.0.id_prefix=Z")
+    with pytest.raises(DataError, match="rosters none of this scenario's staff"):
+        plan_to_folder(strangers, out_dir=tmp_path / "v4", revises=published)
     with pytest.raises(DataError, match="week of 2024-12-02, this one for 2024-12-09"):
         plan_to_folder(variant, week_start=date(2024, 12, 9), out_dir=tmp_path / "v4", revises=published)
     with pytest.raises(DataError, match="no valid published plan there"):

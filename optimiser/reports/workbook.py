@@ -370,7 +370,11 @@ def _write_district(ws: Worksheet, code: str, shifts: Sequence[ShiftView], view:
     present = {record.funding for record in rows}
     for funding in [f for f in FUNDINGS if f in present] + sorted(present - set(FUNDINGS)):
         row += 1
-        ws.cell(row=row, column=1, value=f"of which {FUNDING_LABEL.get(funding, funding)}")
+        # the ASB grant is charged the committed contracts (Summary), not these rostered shifts' pay
+        label = (
+            "warden shifts (ASB grant, rostered pay)" if funding == "grant-asb" else FUNDING_LABEL.get(funding, funding)
+        )
+        ws.cell(row=row, column=1, value=f"of which {label}")
         hours = sum(record.paid_hours for record in rows if record.funding == funding)
         cost = sum(record.cost_gbp for record in rows if record.funding == funding)
         ws.cell(row=row, column=hours_col, value=round(hours, 4)).number_format = HOURS
