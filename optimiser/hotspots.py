@@ -71,7 +71,10 @@ the gaps between units, up to twice their area, so the published count could not
 the published shape; the union keeps the units' figures, which chose the hotspot. The coordinates are
 written to 6 decimals (about 0.1 m) unless a snap point lies so near a unit's edge that the rounding
 would move it across (the Craggs Street point of SV-E06000004-02 is 8 mm from a grid line); then more
-decimals are written, so the published polygon holds exactly the units' incidents.
+decimals are written, so the published polygon holds exactly the units' incidents. That holds for grid
+cells; LSOA units take rows by their LSOA code and street segments by the nearest street, and are drawn
+from generalised shapes, so their figures stay the units' (those that chose them) and the file's header
+says that a count of points inside the outline differs.
 
 Evidence (:func:`evaluate`, :func:`coverage`)
 ---------------------------------------------
@@ -407,6 +410,9 @@ class _Partition(ABC):
     """Spatial units of one method: incident -> unit code, and each unit's centre, area and shape (EPSG:27700)."""
 
     kind = ""
+    #: Whether a unit's shape holds exactly the incidents assigned to it (grid cells); LSOAs are assigned by
+    #: the row's LSOA code and drawn from generalised boundaries, segments by the nearest street.
+    exact_shapes = False
 
     @abstractmethod
     def assign(self, frame: pd.DataFrame) -> np.ndarray:
@@ -435,6 +441,7 @@ class _Partition(ABC):
 
 class _Grid(_Partition):
     kind = "grid"
+    exact_shapes = True
     _OFFSET = 1 << 20
     _SHIFT = 1 << 22
 
@@ -1148,6 +1155,10 @@ def _build(
         in_units = np.isin(units, np.asarray(s.members, dtype=np.int64))
         parts = _outline([partition.shape(m, frame, unit_of) for m in s.members])
         rings, _, inside = _published_shape(parts, x_rel, y_rel, in_units)
+        if not partition.exact_shapes:
+            # the figures that chose the hotspot stay its figures: an LSOA's or a segment's drawn shape does not
+            # hold the rows assigned to it (104 chosen, 78 in the shape), and the header says so
+            inside = in_units
         counted = inside & np.isin(project_of, serves)
         figures = [
             (int((counted & (project_of == i)).sum()), float(harm[counted & (project_of == i)].sum())) for i in (0, 1)
@@ -1769,7 +1780,12 @@ def hotspots_yaml(
         "# the next-best units closer than the separation to it; lat/lon is the busiest police.uk snap point of",
         "# its best unit (on a street or public place). polygon: the union of the units, one ring [[lon, lat], ...]",
         "# or, when they do not touch, a list of rings. incidents, harm_asb, harm_sv count the points inside the",
-        "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would:",
+        (
+            "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would:"
+            if method.startswith("grid")
+            else "# units (rows by LSOA code or nearest street: the drawn polygon is a generalised outline, so a "
+            "count of points inside it differs):"
+        ),
         "# incidents for the projects patrolling it; incidents_asb / incidents_sv for each project in every hotspot.",
         "# harm_asb/harm_sv: days of harm (Cambridge Crime Harm Index style, data/harm_weights.csv) in the window;",
         f"# harm_weight = (harm_asb + harm_sv) / {days or 'window days'} (harm days per day of window).",

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pyproj import Transformer
 
+import cli
 from optimiser import hotspots, incidents
 from optimiser.errors import DataError
 from optimiser.incidents import ForceArea
@@ -682,3 +683,18 @@ def test_report_counts_are_a_recount_in_the_adopted_polygons() -> None:
     assert force["total"] == len(kept) and force["left_out_institutional"] == len(frame) - len(kept)
     listed = summary[(summary["level"] == "list") & (summary["district"] == "") & (summary["project"] == "all")]
     assert 0 < listed.iloc[0]["asb_share_pct"] < 100 and 0 < listed.iloc[0]["area_share_pct"] < 1
+
+
+def test_lsoa_hotspots_keep_the_figures_that_chose_them(tmp_path: Path) -> None:
+    """LSOA units take rows by their LSOA code and are drawn from generalised boundaries, so the drawn
+    polygon does not hold them: ASB-E06000003-03 was chosen for the 104 ASB rows of its LSOA, and counting
+    points in its outline published 78 (74 its own) and re-ranked the list. Its figures stay the units', and
+    the header says a point count in the outline differs, where grid lists say the polygon holds exactly."""
+    out = tmp_path / "lsoa"
+    code = cli.main(["hotspots", "refresh", "--method", "lsoa", "--months", "2023-12:2024-11", "--out", str(out)])
+    assert code == 0
+    text = (out / "hotspots.yaml").read_text(encoding="utf-8")
+    listed = {h["id"]: h for h in yaml.safe_load(text)["hotspots"]}
+    assert listed["ASB-E06000003-03"]["incidents"] == listed["ASB-E06000003-03"]["incidents_asb"] == 104
+    assert "generalised outline, so a count of points inside it differs" in text
+    assert "holds exactly the units' incidents" not in text
