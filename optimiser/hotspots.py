@@ -1595,9 +1595,15 @@ def refresh(
             f"no hotspot found in {window_w} ({reasons}); widen --months or check the files; nothing was written"
         )
     old = [_hotspot_shape(h) for h in old_hotspots]
-    old_figures = {
-        o[0]: (_field(h, "incidents"), _field(h, "harm_weight")) for o, h in zip(old, old_hotspots, strict=True)
-    }
+    old_figures = {o[0]: _previous_figures(h) for o, h in zip(old, old_hotspots, strict=True)}
+    hull_era = sorted(oid for oid, figures in old_figures.items() if figures[2])
+    if hull_era:
+        new.notes.append(
+            f"{len(hull_era)} hotspot(s) of the previous list ({', '.join(hull_era[:3])}"
+            + (" ..." if len(hull_era) > 3 else "")
+            + ") come from a list written before polygons were the units' union (their outline was a hull up to "
+            "twice the units' area): overlap_share is left empty for them; compare previous_incidents"
+        )
     new_shapes = [_polygon_geometry(h.polygon) for h in new]
 
     reuse: dict[int, str] = {}
@@ -1642,7 +1648,7 @@ def refresh(
                 "incidents_sv": h.incidents_sv,
                 "previous_incidents": old_figures[matched[n]][0] if n in matched else "",
                 "previous_harm_weight": old_figures[matched[n]][1] if n in matched else "",
-                "overlap_share": round(overlap_share[n], 4) if n in matched else "",
+                "overlap_share": round(overlap_share[n], 4) if n in matched and not old_figures[matched[n]][2] else "",
             }
         )
     dropped = [o for o in range(len(old)) if o not in overlapped_old]
@@ -1696,6 +1702,22 @@ def refresh(
         out_dir,
     )
     return RefreshResult(new, diff, *paths)
+
+
+def _previous_figures(item: Any) -> tuple[Any, Any, bool]:
+    """An old hotspot's (incidents, harm_weight, outlined as a hull) for diff.csv.
+
+    ``incidents`` is empty text for a hand-made list (no figures: 0 incidents and no harm), not a 0 that
+    reads as "had none". A list written before polygons were the units' union has figures but no per-project
+    counts (``incidents_asb``/``incidents_sv`` 0 while ``incidents`` is not): its outline was their hull, so an
+    overlap with it says nothing of ground lost.
+    """
+    incidents = _field(item, "incidents")
+    harm = [_field(item, name) for name in ("harm_asb", "harm_sv")]
+    hand_made = incidents in ("", 0) and all(value in ("", 0, 0.0) for value in harm)
+    split = [_field(item, name) for name in ("incidents_asb", "incidents_sv")]
+    hull = not hand_made and all(value in ("", 0) for value in split)
+    return ("" if hand_made else incidents), _field(item, "harm_weight"), hull
 
 
 def _field(item: Any, name: str) -> Any:

@@ -698,3 +698,31 @@ def test_lsoa_hotspots_keep_the_figures_that_chose_them(tmp_path: Path) -> None:
     assert listed["ASB-E06000003-03"]["incidents"] == listed["ASB-E06000003-03"]["incidents_asb"] == 104
     assert "generalised outline, so a count of points inside it differs" in text
     assert "holds exactly the units' incidents" not in text
+
+
+def test_diff_against_a_hull_era_or_hand_made_list_says_what_it_cannot_compare(tmp_path: Path) -> None:
+    """A list written before polygons were the units' union outlined each hotspot by its hull (up to twice
+    the units' area): the same cells read as 'lost half its ground' (overlap 0.375-0.5). Its overlap_share is
+    left empty, with a note. A hand-made list has no figures: previous_incidents is empty, not 0."""
+    frame, _ = incidents.load(incidents.street_files(months="2023-12:2024-11"), months="2023-12:2024-11")
+    shipped = load_scenario(None).scenario.hotspots
+    eras = {
+        "hull": [h.model_copy(update={"incidents_asb": 0, "incidents_sv": 0}) for h in shipped],
+        "hand": [h.model_copy(update={"incidents": 0, "harm_asb": 0.0, "harm_sv": 0.0}) for h in shipped],
+    }
+    diffs = {}
+    for era, old in eras.items():
+        result = hotspots.refresh(
+            frame,
+            window="2023-12:2024-11",
+            out_dir=tmp_path / era,
+            old_hotspots=old,
+            force_area=incidents.load_force_area(),
+        )
+        diffs[era] = pd.read_csv(result.diff_path, keep_default_na=False)
+        notes = " ".join(result.hotspots.notes)
+        assert ("overlap_share is left empty" in notes) == (era == "hull")
+    kept = {era: diff[diff["status"] == "kept"] for era, diff in diffs.items()}
+    assert len(kept["hull"]) == 26 and set(kept["hull"]["overlap_share"]) == {""}
+    assert set(kept["hand"]["previous_incidents"]) == {""}
+    assert (kept["hand"]["overlap_share"].astype(float) > 0.99).all()  # same cells: whole ground kept
