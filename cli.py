@@ -372,6 +372,9 @@ def cmd_hotspots_report(args: argparse.Namespace) -> int:
         raise DataError(f"--out {out}: is a file; give a folder for the three tables")
     if (out / "summary.json").is_file():
         raise DataError(f"--out {out}: is a plan's folder; write the report elsewhere")
+    if (out / "hotspots.yaml").is_file() or (out / "diff.csv").is_file():
+        # its rows_not_used.csv is the refresh's load report, which hotspots.yaml's header points to
+        raise DataError(f"--out {out}: is a hotspot refresh's folder; write the report elsewhere")
     scenario = load_scenario(args.scenario, args.set or []).scenario
     if args.months is not None:
         window = incidents.parse_months(args.months)

@@ -1942,13 +1942,15 @@ REPORT_SUMMARY_COLUMNS: tuple[str, ...] = (
     "asb_share_pct",
     "sv_share_pct",
     "area_share_pct",
+    "share_of",
 )
 """``hotspot_summary.csv``. ``level``: ``hotspot`` (one hotspot, counted in its polygon), ``list``
 (the hotspots serving ``project`` asb or sv, or ``all`` of them, in a district or the whole force
 (``district`` empty), each incident counted once however many of them it falls in), ``district`` and
 ``force`` (every incident there). Shares: of the district's ASB incidents, SV crimes and area for the
-``list`` rows of a district; of the force's for every other row. ``left_out_institutional``: incidents at police.uk's
-institutional snap points (police station, prison, hospital), left out of every figure as in
+``list`` rows of a district; of the force's for every other row; ``share_of`` says which (``district`` or
+``force``), so a table filtered to one level never mixes them unseen. ``left_out_institutional``: incidents
+at police.uk's institutional snap points (police station, prison, hospital), left out of every figure as in
 ``refresh``."""
 
 
@@ -2009,12 +2011,15 @@ def report_tables(
             "left_out_institutional": int(left.sum()),
         }
 
-    def shares(row: dict[str, Any], asb_total: int, sv_total: int, area_total: float) -> dict[str, Any]:
+    def shares(
+        row: dict[str, Any], asb_total: int, sv_total: int, area_total: float, of: str = "force"
+    ) -> dict[str, Any]:
         return {
             **row,
             "asb_share_pct": round(100.0 * row["asb_incidents"] / asb_total, 3) if asb_total else 0.0,
             "sv_share_pct": round(100.0 * row["sv_crimes"] / sv_total, 3) if sv_total else 0.0,
             "area_share_pct": round(100.0 * row["area_m2"] / area_total, 4) if area_total else 0.0,
+            "share_of": of,
         }
 
     month_list = window_w.months
@@ -2071,7 +2076,7 @@ def report_tables(
             }
             row |= figures(inside, left)
             row["area_m2"] = round(float(union.area), 1)
-            summary.append(shares(row, asb_total, sv_total, area_total))
+            summary.append(shares(row, asb_total, sv_total, area_total, "district" if district else "force"))
         row = {"level": "district" if district else "force", "hotspot_id": "", "name": label, "district": district}
         row |= {"project": ""} | figures(in_scope, left_scope)
         row["area_m2"] = round(float(area_total), 1)

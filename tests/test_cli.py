@@ -436,6 +436,13 @@ def test_hotspots_report_writes_the_three_tables_of_the_adopted_list(
         assert next(csv.reader(handle)) == ["reason", "file", "rows", "first_line", "detail"]
     code, _, err = run(capsys, "hotspots", "report", "--months", "2025-01:2026-01", "--out", tmp_path / "late")
     assert code == 2 and "no police.uk street file for 2025-09..2026-01" in err and not (tmp_path / "late").exists()
+    refreshed = tmp_path / "refresh"
+    refreshed.mkdir()
+    (refreshed / "hotspots.yaml").write_text("hotspots: []\n", encoding="utf-8")
+    (refreshed / "rows_not_used.csv").write_text("the refresh's\n", encoding="utf-8")
+    code, _, err = run(capsys, "hotspots", "report", "--months", "2024-01", "--out", refreshed)
+    assert code == 2 and "is a hotspot refresh's folder" in err
+    assert (refreshed / "rows_not_used.csv").read_text(encoding="utf-8") == "the refresh's\n"
 
 
 def test_hotspots_refresh_writes_the_rows_not_used_beside_the_list(

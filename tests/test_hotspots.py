@@ -683,6 +683,14 @@ def test_report_counts_are_a_recount_in_the_adopted_polygons() -> None:
     assert force["total"] == len(kept) and force["left_out_institutional"] == len(frame) - len(kept)
     listed = summary[(summary["level"] == "list") & (summary["district"] == "") & (summary["project"] == "all")]
     assert 0 < listed.iloc[0]["asb_share_pct"] < 100 and 0 < listed.iloc[0]["area_share_pct"] < 1
+    # a district's list rows are shares of the district, every other row of the force, and say so
+    lists = summary[summary["level"] == "list"]
+    assert set(lists[lists["district"] != ""]["share_of"]) == {"district"}
+    assert set(summary[(summary["level"] != "list") | (summary["district"] == "")]["share_of"]) == {"force"}
+    hartlepool = lists[(lists["district"] == "E06000001") & (lists["project"] == "all")].iloc[0]
+    in_district = kept[kept["district"] == "E06000001"]
+    share = 100 * hartlepool["asb_incidents"] / (in_district["crime_type"] == "Anti-social behaviour").sum()
+    assert hartlepool["asb_share_pct"] == pytest.approx(share, abs=1e-3)
 
 
 def test_lsoa_hotspots_keep_the_figures_that_chose_them(tmp_path: Path) -> None:
