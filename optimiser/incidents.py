@@ -663,8 +663,9 @@ def not_utf8(path: Path, exc: UnicodeDecodeError) -> DataError:
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError as bad:
-                    text = line.decode("utf-8", errors="replace").strip()
-                    where = f" at line {number} (byte {line[bad.start : bad.start + 1]!r} in {text[:80]!r})"
+                    # the text around the byte (it may sit past the first columns), the byte shown as U+FFFD
+                    around = line[max(0, bad.start - 40) : bad.start + 40].decode("utf-8", errors="replace")
+                    where = f" at line {number} (byte {line[bad.start : bad.start + 1]!r} in {around.strip()!r})"
                     break
     except (OSError, EOFError):
         pass

@@ -577,7 +577,9 @@ def _split_simplified_edges(graph: Any) -> Any:
     hundreds of metres away, untimed, or refuses it as off the map. Each inner point becomes a node (a
     negative id, numbered in coordinate order so loads repeat), shared by both directions of a two-way
     street, and each piece keeps the edge's tags, with the edge's ``length`` shared out in proportion to
-    the pieces' great-circle lengths: a path's length and drive time along the street are unchanged.
+    the pieces' great-circle lengths: a path's length and drive time along the street are unchanged. What the
+    simplification merged stays merged: an edge joining a drivable and a non-drivable way carries both tags,
+    so driving leaves it out whole (12 of 200 scattered Leeds points snap up to 41 m differently).
     """
     shaped = [
         (u, v, k, data)

@@ -296,6 +296,7 @@ def test_a_file_that_is_not_utf8_names_the_line_and_says_to_resave(tmp_path: Pat
         incidents.load(path, lsoa_file=TINY_LSOA)
     text = str(err.value)
     assert f"{path}: is not UTF-8 text at line 4 (byte b'\\xe9'" in text
+    assert "On or near Caf\ufffd" in text  # the text around the byte, which lies past the first 80 characters
     assert "re-save it as UTF-8" in text
 
 
