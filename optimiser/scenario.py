@@ -270,6 +270,42 @@ class Hotspot(_Model):
     incidents_asb: int = Field(default=0, ge=0)
     incidents_sv: int = Field(default=0, ge=0)
 
+    @field_validator("polygon", mode="before")
+    @classmethod
+    def _polygon_form(cls, value: Any) -> Any:
+        """One message for a polygon of the wrong form, not one per branch of the two forms it may take.
+
+        Why: a ring exported with heights ([lon, lat, 0], as KML and some GeoJSON give) read as a dozen
+        problems, half of them about the several-rings form the author never meant.
+        """
+        if value is None:
+            return value
+
+        def pair(point: Any) -> bool:
+            return (
+                isinstance(point, list | tuple)
+                and len(point) == 2
+                and all(isinstance(c, int | float) and not isinstance(c, bool) for c in point)
+            )
+
+        if isinstance(value, list | tuple) and value:
+            if all(pair(point) for point in value):
+                return value
+            if all(isinstance(ring, list | tuple) and ring and all(pair(p) for p in ring) for ring in value):
+                return value
+        first = value[0] if isinstance(value, list | tuple) and value else None
+        rings = isinstance(first, list | tuple) and bool(first) and isinstance(first[0], list | tuple)
+        if rings:
+            candidates = [p for ring in value for p in (ring if isinstance(ring, list | tuple) else [ring])]
+        else:
+            candidates = list(value) if isinstance(value, list | tuple) else [value]
+        odd = next((p for p in candidates if not pair(p)), None)
+        shown = f"; got {odd!r}" if odd is not None else ""
+        raise ValueError(
+            "a polygon is a ring of [lon, lat] pairs (two numbers each, no height), or a list of such rings for "
+            f"parts that do not touch{shown}"
+        )
+
     @model_validator(mode="after")
     def _shape(self) -> Hotspot:
         if self.polygon is not None and (not self.polygon or any(len(r) < 3 for r in polygon_parts(self.polygon))):

@@ -779,3 +779,27 @@ def test_a_child_files_list_items_must_be_whole_in_the_schema() -> None:
     errors = _schema_errors(child)
     assert any("'kind' is a required property" in e for e in errors), errors
     assert _schema_errors({"extends": "cleveland.yaml", "solver": {"seed": 3}}) == []
+
+
+@pytest.mark.parametrize(
+    ("polygon", "got"),
+    [
+        ("[[-1.2, 54.6, 0], [-1.21, 54.61, 0], [-1.2, 54.62, 0]]", "got [-1.2, 54.6, 0]"),  # heights, as KML gives
+        (
+            "[[[-1.2, 54.6], [-1.21, 54.61], [-1.2, 54.62]], [[-1.3, 54.6], [-1.31, x], [-1.3, 54.62]]]",
+            "got [-1.31, 'x']",
+        ),
+    ],
+)
+def test_a_polygon_of_the_wrong_form_is_one_problem_naming_the_point(tmp_path: Path, polygon: str, got: str) -> None:
+    """A polygon may be one ring or several: a wrong point read as a dozen problems, half about the form the
+    author never meant. Now one problem, the form expected and the first point that is not [lon, lat]."""
+    path = tmp_path / "polygon.yaml"
+    path.write_text(
+        f"extends: {SCENARIO_DIR / 'cleveland.yaml'}\nhotspots_file: null\nhotspots:\n"
+        "  - {id: H1, name: X, district: E06000001, project: asb, lat: 54.61, lon: -1.205, harm_weight: 1,\n"
+        f"     polygon: {polygon}}}\n",
+        encoding="utf-8",
+    )
+    problems = [p for p in _problems(path) if "polygon" in p]
+    assert len(problems) == 1 and "a polygon is a ring of [lon, lat] pairs" in problems[0] and got in problems[0]
