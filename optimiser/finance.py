@@ -163,7 +163,7 @@ def seasonal_weights(scenario: Scenario, *, street_dir: str | Path | None = None
             "copy the force's monthly files there and set police_uk_dir: in the scenario, "
             "or plan without seasons (seasonality='flat' / --flat-seasons)"
         )
-    incidents.refuse_repeated_files(files)
+    incidents.refuse_repeated_file_names(files)
     counts: dict[tuple[str, str], int] = {}
     bad_months = 0
     for path in files:

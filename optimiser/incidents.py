@@ -489,17 +489,6 @@ class LoadReport:
                 f"{name or '(empty)'} {n}" for name, n in sorted(self.forces.items(), key=lambda t: -t[1])
             )
             lines.append(f"  rows by force (Falls within): {by_force}; only {self.force}'s rows are used")
-        labels = {
-            "short_row": "with fewer fields than the header (a cut or damaged line)",
-            "long_row": "with more fields than the header (an unquoted comma in a field?)",
-            "repeated_crime_id": "repeating an earlier row's Crime ID (in the file or an earlier file)",
-            "other_force": "of another force (Falls within)",
-            "bad_month": "with a Month that is not YYYY-MM",
-            "outside_months": "outside the months asked for",
-            "no_coordinates": "with no usable coordinates",
-            "outside_force_area": "outside the force area (LSOA not among the force's LSOAs)",
-            "unknown_crime_type": "with a crime type that has no harm weight",
-        }
         for reason in REASONS:
             count = self.counts[reason]
             if not count:
@@ -521,7 +510,7 @@ class LoadReport:
                     f" ({self.swapped_coordinates} of them would be in Great Britain with Longitude and Latitude "
                     "swapped: check the columns)"
                 )
-            lines.append(f"  {count} row(s) {labels[reason]}{extra} in {shown}")
+            lines.append(f"  {count} row(s) {REASON_LABELS[reason][0]}{extra} in {shown}")
         return "\n".join(lines)
 
 
@@ -555,11 +544,11 @@ def street_files(directory: str | Path = DEFAULT_STREET_DIR, *, months: MonthWin
     if not found:
         asked = f" for months {window}" if window else ""
         raise DataError(f"{directory}: no police.uk street files (*-street.csv or *-street.csv.gz){asked}")
-    refuse_repeated_files([p for _, p in found])
+    refuse_repeated_file_names([p for _, p in found])
     return [p for _, p in sorted(found)]
 
 
-def refuse_repeated_files(files: Sequence[Path]) -> None:
+def refuse_repeated_file_names(files: Sequence[Path]) -> None:
     """One file per month and force: two (a .csv and its .csv.gz, or a copy in a subfolder) would count twice.
 
     Why an error: unzipping two overlapping police.uk downloads into one folder is the usual way this
@@ -578,7 +567,7 @@ def refuse_repeated_files(files: Sequence[Path]) -> None:
         )
 
 
-def refuse_duplicated_files(files: Sequence[tuple[Path, pd.Series]]) -> None:
+def refuse_repeated_crimes(files: Sequence[tuple[Path, pd.Series]]) -> None:
     """Refuse a file holding its rows twice, or the same crimes as an earlier file (``Crime ID`` columns).
 
     Why an error, not a count: a crime's repeat can be set aside by its Crime ID, but ASB rows have no
@@ -763,7 +752,7 @@ def load(
         except UnicodeDecodeError as exc:
             raise not_utf8(path, exc) from exc
         raws.append((path, raw, short, long))
-    refuse_duplicated_files([(path, raw["Crime ID"]) for path, raw, _, _ in raws])
+    refuse_repeated_crimes([(path, raw["Crime ID"]) for path, raw, _, _ in raws])
     for path, raw, _, _ in raws:
         for name, n in raw["Falls within"].str.strip().value_counts().items():
             report.forces[str(name)] = report.forces.get(str(name), 0) + int(n)
@@ -784,17 +773,24 @@ def load(
     return incidents, report
 
 
-_REASON_SHORT: dict[str, str] = {
-    "short_row": "with fewer fields than the header",
-    "long_row": "with more fields than the header",
-    "repeated_crime_id": "repeating a Crime ID",
-    "other_force": "of another force",
-    "bad_month": "with a Month that is not YYYY-MM",
-    "outside_months": "of other months",
-    "no_coordinates": "with no usable coordinates",
-    "outside_force_area": "outside the force area",
-    "unknown_crime_type": "with a crime type that has no harm weight",
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "short_row": ("with fewer fields than the header (a cut or damaged line)", "with fewer fields than the header"),
+    "long_row": (
+        "with more fields than the header (an unquoted comma in a field?)",
+        "with more fields than the header",
+    ),
+    "repeated_crime_id": (
+        "repeating an earlier row's Crime ID (in the file or an earlier file)",
+        "repeating a Crime ID",
+    ),
+    "other_force": ("of another force (Falls within)", "of another force"),
+    "bad_month": ("with a Month that is not YYYY-MM", "with a Month that is not YYYY-MM"),
+    "outside_months": ("outside the months asked for", "of other months"),
+    "no_coordinates": ("with no usable coordinates", "with no usable coordinates"),
+    "outside_force_area": ("outside the force area (LSOA not among the force's LSOAs)", "outside the force area"),
+    "unknown_crime_type": ("with a crime type that has no harm weight", "with a crime type that has no harm weight"),
 }
+"""Each reason a row is not used: (the load report's words, the short form a refused month quotes)."""
 
 
 def _force_detail(report: LoadReport, path: Path) -> str:
@@ -829,7 +825,7 @@ def refuse_empty_months(
             counts = report.by_file.get(str(path), {})
             reasons = sorted(((n, r) for r, n in counts.items() if r != "outside_months"), reverse=True)
             text = ", ".join(
-                f"{n} {_REASON_SHORT.get(r, r)}{_force_detail(report, path) if r == 'other_force' else ''} "
+                f"{n} {REASON_LABELS.get(r, (r, r))[1]}{_force_detail(report, path) if r == 'other_force' else ''} "
                 f"(first at line {report.first_line[str(path)][r]})"
                 for n, r in reasons[:3]
             )
@@ -855,7 +851,7 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
             files.append(path)
     if not files:
         raise DataError("no police.uk files given; pass CSV files or a folder holding *-street.csv[.gz]")
-    refuse_repeated_files(files)
+    refuse_repeated_file_names(files)
     return files
 
 

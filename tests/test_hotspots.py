@@ -486,6 +486,7 @@ def test_diff_shows_the_previous_figures_and_the_overlap(tmp_path: Path) -> None
             "district": "D1",
             "priority": 1,
             "incidents": 30,
+            "incidents_asb": 30,  # a list of cell-union polygons (its figures split by project)
             "harm_weight": 1.5,
             "polygon": rectangle(450_000, 519_900, 450_300, 520_050),
         },
@@ -495,6 +496,7 @@ def test_diff_shows_the_previous_figures_and_the_overlap(tmp_path: Path) -> None
             "district": "D1",
             "priority": 2,
             "incidents": 12,
+            "incidents_asb": 12,
             "harm_weight": 0.4,
             "polygon": rectangle(470_000, 540_000, 470_150, 540_150),
         },
