@@ -1910,10 +1910,14 @@ def _latest_revision(revised: Plan, target: Path) -> Plan:
         current = read_plan(target, require_scenario=False)
     except DataError:
         return revised
-    same = calendar_namespace(current.summary) == calendar_namespace(revised.summary) and current.summary.get(
-        "week_start"
-    ) == revised.summary.get("week_start")
-    return current if same and _revision(current) >= _revision(revised) else revised
+    # strictly later: a first plan (a what-if) of the same scenario left in --out is not what staff were sent
+    later = _revision(current) > _revision(revised)
+    return current if later and _publication(current) == _publication(revised) else revised
+
+
+def _publication(plan: Plan) -> tuple[str, Any]:
+    """Which published week a plan belongs to: its calendar namespace and week (what staff calendars key on)."""
+    return calendar_namespace(plan.summary), plan.summary.get("week_start")
 
 
 def _revise(plan: Plan, target: Path, loaded: LoadedScenario, week: date) -> None:
@@ -1940,14 +1944,16 @@ def _shift_facts(plan: Plan, tz: Any) -> dict[tuple[str, date, int], dict[str, A
     """Each shift's calendar key -> what a person is told of it: times, break, crewmates and route."""
     spans = shift_spans(plan.roster)
     crews: dict[str, list[RosterRow]] = defaultdict(list)
+    shifts: dict[str, list[RosterRow]] = defaultdict(list)
     for row in plan.roster:
         crews[row.crew_id].append(row)
+        shifts[row.shift_id].append(row)
     routes: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for visit in sorted(plan.visits, key=lambda v: v.arrive.timestamp()):
         routes[visit.crew_id].append((visit.hotspot_id, visit.arrive.isoformat()))
     facts: dict[tuple[str, date, int], dict[str, Any]] = {}
     for shift_id, key in shift_day_keys(plan.roster, tz).items():
-        rows = [row for row in plan.roster if row.shift_id == shift_id and row.staff_id == key[0]]
+        rows = [row for row in shifts[shift_id] if row.staff_id == key[0]]
         _staff, start, end = spans[shift_id]
         crew_ids = sorted({row.crew_id for row in rows})
         facts[key] = {

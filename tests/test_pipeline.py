@@ -412,6 +412,11 @@ def test_a_plan_kept_in_its_own_folder_revises_the_published_one_it_names(tmp_pa
     original = plan_to_folder(loaded("officers", "projects.sv.weekly_budget_gbp=500"), out_dir=tmp_path / "v2")
     assert original.plan.summary["revision"] == 3
     assert original.plan.summary["calendar_namespace"] == "roster-officers"
+    # a what-if (a first plan) left in the folder --revises writes to is not what staff were sent: the revision
+    # is worked out against the named plan, withdrawing its Tuesday shifts
+    plan_to_folder(loaded("officers", "projects.sv.weekly_budget_gbp=300"), out_dir=tmp_path / "what-if")
+    named = plan_to_folder(variant, out_dir=tmp_path / "what-if", revises=published).plan.summary
+    assert named["revision"] == 1 and len(named["withdrawn_shifts"]) == 2
     strangers = loaded("officers", "staff.officers.0.id_prefix=Z")
     with pytest.raises(DataError, match="rosters none of this scenario's staff"):
         plan_to_folder(strangers, out_dir=tmp_path / "v4", revises=published)
