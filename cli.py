@@ -291,6 +291,7 @@ def cmd_hotspots_refresh(args: argparse.Namespace) -> int:
             "--method segment needs a street network of the whole force area, which refresh does not load; "
             "use grid or lsoa (or hotspots.detect(graph=...) from Python)"
         )
+    hotspots.refuse_other_outputs(args.out, "hotspot refresh")  # before the data is read, not only when writing
     files = incidents.scenario_street_files(scenario, window)
     force = incidents.scenario_force_area(scenario)
     frame, report = incidents.load(files, lsoa_file=force, months=window, log_report=False)
@@ -368,13 +369,7 @@ def cmd_hotspots_report(args: argparse.Namespace) -> int:
     from optimiser.scenario import load_scenario
 
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise DataError(f"--out {out}: is a file; give a folder for the three tables")
-    if (out / "summary.json").is_file():
-        raise DataError(f"--out {out}: is a plan's folder; write the report elsewhere")
-    if (out / "hotspots.yaml").is_file() or (out / "diff.csv").is_file():
-        # its rows_not_used.csv is the refresh's load report, which hotspots.yaml's header points to
-        raise DataError(f"--out {out}: is a hotspot refresh's folder; write the report elsewhere")
+    hotspots.refuse_other_outputs(out, "hotspot report")  # before the data is read, not only when writing
     scenario = load_scenario(args.scenario, args.set or []).scenario
     if args.months is not None:
         window = incidents.parse_months(args.months)

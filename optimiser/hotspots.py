@@ -1889,6 +1889,30 @@ def _geojson_text(collection: Mapping[str, Any]) -> str:
     return f'{head}, "features": [\n{features}\n]}}\n'
 
 
+#: What each command writes into its --out folder. Both write rows_not_used.csv (the load report of their
+#: window), so neither may write into the other's folder, nor into a plan's.
+OUTPUT_SETS: dict[str, tuple[str, ...]] = {
+    "hotspot refresh": ("hotspots.yaml", "diff.csv", "hotspots.geojson", "rows_not_used.csv"),
+    "hotspot report": ("hotspot_incidents.csv", "hotspot_summary.csv", "rows_not_used.csv"),
+    "plan": ("summary.json", "roster.csv", "visits.csv"),
+}
+
+
+def refuse_other_outputs(out_dir: str | Path, ours: str) -> None:
+    """Refuse an ``--out`` folder holding another command's files (``ours`` names this command's set).
+
+    Why: a refresh written into a report's folder (or the other way) replaced its ``rows_not_used.csv`` with
+    another window's load report, beside figures it no longer described; a plan's folder is someone's week.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out}: is a file; give a folder")
+    for kind, names in OUTPUT_SETS.items():
+        found = [name for name in names if name not in OUTPUT_SETS[ours] and (out / name).is_file()]
+        if kind != ours and found:
+            raise DataError(f"--out {out}: holds a {kind}'s files ({', '.join(found)}); write the {ours} elsewhere")
+
+
 def _write_outputs(
     hotspots: HotspotList,
     diff: pd.DataFrame,
@@ -1898,7 +1922,8 @@ def _write_outputs(
     title: str,
     load_report: LoadReport | None = None,
 ) -> tuple[Path, Path, Path, Path | None]:
-    names = ("hotspots.yaml", "diff.csv", "hotspots.geojson", "rows_not_used.csv")
+    names = OUTPUT_SETS["hotspot refresh"]
+    refuse_other_outputs(out_dir, "hotspot refresh")
     writers = {
         names[0]: lambda path: path.write_text(
             hotspots_yaml(hotspots, command=command, title=title, load_report=load_report), encoding="utf-8"
@@ -2094,6 +2119,7 @@ def write_report(
     so a failed report never leaves a figure without its load report.
     """
     out = Path(out_dir)
+    refuse_other_outputs(out, "hotspot report")
     tables = {
         "hotspot_incidents.csv": hotspot_incidents,
         "hotspot_summary.csv": summary,

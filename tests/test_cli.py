@@ -441,8 +441,13 @@ def test_hotspots_report_writes_the_three_tables_of_the_adopted_list(
     (refreshed / "hotspots.yaml").write_text("hotspots: []\n", encoding="utf-8")
     (refreshed / "rows_not_used.csv").write_text("the refresh's\n", encoding="utf-8")
     code, _, err = run(capsys, "hotspots", "report", "--months", "2024-01", "--out", refreshed)
-    assert code == 2 and "is a hotspot refresh's folder" in err
+    assert code == 2 and "holds a hotspot refresh's files (hotspots.yaml)" in err
     assert (refreshed / "rows_not_used.csv").read_text(encoding="utf-8") == "the refresh's\n"
+    # and the other way: a refresh into the report's folder would replace the report's load report
+    before = (out / "rows_not_used.csv").read_bytes()
+    code, _, err = run(capsys, "hotspots", "refresh", "--months", "2024-01:2024-12", "--out", out)
+    assert code == 2 and "holds a hotspot report's files (hotspot_incidents.csv, hotspot_summary.csv)" in err
+    assert (out / "rows_not_used.csv").read_bytes() == before and not (out / "hotspots.yaml").exists()
 
 
 def test_hotspots_refresh_writes_the_rows_not_used_beside_the_list(
