@@ -1067,6 +1067,12 @@ _DECIMALS = (6, 7, 8, 9)
 """Decimals of degrees tried for a polygon's coordinates (6 is about 0.1 m; see the module docstring)."""
 
 
+def _exact_shapes(method: str) -> bool:
+    """Whether the units of a method label (``grid:cell_m=150,...``) hold exactly the rows assigned to them."""
+    kind = method.split(":", 1)[0]
+    return any(unit.kind == kind and unit.exact_shapes for unit in (_Grid, _Lsoa, _Segments))
+
+
 def _rounded_parts(parts: Sequence[Polygon], decimals: int) -> tuple[tuple[tuple[float, float], ...], ...]:
     """The parts' rings in EPSG:4326, open, coordinates rounded as they are written."""
     rings = []
@@ -1080,25 +1086,24 @@ def _rounded_parts(parts: Sequence[Polygon], decimals: int) -> tuple[tuple[tuple
 
 def _published_shape(
     parts: Sequence[Polygon], x: np.ndarray, y: np.ndarray, in_units: np.ndarray
-) -> tuple[tuple[tuple[tuple[float, float], ...], ...], Any, np.ndarray]:
-    """The rings to publish, their geometry in EPSG:27700, and which of the points ``x, y`` lie in it.
+) -> tuple[tuple[tuple[tuple[float, float], ...], ...], np.ndarray]:
+    """The rings to publish and which of the points ``x, y`` lie in them (as written, in EPSG:27700).
 
     The fewest decimals (from 6) whose rounded polygon holds exactly the points ``in_units``; when none
     does (a point within the projections' round trip, about 1 mm, of a unit's edge; units that are not
     grid cells; a filled hole), the one that differs on fewest points, and the figures follow the polygon.
     """
-    best: tuple[int, tuple[tuple[tuple[float, float], ...], ...], Any, np.ndarray] | None = None
+    best: tuple[int, tuple[tuple[tuple[float, float], ...], ...], np.ndarray] | None = None
     for decimals in _DECIMALS:
         rings = _rounded_parts(parts, decimals)
-        geometry = _polygon_geometry(rings)
-        inside = shapely.intersects_xy(geometry, x, y)
+        inside = shapely.intersects_xy(_polygon_geometry(rings), x, y)
         differ = int((inside != in_units).sum())
         if differ == 0:
-            return rings, geometry, inside
+            return rings, inside
         if best is None or differ < best[0]:
-            best = (differ, rings, geometry, inside)
+            best = (differ, rings, inside)
     assert best is not None
-    return best[1], best[2], best[3]
+    return best[1], best[2]
 
 
 def _polygon_geometry(polygon: Any) -> Any:
@@ -1134,7 +1139,8 @@ def _build(
     # codes: near, because a point just outside a unit can fall in the polygon as written (rounded).
     xs = frame["x"].to_numpy(dtype=float)
     ys = frame["y"].to_numpy(dtype=float)
-    bounds = [shapely.bounds(unary_union([partition.shape(m, frame, unit_of) for m in s.members])) for s in selected]
+    outlines = [_outline([partition.shape(m, frame, unit_of) for m in s.members]) for s in selected]
+    bounds = [shapely.bounds(unary_union(parts)) for parts in outlines]
     near = np.zeros(len(frame), dtype=bool)
     for x0, y0, x1, y1 in bounds:
         near |= (xs >= x0 - 1.0) & (xs <= x1 + 1.0) & (ys >= y0 - 1.0) & (ys <= y1 + 1.0)
@@ -1150,15 +1156,15 @@ def _build(
     snap_of = snap_of.reshape(-1)
     location_of, locations = pd.factorize(frame["location"].to_numpy(dtype=object)[relevant])
     drafts: list[tuple[Hotspot, _Selected, float]] = []
-    for s in selected:
+    for s, parts in zip(selected, outlines, strict=True):
         serves = [0, 1] if s.project == "joint" else [PROJECTS.index(s.project)]
         in_units = np.isin(units, np.asarray(s.members, dtype=np.int64))
-        parts = _outline([partition.shape(m, frame, unit_of) for m in s.members])
-        rings, _, inside = _published_shape(parts, x_rel, y_rel, in_units)
-        if not partition.exact_shapes:
+        if partition.exact_shapes:
+            rings, inside = _published_shape(parts, x_rel, y_rel, in_units)
+        else:
             # the figures that chose the hotspot stay its figures: an LSOA's or a segment's drawn shape does not
             # hold the rows assigned to it (104 chosen, 78 in the shape), and the header says so
-            inside = in_units
+            rings, inside = _rounded_parts(parts, _DECIMALS[0]), in_units
         counted = inside & np.isin(project_of, serves)
         figures = [
             (int((counted & (project_of == i)).sum()), float(harm[counted & (project_of == i)].sum())) for i in (0, 1)
@@ -1804,7 +1810,7 @@ def hotspots_yaml(
         "# or, when they do not touch, a list of rings. incidents, harm_asb, harm_sv count the points inside the",
         (
             "# polygon (which holds exactly the units' incidents), as a recount from the police.uk files would:"
-            if method.startswith("grid")
+            if _exact_shapes(method)
             else "# units (rows by LSOA code or nearest street: the drawn polygon is a generalised outline, so a "
             "count of points inside it differs):"
         ),
