@@ -1239,9 +1239,8 @@ def _hotspot_shape(item: Any) -> tuple[str, str, str, int, Polygon]:
     """(id, project, district, priority, polygon in EPSG:27700) of a hotspot-like object or mapping."""
 
     def get(name: str, default: Any = None) -> Any:
-        if isinstance(item, Mapping):
-            return item.get(name, default)
-        return getattr(item, name, default)
+        value = _field(item, name)
+        return default if value == "" else value
 
     hotspot_id = str(get("id"))
     polygon = get("polygon")
@@ -2028,7 +2027,7 @@ def report_tables(
     entries = []
     for item in hotspot_list:
         hotspot_id, project, district, _, geometry = _hotspot_shape(item)
-        name = item.get("name", "") if isinstance(item, Mapping) else getattr(item, "name", "")
+        name = _field(item, "name")
         entries.append((hotspot_id, str(name), district, project, geometry))
 
     def figures(inside: np.ndarray, left: np.ndarray) -> dict[str, Any]:

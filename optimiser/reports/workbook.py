@@ -138,9 +138,10 @@ def _crew_kind(roles: Sequence[str]) -> str:
 def _write_activity(ws: Worksheet, row: int, view: PlanView) -> int:
     """The week's activity as a Home Office return counts it; returns the next free row.
 
-    Why: "patrols" read three ways (157 person-shifts, 133 crew shifts, 654 visits) and the grant-funded
-    hours were only in ``patrol compare``; here each count is named, and hours and visits are split by who
-    pays, so a return of grant-funded activity leaves out the force-funded PCSOs.
+    Why: "patrols" read three ways (157 person-shifts, 133 crew shifts, 654 visits) and hours were only in
+    ``patrol compare`` (hours worked, where these are hours paid: they differ by a rest-day minimum's top-up);
+    here each count is named, and hours and visits are split by who pays, so a return of grant-funded
+    activity leaves out the force-funded PCSOs.
     """
     ws.cell(row=row, column=1, value="Activity this week").font = TITLE
     row += 1
