@@ -896,8 +896,6 @@ def _check_rows(
     crime_ids = raw["Crime ID"].str.strip().to_numpy(dtype=object)
     named = np.array([bool(c) for c in crime_ids], dtype=bool)
     earlier = seen_ids if seen_ids is not None else set()
-    repeated = pd.Series(crime_ids).duplicated().to_numpy() | np.array([c in earlier for c in crime_ids], dtype=bool)
-    first_of_id = ~(repeated & named)
     ok_force = np.ones(n, dtype=bool)
     if "Falls within" in raw.columns and report.force:
         ok_force = (raw["Falls within"].str.strip() == report.force).to_numpy()
@@ -919,6 +917,14 @@ def _check_rows(
     type_codes, type_values = _factorized(raw["Crime type"])
     type_harm = np.array([weights.get(v, np.nan) for v in type_values] or [np.nan], dtype=float)
     ok_type = ~np.isnan(type_harm[type_codes]) if n else np.ones(0, dtype=bool)
+    # a repeat repeats a row that is used, in this file as across files: a crime whose first row is set aside
+    # (no coordinates, say) is counted once, from its next row, not lost
+    ids = pd.Series(crime_ids)
+    usable = named & whole & not_long & ok_month & in_window & ok_force & ok_xy & ok_area & ok_type
+    first_used = pd.Series(np.arange(n))[usable].groupby(ids[usable].to_numpy()).min()
+    first_at = ids.map(first_used).to_numpy(dtype=float)
+    repeated = (first_at < np.arange(n)) | ids.isin(earlier).to_numpy()
+    first_of_id = ~(repeated & named)
 
     remaining = np.ones(n, dtype=bool)
     file_counts: Counter[str] = Counter()

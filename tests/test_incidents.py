@@ -89,8 +89,13 @@ def test_long_rows_repeated_crime_ids_and_swapped_coordinates_are_named(tmp_path
     damaged.write_text("\n".join([lines[0], long_line, *lines[1:3], *lines[4:], *lines[1:]]) + "\n")
     _, report = incidents.load(damaged, lsoa_file=TINY_LSOA)
     assert report.counts["long_row"] == 1 and report.first_line[str(damaged)]["long_row"] == 2
-    with_id = sum(1 for line in lines[1:] if line.split(",")[0].strip())  # the second copy of each, a2 too
-    assert report.counts["repeated_crime_id"] == with_id
+    # the second copy of each crime whose first copy is used repeats it (a2 too); a crime whose first copy
+    # is set aside (no coordinates, say) is set aside again for that reason, not called a repeat
+    clean, _ = incidents.load(JAN, lsoa_file=TINY_LSOA)
+    used = set(clean["crime_id"].astype(str).str.strip()) - {""}
+    # row 3's first copy is the long row, set aside: its second copy is used, not a repeat
+    assert lines[3].split(",")[0].strip() in used
+    assert 0 < report.counts["repeated_crime_id"] == len(used) - 1
     assert "with more fields than the header (an unquoted comma in a field?)" in report.summary()
     assert "repeating an earlier row's Crime ID" in report.summary()
     assert report.rows_read == report.rows_kept + sum(report.counts.values())
@@ -109,6 +114,23 @@ def test_long_rows_repeated_crime_ids_and_swapped_coordinates_are_named(tmp_path
     _, flipped = incidents.load(swapped, lsoa_file=TINY_LSOA)
     assert flipped.swapped_coordinates >= 1
     assert "with Longitude and Latitude swapped: check the columns" in flipped.summary()
+
+
+def test_a_crime_whose_first_row_is_set_aside_is_counted_from_its_next_row(tmp_path: Path) -> None:
+    """Within a file as across files, a repeat repeats a row that is used: a crime given twice, first
+    without coordinates, was set aside twice (as 'no coordinates' and as a 'repeat') and lost."""
+    header, *rows = JAN.read_text().splitlines()
+    columns = header.split(",")
+    lon = columns.index("Longitude")
+    kept, _ = incidents.load(JAN, lsoa_file=TINY_LSOA)
+    crime = next(r for r in rows if r.split(",")[0].strip() in set(kept["crime_id"]))
+    blank = crime.split(",")
+    blank[lon] = ""
+    path = tmp_path / JAN.name
+    path.write_text("\n".join([header, ",".join(blank), *rows]) + "\n")
+    frame, report = incidents.load(path, lsoa_file=TINY_LSOA)
+    assert report.counts["repeated_crime_id"] == 0 and report.counts["no_coordinates"] == 3
+    assert len(frame) == len(kept) and crime.split(",")[0] in set(frame["crime_id"])
 
 
 def _month_file(
