@@ -121,6 +121,7 @@ from optimiser.errors import DataError
 from optimiser.incidents import (
     DEFAULT_LSOA_BOUNDARIES,
     PROBLEM_REASONS,
+    REASON_LABELS,
     ForceArea,
     LoadReport,
     MonthWindow,
@@ -1770,7 +1771,7 @@ _Dumper.add_representer(
 
 def load_note(report: LoadReport) -> str:
     """One line on the police.uk rows read, kept and set aside by reason, for a YAML header."""
-    reasons = [f"{report.counts[r]} {r.replace('_', ' ')}" for r in PROBLEM_REASONS if report.counts[r]]
+    reasons = [f"{report.counts[r]} {REASON_LABELS[r][1]}" for r in PROBLEM_REASONS if report.counts[r]]
     forces = ""
     if len(report.forces) > 1:
         forces = "; rows by force: " + ", ".join(f"{k} {v}" for k, v in sorted(report.forces.items()))
@@ -2021,7 +2022,8 @@ def report_tables(
     cat = frame["crime_type"].map(category).fillna("other").to_numpy(dtype=object)
     x, y = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
     lx, ly = left_out["x"].to_numpy(dtype=float), left_out["y"].to_numpy(dtype=float)
-    force_asb, force_sv = int((cat == "asb").sum()), int((cat == "sv").sum())
+    is_asb, is_sv, is_other = (cat == "asb"), (cat == "sv"), (cat == "other")  # once, not per row of the table
+    force_asb, force_sv = int(is_asb.sum()), int(is_sv.sum())
     district_area = force_area.district_area_m2()
 
     entries = []
@@ -2031,8 +2033,7 @@ def report_tables(
         entries.append((hotspot_id, str(name), district, project, geometry))
 
     def figures(inside: np.ndarray, left: np.ndarray) -> dict[str, Any]:
-        asb, sv = int((inside & (cat == "asb")).sum()), int((inside & (cat == "sv")).sum())
-        other = int((inside & (cat == "other")).sum())
+        asb, sv, other = int((inside & is_asb).sum()), int((inside & is_sv).sum()), int((inside & is_other).sum())
         return {
             "asb_incidents": asb,
             "sv_crimes": sv,
@@ -2084,8 +2085,8 @@ def report_tables(
         in_scope = frame["district"].to_numpy(dtype=object) == district if district else np.ones(len(frame), bool)
         left_scope = left_out["district"].to_numpy(dtype=object) == district if district else np.ones(len(lx), bool)
         area_total = district_area[district] if district else force_area.area_m2
-        asb_total = int((in_scope & (cat == "asb")).sum()) if district else force_asb
-        sv_total = int((in_scope & (cat == "sv")).sum()) if district else force_sv
+        asb_total = int((in_scope & is_asb).sum()) if district else force_asb
+        sv_total = int((in_scope & is_sv).sum()) if district else force_sv
         for listed in ("asb", "sv", "all"):
             mine = [
                 g

@@ -481,7 +481,7 @@ def test_hotspots_refresh_writes_the_rows_not_used_beside_the_list(
     assert code == 0, err
     assert str(out / "rows_not_used.csv") in printed
     text = (out / "hotspots.yaml").read_text(encoding="utf-8")
-    assert f"{missing} no coordinates" in text and "rows_not_used.csv)" in text
+    assert f"{missing} with no usable coordinates" in text and "rows_not_used.csv)" in text
     with (out / "rows_not_used.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {"reason": "no_coordinates", "file": "2024-11-cleveland-street.csv", "rows": str(missing)}.items() <= next(
